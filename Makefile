@@ -1,0 +1,74 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+# Django 6.1 needs Python 3.12+; pick the first interpreter that runs and is new enough.
+PYTHON_CANDIDATES := python3.13 python3.12 python3 \
+	$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) \
+	$(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) \
+	$(wildcard /usr/local/bin/python3.1[23]) $(wildcard /usr/bin/python3.1[23])
+FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
+	  if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo "$$p"; break; fi; \
+	done
+
+.PHONY: help
+help:
+	@echo "make demo   install, migrate, load the demo organisation and run web + worker + beat"
+	@echo "make test   install test tools, run ruff and the whole test suite"
+	@echo "make bench  seed a benchmark database at scale and write bench/results.json"
+
+$(STAMP): pyproject.toml
+	@python="$$($(FIND_PYTHON))"; \
+	if [ -z "$$python" ]; then \
+	  echo "error: no Python 3.12 or newer found (tried: $(PYTHON_CANDIDATES))." >&2; \
+	  echo "Install Python 3.12+ (Django 6.1 needs it) and run make again." >&2; exit 1; \
+	fi; \
+	echo "using $$python ($$($$python --version))"; \
+	[ -x $(PY) ] || "$$python" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: install
+install: $(STAMP) node_modules/.installed
+
+.PHONY: lint
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+.PHONY: test
+test: install lint
+	$(VENV)/bin/pytest
+
+.PHONY: demo
+demo: install
+	@mkdir -p var
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py seed_demo
+	@echo
+	@echo "  Social training demo: http://127.0.0.1:$(PORT)/"
+	@echo "  manager@demo.test     / social-training-demo   (L&D manager)"
+	@echo "  instructor@demo.test  / social-training-demo   (instructor)"
+	@echo "  participant@demo.test / social-training-demo   (participant)"
+	@echo "  Mail is written to var/mail/. Ctrl-C stops web, worker and beat."
+	@echo
+	DEBUG=true PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+.PHONY: bench
+bench: install
+	$(PY) bench/run.py
+
+.PHONY: format
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,25 @@
+import uuid
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.http import HttpRequest
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # People join by invitation; OPEN_SIGNUP=true opens the sign-up page.
+        return settings.OPEN_SIGNUP
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Send allauth's mails (codes, verification, reset) through the platform's outbox."""
+        from notifications.services import outbox_enqueue
+
+        message = self.render_mail(template_prefix, email, context)
+        html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
+        outbox_enqueue(
+            key=f"allauth:{template_prefix}:{uuid.uuid4()}",
+            to_email=email,
+            subject=message.subject,
+            body_text=message.body,
+            body_html=html,
+        )

@@ -1,0 +1,141 @@
+"""The one place that answers "may this user see or do this here".
+
+Every view and every task that takes an id fetches its object through a function below. Anything a
+person may not reach is a 404, never a 403, so ids reveal nothing about other organisations or
+cohorts. Actions, from weakest to strongest:
+
+- ``view``: see the cohort (its managers, instructors and participants);
+- ``teach``: run the cohort (instructors and managers): roster, study groups, prompts;
+- ``manage``: change the cohort itself (the organisation's managers): details, sessions, instructors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Membership, Organization, Role, User
+from cohorts.models import Cohort, CohortRole, Enrolment, RosterImport, StudyGroup
+
+Action = Literal["view", "teach", "manage"]
+
+
+@dataclass(frozen=True)
+class CohortAccess:
+    role: str | None  # "manager", "instructor", "participant" or None
+    study_group_id: int | None = None
+
+    @property
+    def can_view(self) -> bool:
+        return self.role is not None
+
+    @property
+    def can_teach(self) -> bool:
+        return self.role in ("manager", "instructor")
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == "manager"
+
+    def allows(self, action: Action) -> bool:
+        return {"view": self.can_view, "teach": self.can_teach, "manage": self.can_manage}[action]
+
+
+NO_ACCESS = CohortAccess(role=None)
+
+
+def managed_organization_ids(user: User) -> QuerySet:
+    return Membership.objects.filter(user=user, role=Role.MANAGER).values("organization_id")
+
+
+def organizations_managed_by(user: User) -> QuerySet[Organization]:
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(pk__in=managed_organization_ids(user))
+
+
+def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    enrolled = Enrolment.objects.filter(user=user).values("cohort_id")
+    return Cohort.objects.filter(Q(organization_id__in=managed_organization_ids(user)) | Q(pk__in=enrolled))
+
+
+def cohorts_taught_by(user: User) -> QuerySet[Cohort]:
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    teaching = Enrolment.objects.filter(user=user, role=CohortRole.INSTRUCTOR).values("cohort_id")
+    return Cohort.objects.filter(Q(organization_id__in=managed_organization_ids(user)) | Q(pk__in=teaching))
+
+
+def cohort_access(user: User, cohort: Cohort) -> CohortAccess:
+    """What `user` may do in `cohort` (two small queries at most)."""
+    if not user.is_authenticated:
+        return NO_ACCESS
+    enrolment = Enrolment.objects.filter(cohort=cohort, user=user).only("role", "study_group_id").first()
+    if Membership.objects.filter(organization_id=cohort.organization_id, user=user, role=Role.MANAGER).exists():
+        return CohortAccess("manager", enrolment.study_group_id if enrolment else None)
+    if enrolment is None:
+        return NO_ACCESS
+    return CohortAccess(enrolment.role, enrolment.study_group_id)
+
+
+def get_cohort_for(user: User, pk: int, action: Action = "view") -> Cohort:
+    """The cohort `pk` if `user` may do `action` in it; otherwise 404. Sets `cohort.access`."""
+    cohort = Cohort.objects.select_related("organization").filter(pk=pk).first()
+    if cohort is None:
+        raise Http404("No such cohort.")
+    access = cohort_access(user, cohort)
+    if not access.allows(action):
+        raise Http404("No such cohort.")
+    cohort.access = access
+    return cohort
+
+
+def study_groups_visible_to(user: User, cohort: Cohort) -> QuerySet[StudyGroup]:
+    """Instructors and managers see every group of the cohort; a participant only their own."""
+    access = getattr(cohort, "access", None) or cohort_access(user, cohort)
+    groups = StudyGroup.objects.filter(cohort=cohort)
+    if access.can_teach:
+        return groups
+    if access.study_group_id:
+        return groups.filter(pk=access.study_group_id)
+    return groups.none()
+
+
+def get_study_group_for(user: User, cohort_pk: int, pk: int, action: Action = "view") -> StudyGroup:
+    cohort = get_cohort_for(user, cohort_pk, "teach" if action != "view" else "view")
+    group = study_groups_visible_to(user, cohort).filter(pk=pk).first()
+    if group is None:
+        raise Http404("No such study group.")
+    group.cohort = cohort
+    return group
+
+
+def get_roster_import_for(user: User, cohort_pk: int, pk: int) -> RosterImport:
+    cohort = get_cohort_for(user, cohort_pk, "teach")
+    roster_import = RosterImport.objects.filter(cohort=cohort, pk=pk).first()
+    if roster_import is None:
+        raise Http404("No such roster import.")
+    roster_import.cohort = cohort
+    return roster_import
+
+
+def get_enrolment_for(user: User, cohort_pk: int, pk: int, action: Action = "teach") -> Enrolment:
+    cohort = get_cohort_for(user, cohort_pk, action)
+    enrolment = Enrolment.objects.select_related("user", "study_group").filter(cohort=cohort, pk=pk).first()
+    if enrolment is None:
+        raise Http404("No such enrolment.")
+    enrolment.cohort = cohort
+    return enrolment
+
+
+def get_organization_for(user: User, slug: str) -> Organization:
+    """An organisation `user` manages; otherwise 404."""
+    organization = organizations_managed_by(user).filter(slug=slug).first()
+    if organization is None:
+        raise Http404("No such organisation.")
+    return organization

@@ -1,0 +1,154 @@
+"""The one mechanism for everything that comes due later.
+
+Each scheduled thing is a row (a subclass of `DueRow`) with `due_at` and a status. Once a minute a
+beat task (`notifications.tasks.dispatch_due`) claims due rows of every registered kind in bounded
+batches: `select_for_update(skip_locked=True)` on PostgreSQL, so parallel dispatchers never claim
+the same row; each claimed row gets a lease (`claimed_until`). After the claim commits, one short
+task per row does the work through `process_due_row`, which locks the row, skips it unless it is
+still claimed or pending, and marks it done in the same transaction. A row whose lease ran out
+(the worker died, Redis was flushed) is claimable again. Nothing is scheduled with a Celery ETA.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+class DueStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Claimed"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class DueRow(models.Model):
+    due_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=DueStatus.choices, default=DueStatus.PENDING)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    # How often a failing row is tried before it is marked failed.
+    max_attempts = 5
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def retry_delay(self) -> timedelta:
+        return timedelta(minutes=2 ** min(self.attempts, 6))
+
+
+@dataclass(frozen=True)
+class DueKind:
+    name: str
+    model_label: str
+    task: object  # a Celery task taking (kind_name, row_id)
+
+    @property
+    def model(self) -> type[DueRow]:
+        return apps.get_model(self.model_label)
+
+
+_kinds: dict[str, DueKind] = {}
+
+
+def register_due_kind(name: str, model_label: str, task: object) -> None:
+    _kinds[name] = DueKind(name, model_label, task)
+
+
+def due_kinds() -> list[DueKind]:
+    return list(_kinds.values())
+
+
+def due_kind(name: str) -> DueKind:
+    return _kinds[name]
+
+
+def claimable(model: type[DueRow], now: datetime) -> models.QuerySet:
+    return model.objects.filter(
+        Q(status=DueStatus.PENDING, due_at__lte=now)
+        | Q(status=DueStatus.CLAIMED, claimed_until__lt=now)
+    )
+
+
+def claim_due_rows(model: type[DueRow], *, now: datetime | None = None, limit: int | None = None) -> list[int]:
+    """Claim at most `limit` due rows under a lease and return their ids (call inside atomic)."""
+    now = now or timezone.now()
+    limit = limit or settings.DUE_BATCH_SIZE
+    lease = timedelta(seconds=settings.DUE_LEASE_SECONDS)
+    ids = list(
+        claimable(model, now)
+        .order_by("due_at", "pk")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        model.objects.filter(pk__in=ids).update(status=DueStatus.CLAIMED, claimed_until=now + lease)
+    return ids
+
+
+def dispatch_kind(kind: DueKind, *, now: datetime | None = None, max_batches: int = 20) -> int:
+    """Claim due rows of one kind batch by batch and enqueue one task per row after each commit."""
+    total = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            ids = claim_due_rows(kind.model, now=now)
+            for row_id in ids:
+                transaction.on_commit(lambda row_id=row_id: kind.task.delay(kind.name, row_id))
+        total += len(ids)
+        if len(ids) < settings.DUE_BATCH_SIZE:
+            break
+    return total
+
+
+def dispatch_all(*, now: datetime | None = None) -> dict[str, int]:
+    return {kind.name: dispatch_kind(kind, now=now) for kind in due_kinds()}
+
+
+def process_due_row(model: type[DueRow], row_id: int, work: Callable[[DueRow], None]) -> bool:
+    """Do `work` for one row exactly once; return True if this call did it.
+
+    The row stays locked while the work runs, so a second task for the same row (a retry, a
+    duplicate enqueue, a second dispatcher) waits and then finds it done.
+    """
+    with transaction.atomic():
+        row = model.objects.select_for_update().filter(pk=row_id).first()
+        if row is None or row.status not in (DueStatus.PENDING, DueStatus.CLAIMED):
+            return False
+        now = timezone.now()
+        if row.status == DueStatus.PENDING and row.due_at > now:
+            return False
+        row.attempts += 1
+        try:
+            with transaction.atomic():
+                work(row)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
+            logger.warning("due row %s %s failed: %s", model.__name__, row_id, exc)
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if row.attempts >= row.max_attempts:
+                row.status = DueStatus.FAILED
+            else:
+                row.status = DueStatus.PENDING
+                row.due_at = now + row.retry_delay()
+            row.claimed_until = None
+            row.save(update_fields=["attempts", "last_error", "status", "due_at", "claimed_until"])
+            return False
+        row.status = DueStatus.DONE
+        row.done_at = now
+        row.claimed_until = None
+        row.save(update_fields=["attempts", "status", "done_at", "claimed_until"])
+        return True

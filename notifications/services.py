@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from notifications.models import Notification, OutboxMessage
+
+if TYPE_CHECKING:
+    # notifications knows people only through AUTH_USER_MODEL; it never imports accounts at run time.
+    from accounts.models import User
+
+
+def absolute_url(path: str) -> str:
+    return path if path.startswith("http") else f"{settings.SITE_URL}{path}"
+
+
+@transaction.atomic
+def outbox_enqueue(
+    *,
+    key: str,
+    to_email: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    user: User | None = None,
+    due_at=None,
+) -> OutboxMessage:
+    """Put one email in the outbox, once per key, and send it after the transaction commits."""
+    message, created = OutboxMessage.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "to_email": to_email,
+            "subject": subject,
+            "body_text": body_text,
+            "body_html": body_html,
+            "user": user,
+            "due_at": due_at or timezone.now(),
+        },
+    )
+    if created and message.due_at <= timezone.now():
+        from notifications.tasks import send_outbox_message
+
+        transaction.on_commit(lambda: send_outbox_message.delay("outbox", message.pk))
+    return message
+
+
+def email_from_template(
+    *, key: str, user: User | None, to_email: str, template: str, context: dict
+) -> OutboxMessage:
+    """Render `notifications/email/<template>.{subject,txt,html}` and put it in the outbox."""
+    context = {"site_url": settings.SITE_URL, "recipient": user, **context}
+    base = f"notifications/email/{template}"
+    subject = render_to_string(f"{base}.subject.txt", context).strip()
+    return outbox_enqueue(
+        key=key,
+        to_email=to_email,
+        user=user,
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body_text=render_to_string(f"{base}.txt", context),
+        body_html=render_to_string(f"{base}.html", context),
+    )
+
+
+def outbox_deliver(message: OutboxMessage) -> None:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        to=[message.to_email],
+        headers={"X-Outbox-Key": message.idempotency_key},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    email.send()
+
+
+def notify(
+    *,
+    user: User,
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    email_template: str | None = None,
+    email_context: dict | None = None,
+) -> Notification | None:
+    """Notify one person of one event, in-app and optionally by email, at most once per key."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(user=user, key=key, title=title, body=body, url=url)
+    except IntegrityError:
+        return None
+    if email_template:
+        email_from_template(
+            key=f"notify:{user.pk}:{key}",
+            user=user,
+            to_email=user.email,
+            template=email_template,
+            context={"title": title, "body": body, "url": absolute_url(url), **(email_context or {})},
+        )
+    return notification
+
+
+def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())

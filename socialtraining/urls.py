@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cohorts import views as cohort_views
+from socialtraining import views
+
+urlpatterns = [
+    path("", cohort_views.home, name="home"),
+    path("", include("cohorts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,40 @@
+def test_it_sends_anonymous_visitors_to_sign_in(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_shows_a_manager_every_cohort_of_the_organisation(client_for, world):
+    response = client_for(world.manager).get("/")
+    body = response.content.decode()
+    assert "Acme Learning: all cohorts" in body
+    assert "Feedback that lands" in body
+    assert "Leading remote teams" in body
+    assert "Globex onboarding" not in body
+
+
+def test_it_shows_an_instructor_the_cohorts_they_teach(client_for, world):
+    body = client_for(world.instructor).get("/").content.decode()
+    assert "Cohorts you teach" in body
+    assert "Feedback that lands" in body
+    assert "Leading remote teams" not in body
+
+
+def test_it_shows_a_participant_their_cohorts_and_group(client_for, world):
+    body = client_for(world.participant).get("/").content.decode()
+    assert "Your cohorts" in body
+    assert "study group Blue" in body
+    assert "Before class" in body
+    assert "Leading remote teams" not in body
+
+
+def test_it_costs_a_constant_number_of_queries(client_for, world, django_assert_max_num_queries):
+    from tests import factories
+
+    for _ in range(20):
+        cohort = factories.CohortFactory(organization=world.organization)
+        factories.WorkshopSessionFactory(cohort=cohort)
+        factories.EnrolmentFactory(cohort=cohort, user=world.manager, role="instructor")
+    client = client_for(world.manager)
+    with django_assert_max_num_queries(10):
+        assert client.get("/").status_code == 200
