@@ -15,7 +15,9 @@ class AccountAdapter(DefaultAccountAdapter):
         from notifications.services import outbox_enqueue
 
         message = self.render_mail(template_prefix, email, context)
-        html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
+        html = next(
+            (body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), ""
+        )
         outbox_enqueue(
             key=f"allauth:{template_prefix}:{uuid.uuid4()}",
             to_email=email,

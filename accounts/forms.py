@@ -9,10 +9,14 @@ class InvitationAcceptForm(forms.Form):
         label="Your name", max_length=150, help_text="How other participants will see you."
     )
     password1 = forms.CharField(
-        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
     )
     password2 = forms.CharField(
-        label="Repeat the password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+        label="Repeat the password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -35,7 +39,9 @@ class InvitationAcceptForm(forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="Email address")
     display_name = forms.CharField(label="Name (optional)", max_length=150, required=False)
-    role = forms.ChoiceField(label="Role in the organisation", choices=Role.choices, initial=Role.PARTICIPANT)
+    role = forms.ChoiceField(
+        label="Role in the organisation", choices=Role.choices, initial=Role.PARTICIPANT
+    )
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()

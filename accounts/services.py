@@ -26,7 +26,9 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    return settings.SITE_URL + reverse("accounts:invitation_accept", args=[invitation_token(invitation)])
+    return settings.SITE_URL + reverse(
+        "accounts:invitation_accept", args=[invitation_token(invitation)]
+    )
 
 
 def invitation_from_token(token: str) -> Invitation:
@@ -39,10 +41,14 @@ def invitation_from_token(token: str) -> Invitation:
     except signing.BadSignature:
         raise InvitationError("invalid", "This invitation link is not valid.") from None
     invitation = (
-        Invitation.objects.select_related("organization").filter(pk=data.get("id"), nonce=data.get("n")).first()
+        Invitation.objects.select_related("organization")
+        .filter(pk=data.get("id"), nonce=data.get("n"))
+        .first()
     )
     if invitation is None:
-        raise InvitationError("invalid", "This invitation link is not valid any more; a newer one may have been sent.")
+        raise InvitationError(
+            "invalid", "This invitation link is not valid any more; a newer one may have been sent."
+        )
     if invitation.accepted_at:
         raise InvitationError("used", "This invitation has already been accepted.")
     if invitation.revoked_at:
@@ -70,7 +76,9 @@ def user_for_email(*, email: str, display_name: str = "") -> tuple[User, bool]:
     user = User.objects.filter(email__iexact=email).first()
     if user:
         return user, False
-    return User.objects.create(email=email, display_name=display_name, password=make_password(None)), True
+    return User.objects.create(
+        email=email, display_name=display_name, password=make_password(None)
+    ), True
 
 
 @transaction.atomic
@@ -85,7 +93,9 @@ def invitation_create(
 ) -> Invitation:
     """Invite someone to an organisation, or refresh their open invitation, and email the link."""
     email = email.strip().lower()
-    invitation = Invitation.objects.open().filter(organization=organization, email__iexact=email).first()
+    invitation = (
+        Invitation.objects.open().filter(organization=organization, email__iexact=email).first()
+    )
     if invitation is None:
         invitation = Invitation.objects.create(
             organization=organization,

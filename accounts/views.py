@@ -9,7 +9,8 @@ from django.utils.http import urlencode
 
 from accounts.forms import InvitationAcceptForm
 from accounts.models import User
-from accounts.services import InvitationError, invitation_accept as accept, invitation_from_token
+from accounts.services import InvitationError, invitation_from_token
+from accounts.services import invitation_accept as accept
 
 
 def _invalid(request: HttpRequest, error: InvitationError) -> HttpResponse:
@@ -30,7 +31,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if existing and existing.has_usable_password():
         if not request.user.is_authenticated:
             login_url = reverse("account_login") + "?" + urlencode({"next": request.path})
-            return render(request, "accounts/invitation_sign_in.html", {**context, "login_url": login_url})
+            return render(
+                request, "accounts/invitation_sign_in.html", {**context, "login_url": login_url}
+            )
         if request.user.pk != existing.pk:
             return render(request, "accounts/invitation_wrong_user.html", context, status=403)
         if request.method == "POST":
@@ -48,7 +51,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = InvitationAcceptForm(
         request.POST or None,
         user=existing,
-        initial={"display_name": (existing.display_name if existing else "") or invitation.display_name},
+        initial={
+            "display_name": (existing.display_name if existing else "") or invitation.display_name
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

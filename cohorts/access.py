@@ -6,7 +6,7 @@ cohorts. Actions, from weakest to strongest:
 
 - ``view``: see the cohort (its managers, instructors and participants);
 - ``teach``: run the cohort (instructors and managers): roster, study groups, prompts;
-- ``manage``: change the cohort itself (the organisation's managers): details, sessions, instructors.
+- ``manage``: change the cohort itself (managers only): details, sessions, instructors.
 """
 
 from __future__ import annotations
@@ -61,22 +61,30 @@ def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
     if not user.is_authenticated:
         return Cohort.objects.none()
     enrolled = Enrolment.objects.filter(user=user).values("cohort_id")
-    return Cohort.objects.filter(Q(organization_id__in=managed_organization_ids(user)) | Q(pk__in=enrolled))
+    return Cohort.objects.filter(
+        Q(organization_id__in=managed_organization_ids(user)) | Q(pk__in=enrolled)
+    )
 
 
 def cohorts_taught_by(user: User) -> QuerySet[Cohort]:
     if not user.is_authenticated:
         return Cohort.objects.none()
     teaching = Enrolment.objects.filter(user=user, role=CohortRole.INSTRUCTOR).values("cohort_id")
-    return Cohort.objects.filter(Q(organization_id__in=managed_organization_ids(user)) | Q(pk__in=teaching))
+    return Cohort.objects.filter(
+        Q(organization_id__in=managed_organization_ids(user)) | Q(pk__in=teaching)
+    )
 
 
 def cohort_access(user: User, cohort: Cohort) -> CohortAccess:
     """What `user` may do in `cohort` (two small queries at most)."""
     if not user.is_authenticated:
         return NO_ACCESS
-    enrolment = Enrolment.objects.filter(cohort=cohort, user=user).only("role", "study_group_id").first()
-    if Membership.objects.filter(organization_id=cohort.organization_id, user=user, role=Role.MANAGER).exists():
+    enrolment = (
+        Enrolment.objects.filter(cohort=cohort, user=user).only("role", "study_group_id").first()
+    )
+    if Membership.objects.filter(
+        organization_id=cohort.organization_id, user=user, role=Role.MANAGER
+    ).exists():
         return CohortAccess("manager", enrolment.study_group_id if enrolment else None)
     if enrolment is None:
         return NO_ACCESS
@@ -126,7 +134,9 @@ def get_roster_import_for(user: User, cohort_pk: int, pk: int) -> RosterImport:
 
 def get_enrolment_for(user: User, cohort_pk: int, pk: int, action: Action = "teach") -> Enrolment:
     cohort = get_cohort_for(user, cohort_pk, action)
-    enrolment = Enrolment.objects.select_related("user", "study_group").filter(cohort=cohort, pk=pk).first()
+    enrolment = (
+        Enrolment.objects.select_related("user", "study_group").filter(cohort=cohort, pk=pk).first()
+    )
     if enrolment is None:
         raise Http404("No such enrolment.")
     enrolment.cohort = cohort

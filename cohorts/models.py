@@ -38,7 +38,9 @@ class Cohort(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cohorts")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
     # After the last session, how long follow-up (sparks, surveys, study groups) runs.
     follow_up_days = models.PositiveSmallIntegerField(default=90)
     created_by = models.ForeignKey(
@@ -100,7 +102,8 @@ class WorkshopSession(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
             )
         ]
 
@@ -115,7 +118,9 @@ class StudyGroup(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["cohort", "name"], name="study_group_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "name"], name="study_group_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -130,8 +135,12 @@ class Enrolment(models.Model):
     """A person in a cohort, as instructor or participant; a participant is in at most one group."""
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="enrolments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
-    role = models.CharField(max_length=20, choices=CohortRole.choices, default=CohortRole.PARTICIPANT)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    role = models.CharField(
+        max_length=20, choices=CohortRole.choices, default=CohortRole.PARTICIPANT
+    )
     study_group = models.ForeignKey(
         StudyGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
     )
@@ -162,7 +171,9 @@ class RosterImport(models.Model):
         FAILED = "failed", "Failed"
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="roster_imports")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     filename = models.CharField(max_length=255)
     # The parsed good rows, so confirming imports exactly what the preview showed.
     rows = models.JSONField(default=list)

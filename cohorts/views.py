@@ -14,20 +14,36 @@ from cohorts.models import CohortRole, Enrolment
 def home(request: HttpRequest) -> HttpResponse:
     """One page for every role: what I manage, what I teach, what I take part in."""
     user = request.user
-    counted = access.cohorts_visible_to(user).with_schedule().select_related("organization").annotate(
-        participant_count=Count("enrolments", filter=Q(enrolments__role=CohortRole.PARTICIPANT), distinct=True),
+    counted = (
+        access.cohorts_visible_to(user)
+        .with_schedule()
+        .select_related("organization")
+        .annotate(
+            participant_count=Count(
+                "enrolments", filter=Q(enrolments__role=CohortRole.PARTICIPANT), distinct=True
+            ),
+        )
     )
     managed_orgs = list(access.organizations_managed_by(user))
-    managed_cohorts = list(counted.filter(organization__in=managed_orgs).order_by("organization__name", "-created_at"))
+    managed_cohorts = list(
+        counted.filter(organization__in=managed_orgs).order_by("organization__name", "-created_at")
+    )
     my_enrolments = list(
-        Enrolment.objects.filter(user=user).select_related("cohort__organization", "study_group").order_by("-cohort__created_at")
+        Enrolment.objects.filter(user=user)
+        .select_related("cohort__organization", "study_group")
+        .order_by("-cohort__created_at")
     )
     cohort_by_id = {c.pk: c for c in counted.filter(pk__in=[e.cohort_id for e in my_enrolments])}
     teaching = [cohort_by_id[e.cohort_id] for e in my_enrolments if e.role == CohortRole.INSTRUCTOR]
-    taking = [(cohort_by_id[e.cohort_id], e) for e in my_enrolments if e.role == CohortRole.PARTICIPANT]
+    taking = [
+        (cohort_by_id[e.cohort_id], e) for e in my_enrolments if e.role == CohortRole.PARTICIPANT
+    ]
     context = {
         "now": timezone.now(),
-        "managed_orgs": [(org, [c for c in managed_cohorts if c.organization_id == org.pk]) for org in managed_orgs],
+        "managed_orgs": [
+            (org, [c for c in managed_cohorts if c.organization_id == org.pk])
+            for org in managed_orgs
+        ],
         "teaching": teaching,
         "taking": taking,
     }

@@ -8,4 +8,6 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from notifications import scheduling, tasks
 
-        scheduling.register_due_kind("outbox", "notifications.OutboxMessage", tasks.send_outbox_message)
+        scheduling.register_due_kind(
+            "outbox", "notifications.OutboxMessage", tasks.send_outbox_message
+        )

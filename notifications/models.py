@@ -10,7 +10,9 @@ from notifications.scheduling import DueRow
 class Notification(models.Model):
     """An in-app notification: shown in the list, counted while unread."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     # Makes a second notification of the same event to the same person impossible.
     key = models.CharField(max_length=200)
     title = models.CharField(max_length=200)
@@ -21,7 +23,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_event")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_event")
+        ]
         indexes = [models.Index(fields=["user", "read_at"])]
 
     def __str__(self) -> str:

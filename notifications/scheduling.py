@@ -85,7 +85,9 @@ def claimable(model: type[DueRow], now: datetime) -> models.QuerySet:
     )
 
 
-def claim_due_rows(model: type[DueRow], *, now: datetime | None = None, limit: int | None = None) -> list[int]:
+def claim_due_rows(
+    model: type[DueRow], *, now: datetime | None = None, limit: int | None = None
+) -> list[int]:
     """Claim at most `limit` due rows under a lease and return their ids (call inside atomic)."""
     now = now or timezone.now()
     limit = limit or settings.DUE_BATCH_SIZE
@@ -136,7 +138,7 @@ def process_due_row(model: type[DueRow], row_id: int, work: Callable[[DueRow], N
         try:
             with transaction.atomic():
                 work(row)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
+        except Exception as exc:
             logger.warning("due row %s %s failed: %s", model.__name__, row_id, exc)
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if row.attempts >= row.max_attempts:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from notifications.models import Notification, OutboxMessage
 
 if TYPE_CHECKING:
-    # notifications knows people only through AUTH_USER_MODEL; it never imports accounts at run time.
+    # notifications knows people through AUTH_USER_MODEL; it never imports accounts at run time.
     from accounts.models import User
 
 
@@ -91,7 +91,9 @@ def notify(
     """Notify one person of one event, in-app and optionally by email, at most once per key."""
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(user=user, key=key, title=title, body=body, url=url)
+            notification = Notification.objects.create(
+                user=user, key=key, title=title, body=body, url=url
+            )
     except IntegrityError:
         return None
     if email_template:
@@ -100,7 +102,12 @@ def notify(
             user=user,
             to_email=user.email,
             template=email_template,
-            context={"title": title, "body": body, "url": absolute_url(url), **(email_context or {})},
+            context={
+                "title": title,
+                "body": body,
+                "url": absolute_url(url),
+                **(email_context or {}),
+            },
         )
     return notification
 

@@ -25,7 +25,10 @@ def badge(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest) -> HttpResponse:
     notification_id = request.POST.get("notification")
     notifications_mark_read(
-        user=request.user, notification_id=int(notification_id) if notification_id and notification_id.isdigit() else None
+        user=request.user,
+        notification_id=int(notification_id)
+        if notification_id and notification_id.isdigit()
+        else None,
     )
     if request.htmx:
         page = Paginator(request.user.notifications.all(), 30).get_page(request.POST.get("page"))

@@ -98,7 +98,9 @@ def world(db) -> World:
     f.EnrolmentFactory(cohort=cohort, user=groupmate, study_group=group)
     f.EnrolmentFactory(cohort=cohort, user=other_group_participant, study_group=other_group)
     f.EnrolmentFactory(cohort=other_cohort, user=other_cohort_participant)
-    f.EnrolmentFactory(cohort=outsider_cohort, user=f.UserFactory(email="globex-participant@globex.test"))
+    f.EnrolmentFactory(
+        cohort=outsider_cohort, user=f.UserFactory(email="globex-participant@globex.test")
+    )
     return World(
         organization=org,
         cohort=cohort,
