@@ -17,8 +17,23 @@ from typing import Literal
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Membership, Organization, Role, User
+from accounts.access import get_organization_for, managed_organization_ids, organizations_managed_by
+from accounts.models import Membership, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, RosterImport, StudyGroup
+
+__all__ = [
+    "CohortAccess",
+    "cohort_access",
+    "cohorts_taught_by",
+    "cohorts_visible_to",
+    "get_cohort_for",
+    "get_enrolment_for",
+    "get_organization_for",
+    "get_roster_import_for",
+    "get_study_group_for",
+    "organizations_managed_by",
+    "study_groups_visible_to",
+]
 
 Action = Literal["view", "teach", "manage"]
 
@@ -45,16 +60,6 @@ class CohortAccess:
 
 
 NO_ACCESS = CohortAccess(role=None)
-
-
-def managed_organization_ids(user: User) -> QuerySet:
-    return Membership.objects.filter(user=user, role=Role.MANAGER).values("organization_id")
-
-
-def organizations_managed_by(user: User) -> QuerySet[Organization]:
-    if not user.is_authenticated:
-        return Organization.objects.none()
-    return Organization.objects.filter(pk__in=managed_organization_ids(user))
 
 
 def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
@@ -141,11 +146,3 @@ def get_enrolment_for(user: User, cohort_pk: int, pk: int, action: Action = "tea
         raise Http404("No such enrolment.")
     enrolment.cohort = cohort
     return enrolment
-
-
-def get_organization_for(user: User, slug: str) -> Organization:
-    """An organisation `user` manages; otherwise 404."""
-    organization = organizations_managed_by(user).filter(slug=slug).first()
-    if organization is None:
-        raise Http404("No such organisation.")
-    return organization
