@@ -32,6 +32,8 @@ def _services(request, settings, tmp_path):
     if request.node.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         skip_or_fail("needs Redis: set REDIS_URL=redis://…")
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Hashing strength is not under test; the default hasher costs ~0.3 s per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
