@@ -13,6 +13,6 @@ app.autodiscover_tasks()
 def _make_broker_folders(sender: Celery, **kwargs) -> None:
     # The filesystem broker needs its folders before the first message.
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "processed_folder"):
+    for key in ("data_folder_in", "processed_folder", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
