@@ -1,0 +1,164 @@
+"""Seed a fresh benchmark database at scale, time the pages that matter, write bench/results.json.
+
+Run from the repository root (`make bench`). With DATABASE_URL pointing at PostgreSQL the benchmark
+uses `<name>_bench` on the same server, dropped and created afresh; otherwise a fresh SQLite file,
+var/bench.sqlite3. Metrics already in results.json that this run does not measure are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+SCALE = 50_000
+WARM_RUNS = 20
+
+
+def fresh_postgres_url(url: str) -> str:
+    """Drop and create `<name>_bench` next to the database in `url`; return its URL."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "postgres"
+    bench_name = name if name.endswith("_bench") else f"{name}_bench"
+    # Connect to the maintenance database: one cannot drop the database one is connected to.
+    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        quoted = sql.Identifier(bench_name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(quoted))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(quoted))
+    return urlunsplit(parts._replace(path=f"/{bench_name}"))
+
+
+def fresh_sqlite_url() -> str:
+    path = ROOT / "var" / "bench.sqlite3"
+    path.parent.mkdir(exist_ok=True)
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def configure_environment() -> None:
+    import environ
+
+    # The same .env the settings read, so `make bench` sees the developer's DATABASE_URL.
+    environ.Env.read_env(ROOT / ".env", overwrite=False)
+    url = os.environ.get("DATABASE_URL", "")
+    is_postgres = urlsplit(url).scheme.startswith(("postgres", "pgsql"))
+    os.environ["DATABASE_URL"] = fresh_postgres_url(url) if is_postgres else fresh_sqlite_url()
+    # A production-like run (no DEBUG query log), reached over plain HTTP by the test client.
+    os.environ["DEBUG"] = "false"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ["SESSION_COOKIE_SECURE"] = "false"
+    os.environ["CSRF_COOKIE_SECURE"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialtraining.settings")
+
+
+def git_short_sha() -> str:
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def time_page(client, path: str, runs: int) -> float:
+    """Median wall time in milliseconds of `runs` GETs after one warm-up request."""
+    assert client.get(path).status_code == 200
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(timings)
+
+
+def count_queries(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def measure() -> dict[str, float | int]:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import reverse
+
+    from accounts.models import User
+    from cohorts.management.seeding import BENCH_MANAGER
+
+    metrics: dict[str, float | int] = {}
+    call_command("migrate", interactive=False, verbosity=0)
+
+    started = time.perf_counter()
+    call_command("seed_demo", scale=SCALE, verbosity=0)
+    metrics["seed_50k_seconds"] = round(time.perf_counter() - started, 2)
+    print(f"seed_50k_seconds: {metrics['seed_50k_seconds']}", flush=True)
+
+    # Static files are served by the finders: the benchmark must not need a collectstatic manifest.
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+    ):
+        client = Client()
+        client.force_login(
+            User.objects.get(email=BENCH_MANAGER),
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
+        home = reverse("home")
+        metrics["home_manager_ms_p50"] = round(time_page(client, home, WARM_RUNS), 1)
+        metrics["home_manager_queries"] = count_queries(client, home)
+    return metrics
+
+
+def write_results(metrics: dict[str, float | int], vendor: str) -> dict:
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.update(metrics)
+    results["_meta"] = {
+        "scale": SCALE,
+        "database": vendor,
+        "commit": git_short_sha(),
+        "date": datetime.now(UTC).date().isoformat(),
+    }
+    ordered = {key: results[key] for key in sorted(results) if key != "_meta"}
+    ordered["_meta"] = results["_meta"]
+    RESULTS.write_text(json.dumps(ordered, indent=2) + "\n")
+    return ordered
+
+
+def main() -> None:
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    configure_environment()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    print(f"benchmark database: {connection.vendor} {connection.settings_dict['NAME']}", flush=True)
+    metrics = measure()
+    results = write_results(metrics, connection.vendor)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
