@@ -195,6 +195,10 @@ class RosterImport(models.Model):
         return f"{self.filename} → {self.cohort}"
 
     @property
+    def is_in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
     def progress_percent(self) -> int:
         if not self.rows:
             return 100
