@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -62,6 +63,8 @@ def configure_environment() -> None:
     os.environ["SESSION_COOKIE_SECURE"] = "false"
     os.environ["CSRF_COOKIE_SECURE"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialtraining.settings")
+    # whitenoise looks for STATIC_ROOT, which the benchmark does not build (the finders serve).
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
 
 
 def git_short_sha() -> str:

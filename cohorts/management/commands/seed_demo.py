@@ -26,7 +26,7 @@ class Command(BaseCommand):
             help="Delete the organisation and its people first, then build it again.",
         )
 
-    def handle(self, *args, scale: int, reset: bool, **options) -> None:
+    def handle(self, *args, scale: int, reset: bool, verbosity: int, **options) -> None:
         slug = seeding.BENCH_SLUG if scale else seeding.DEMO_SLUG
         if reset:
             seeding.organization_delete(slug=slug)
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         summary = ", ".join(f"{n} {name}" for name, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Created “{slug}”: {summary}."))
         self.stdout.write(f"elapsed_seconds={elapsed:.2f}")
-        if not scale:
+        if not scale and verbosity:
             self.stdout.write(f"Sign in with any demo account and the password {seeding.PASSWORD}:")
             for email in seeding.DEMO_LOGINS:
                 self.stdout.write(f"  {email}")
