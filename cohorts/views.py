@@ -99,7 +99,7 @@ def cohort_create(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"Cohort “{cohort.name}” created.")
             return redirect("cohorts:detail", cohort.pk)
         context = {"organization": organization, "form": form, "sessions": sessions}
-        return render(request, "cohorts/form.html", context)
+        return render(request, "cohorts/form.html", context, status=400 if data else 200)
 
 
 @login_required
@@ -140,7 +140,7 @@ def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "sessions": sessions,
         }
-        return render(request, "cohorts/form.html", context)
+        return render(request, "cohorts/form.html", context, status=400 if data else 200)
 
 
 @login_required
@@ -362,8 +362,8 @@ def group_rename(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
             return render(request, "cohorts/groups.html#group-row", context)
         messages.success(request, f"Renamed to “{group.name}”.")
         return redirect("cohorts:groups", pk)
-    template = "cohorts/group_rename.html"
-    if request.htmx:
-        template += "#rename-form"
     context = {"cohort": group.cohort, "group": group, "form": form}
-    return render(request, template, context, status=400 if form.errors else 200)
+    if request.htmx:
+        # htmx swaps only 2xx responses; the row shows the error next to the kept text.
+        return render(request, "cohorts/groups.html#rename-row", context)
+    return render(request, "cohorts/group_rename.html", context, status=400 if form.errors else 200)
