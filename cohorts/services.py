@@ -14,7 +14,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organization, Role, User
-from accounts.services import invitation_create, invitation_send, membership_ensure, user_for_email
+from accounts.services import (
+    invitation_create,
+    invitation_send,
+    membership_ensure,
+    user_for_email,
+)
 from cohorts.models import Cohort, CohortRole, Enrolment, RosterImport, StudyGroup, WorkshopSession
 from cohorts.roster import ParsedRoster
 
@@ -215,7 +220,7 @@ def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterI
     return roster_import
 
 
-def roster_import_run(*, roster_import: RosterImport, invited_by: User | None) -> RosterImport:
+def roster_import_run(*, roster_import: RosterImport, invited_by: User) -> RosterImport:
     """Import the confirmed rows in chunks; running it again on the same rows changes nothing."""
     claimed = RosterImport.objects.filter(
         pk=roster_import.pk,
@@ -232,7 +237,10 @@ def roster_import_run(*, roster_import: RosterImport, invited_by: User | None) -
             chunk = rows[start : start + ROSTER_CHUNK_SIZE]
             with transaction.atomic():
                 counts = _roster_import_chunk(
-                    cohort=cohort, rows=chunk, group_ids=group_ids, invited_by=invited_by
+                    roster_import=roster_import,
+                    rows=chunk,
+                    group_ids=group_ids,
+                    invited_by=invited_by,
                 )
                 RosterImport.objects.filter(pk=roster_import.pk).update(
                     processed_rows=F("processed_rows") + len(chunk),
@@ -258,9 +266,10 @@ def _users_by_email(emails: list[str]) -> dict[str, User]:
 
 
 def _roster_import_chunk(
-    *, cohort: Cohort, rows: list[dict], group_ids: dict[str, int], invited_by: User | None
+    *, roster_import: RosterImport, rows: list[dict], group_ids: dict[str, int], invited_by: User
 ) -> dict[str, int]:
-    """One chunk in a constant number of queries, plus one invitation email per new person."""
+    """One chunk in a constant number of queries; invitation emails follow in a task."""
+    cohort = roster_import.cohort
     emails = [r["email"] for r in rows]
     users = _users_by_email(emails)
     new_users = [
@@ -313,7 +322,7 @@ def _roster_import_chunk(
     Enrolment.objects.bulk_update(to_regroup, ["study_group"])
 
     to_invite = [e.user for e in to_create if not e.user.has_usable_password()]
-    _roster_invite(cohort=cohort, users=to_invite, invited_by=invited_by)
+    _roster_invite(roster_import=roster_import, users=to_invite, invited_by=invited_by)
     return {
         "created": len(new_users),
         "enrolled": len(to_create),
@@ -321,10 +330,12 @@ def _roster_import_chunk(
     }
 
 
-def _roster_invite(*, cohort: Cohort, users: list[User], invited_by: User | None) -> None:
+def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by: User) -> None:
+    from cohorts.tasks import roster_invitations_send_task
+
     if not users:
         return
-    organization = cohort.organization
+    organization = roster_import.cohort.organization
     emails = [u.email for u in users]
     open_emails = set(
         Invitation.objects.open()
@@ -346,10 +357,26 @@ def _roster_invite(*, cohort: Cohort, users: list[User], invited_by: User | None
             if u.email not in open_emails
         ]
     )
-    invitations = (
+    invitation_ids = list(
         Invitation.objects.open()
         .filter(organization=organization, email__in=emails)
+        .values_list("pk", flat=True)
+    )
+    # Rendering and queueing one email per person is the slow part; it runs in its own task, once
+    # the people it invites are committed (the outbox key makes a second run send nothing twice).
+    transaction.on_commit(
+        lambda: roster_invitations_send_task.delay(roster_import.pk, invited_by.pk, invitation_ids)
+    )
+
+
+def roster_invitations_send(*, roster_import: RosterImport, invitation_ids: list[int]) -> int:
+    invitations = (
+        Invitation.objects.open()
+        .filter(organization_id=roster_import.cohort.organization_id, pk__in=invitation_ids)
         .select_related("organization", "invited_by")
     )
+    sent = 0
     for invitation in invitations:
         invitation_send(invitation=invitation)
+        sent += 1
+    return sent

@@ -179,7 +179,7 @@ PEOPLE_PER_PAGE = 100
 def people(request: HttpRequest, pk: int) -> HttpResponse:
     action = "teach" if request.method == "POST" else "view"
     cohort = access.get_cohort_for(request.user, pk, action)
-    form = EnrolForm(request.POST or None)
+    form = EnrolForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         enrolment, created = services.enrolment_create(
             cohort=cohort,
@@ -244,7 +244,7 @@ def _back_to(request: HttpRequest, fallback: str, pk: int) -> str:
 @require_http_methods(["GET", "POST"])
 def roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = access.get_cohort_for(request.user, pk, "teach")
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    form = RosterUploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if form.is_valid():
         upload = form.cleaned_data["file"]
         group_names = set(cohort.study_groups.values_list("name", flat=True))
@@ -287,7 +287,7 @@ def roster_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse
 def groups(request: HttpRequest, pk: int) -> HttpResponse:
     action = "teach" if request.method == "POST" else "view"
     cohort = access.get_cohort_for(request.user, pk, action)
-    form = StudyGroupForm(request.POST or None, cohort=cohort)
+    form = StudyGroupForm(request.POST if request.method == "POST" else None, cohort=cohort)
     if form.is_valid():
         group = services.study_group_create(cohort=cohort, name=form.cleaned_data["name"])
         messages.success(request, f"Study group “{group.name}” created.")
