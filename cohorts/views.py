@@ -193,7 +193,7 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, f"{enrolment.user.email} was already enrolled; nothing changed.")
         return redirect("cohorts:people", cohort.pk)
     enrolments = cohort.enrolments.select_related("user", "study_group").order_by(
-        "-role", "user__display_name", "user__email"
+        "role", "user__display_name", "user__email"
     )
     page = Paginator(enrolments, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     groups = list(cohort.study_groups.all()) if cohort.access.can_teach else []
@@ -352,7 +352,10 @@ def group_detail(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
 def group_rename(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
     group = access.get_study_group_for(request.user, pk, group_pk, "teach")
     form = StudyGroupForm(
-        request.POST or None, cohort=group.cohort, study_group=group, initial={"name": group.name}
+        request.POST if request.method == "POST" else None,
+        cohort=group.cohort,
+        study_group=group,
+        initial={"name": group.name},
     )
     if form.is_valid():
         services.study_group_rename(study_group=group, name=form.cleaned_data["name"])

@@ -179,3 +179,12 @@ def test_the_groups_page_costs_a_constant_number_of_queries(
     client = client_for(world.manager)
     with django_assert_max_num_queries(10):
         assert client.get(_groups_url(world)).status_code == 200
+
+
+def test_it_asks_for_a_name_when_renaming_to_nothing(world, client_for):
+    url = f"/cohorts/{world.cohort.pk}/groups/{world.group.pk}/rename/"
+    response = client_for(world.instructor).post(url, {"name": "  "})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    world.group.refresh_from_db()
+    assert world.group.name == "Blue"

@@ -104,3 +104,8 @@ def test_it_paginates_and_costs_a_constant_number_of_queries(
     client = client_for(world.instructor)
     with django_assert_max_num_queries(10):
         assert client.get(_people_url(world)).status_code == 200
+
+
+def test_it_lists_instructors_before_participants(world, client_for):
+    body = client_for(world.manager).get(_people_url(world)).content.decode()
+    assert body.index("instructor@example.test") < body.index("participant@example.test")
