@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import Membership, Organization, Role, User
+from accounts.models import Invitation, Membership, Organization, Role, User
 
 
 def managed_organization_ids(user: User) -> QuerySet:
@@ -28,3 +28,29 @@ def get_organization_for(user: User, slug: str) -> Organization:
     if organization is None:
         raise Http404("No such organisation.")
     return organization
+
+
+def get_membership_for(user: User, slug: str, pk: int) -> Membership:
+    """A membership of an organisation `user` manages; otherwise 404."""
+    organization = get_organization_for(user, slug)
+    membership = (
+        Membership.objects.select_related("user").filter(organization=organization, pk=pk).first()
+    )
+    if membership is None:
+        raise Http404("No such member.")
+    membership.organization = organization
+    return membership
+
+
+def get_invitation_for(user: User, slug: str, pk: int) -> Invitation:
+    """An invitation to an organisation `user` manages; otherwise 404."""
+    organization = get_organization_for(user, slug)
+    invitation = (
+        Invitation.objects.select_related("invited_by")
+        .filter(organization=organization, pk=pk)
+        .first()
+    )
+    if invitation is None:
+        raise Http404("No such invitation.")
+    invitation.organization = organization
+    return invitation

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from accounts.models import Role
+from accounts.models import Membership, Role
 
 
 class InvitationAcceptForm(forms.Form):
@@ -43,5 +43,23 @@ class InvitationForm(forms.Form):
         label="Role in the organisation", choices=Role.choices, initial=Role.PARTICIPANT
     )
 
+    def __init__(self, *args, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        email = self.cleaned_data["email"].strip().lower()
+        if (
+            self.organization is not None
+            and Membership.objects.filter(
+                organization=self.organization, user__email__iexact=email
+            ).exists()
+        ):
+            raise forms.ValidationError(
+                f"{email} is already a member; change their role in the list of members."
+            )
+        return email
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
@@ -12,12 +14,23 @@ from accounts.models import Invitation, Membership, Organization, Role, User
 INVITATION_SALT = "accounts.invitation"
 
 
+ROLE_STRENGTH = {Role.PARTICIPANT: 0, Role.INSTRUCTOR: 1, Role.MANAGER: 2}
+
+
 class InvitationError(Exception):
     """Why an invitation link cannot be used, in words a person understands."""
 
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
+        self.message = message
+
+
+class MembershipError(Exception):
+    """Why a membership cannot be changed, in words a person understands."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
         self.message = message
 
 
@@ -60,11 +73,10 @@ def invitation_from_token(token: str) -> Invitation:
 
 def membership_ensure(*, organization: Organization, user: User, role: str) -> Membership:
     """Make `user` a member; an existing member keeps the stronger of the two roles."""
-    strength = {Role.PARTICIPANT: 0, Role.INSTRUCTOR: 1, Role.MANAGER: 2}
     membership, created = Membership.objects.get_or_create(
         organization=organization, user=user, defaults={"role": role}
     )
-    if not created and strength[role] > strength[membership.role]:
+    if not created and ROLE_STRENGTH[role] > ROLE_STRENGTH[membership.role]:
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
@@ -91,7 +103,11 @@ def invitation_create(
     display_name: str = "",
     send: bool = True,
 ) -> Invitation:
-    """Invite someone to an organisation, or refresh their open invitation, and email the link."""
+    """Invite someone to an organisation and email the link.
+
+    An address with an open invitation gets that invitation again with a fresh link (older links
+    stop working) and the stronger of the two roles.
+    """
     email = email.strip().lower()
     invitation = (
         Invitation.objects.open().filter(organization=organization, email__iexact=email).first()
@@ -105,8 +121,52 @@ def invitation_create(
             display_name=display_name,
             expires_at=Invitation.default_expiry(),
         )
+        if send:
+            invitation_send(invitation=invitation)
+        return invitation
+    changed = []
+    if ROLE_STRENGTH[role] > ROLE_STRENGTH[invitation.role]:
+        invitation.role = role
+        changed.append("role")
+    if display_name and display_name != invitation.display_name:
+        invitation.display_name = display_name
+        changed.append("display_name")
+    if changed:
+        invitation.save(update_fields=changed)
     if send:
-        invitation_send(invitation=invitation)
+        invitation = invitation_resend(invitation=invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation) -> Invitation:
+    """Email a fresh link: a new nonce voids every older link, and the expiry starts again."""
+    locked = (
+        Invitation.objects.select_for_update()
+        .select_related("organization", "invited_by")
+        .get(pk=invitation.pk)
+    )
+    if locked.accepted_at:
+        raise InvitationError("used", "This invitation has already been accepted.")
+    if locked.revoked_at:
+        raise InvitationError("revoked", "This invitation was withdrawn; invite the person again.")
+    locked.nonce = secrets.token_urlsafe(16)
+    locked.expires_at = Invitation.default_expiry()
+    locked.save(update_fields=["nonce", "expires_at"])
+    invitation_send(invitation=locked)
+    return locked
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    """Withdraw an invitation that has not been accepted; its links stop working."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.accepted_at:
+        raise InvitationError("used", "This invitation has already been accepted.")
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+    invitation.revoked_at = locked.revoked_at
     return invitation
 
 
@@ -134,6 +194,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if locked.accepted_at:
         raise InvitationError("used", "This invitation has already been accepted.")
+    if locked.revoked_at:
+        raise InvitationError("revoked", "This invitation was withdrawn.")
     membership = membership_ensure(organization=locked.organization, user=user, role=locked.role)
     locked.accepted_at = timezone.now()
     locked.accepted_by = user
@@ -141,4 +203,19 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     if not user.display_name and locked.display_name:
         user.display_name = locked.display_name
         user.save(update_fields=["display_name"])
+    return membership
+
+
+def membership_role_change(*, membership: Membership, role: str, changed_by: User) -> Membership:
+    """Give a member another role in the organisation.
+
+    Nobody changes their own role, so an organisation always keeps the manager who acts.
+    """
+    if role not in Role.values:
+        raise MembershipError("Choose a role from the list.")
+    if membership.user_id == changed_by.pk:
+        raise MembershipError("You cannot change your own role; ask another manager to.")
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
     return membership
