@@ -110,7 +110,11 @@ def dispatch_kind(kind: DueKind, *, now: datetime | None = None, max_batches: in
         with transaction.atomic():
             ids = claim_due_rows(kind.model, now=now)
             for row_id in ids:
-                transaction.on_commit(lambda row_id=row_id: kind.task.delay(kind.name, row_id))
+                # robust: a row whose task cannot be enqueued stays claimed and returns after the
+                # lease; the rest of the batch and the other kinds still go out.
+                transaction.on_commit(
+                    lambda row_id=row_id: kind.task.delay(kind.name, row_id), robust=True
+                )
         total += len(ids)
         if len(ids) < settings.DUE_BATCH_SIZE:
             break

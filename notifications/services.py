@@ -45,7 +45,9 @@ def outbox_enqueue(
     if created and message.due_at <= timezone.now():
         from notifications.tasks import send_outbox_message
 
-        transaction.on_commit(lambda: send_outbox_message.delay("outbox", message.pk))
+        # robust: with the broker down the row is committed and the sweep sends it, so the
+        # caller's request must not fail after its data is saved.
+        transaction.on_commit(lambda: send_outbox_message.delay("outbox", message.pk), robust=True)
     return message
 
 
