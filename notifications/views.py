@@ -32,5 +32,6 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     )
     if request.htmx:
         page = Paginator(request.user.notifications.all(), 30).get_page(request.POST.get("page"))
-        return render(request, "notifications/list.html#notification-list", {"page": page})
+        # The list, and the header's unread badge out of band, so both agree at once.
+        return render(request, "notifications/_mark_read.html", {"page": page})
     return redirect("notifications:list")

@@ -20,6 +20,7 @@ def test_it_counts_my_unread_notifications(alice_client, alice, bob, make_notifi
     assert 'hx-get="/notifications/badge/"' in html
     assert '<span class="badge" aria-label="3 unread">3</span>' in html
     assert "<html" not in html
+    assert "hx-swap-oob" not in html
 
 
 def test_it_shows_no_count_when_all_is_read(alice_client, alice, make_notifications):
