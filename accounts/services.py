@@ -142,7 +142,7 @@ def invitation_create(
 def invitation_resend(*, invitation: Invitation) -> Invitation:
     """Email a fresh link: a new nonce voids every older link, and the expiry starts again."""
     locked = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organization", "invited_by")
         .get(pk=invitation.pk)
     )
