@@ -104,3 +104,15 @@ def test_it_shows_the_sign_up_form_when_sign_up_is_open(client, db, settings):
     assert 'name="email"' in body
     assert 'name="password1"' in body
     assert "Skip to content" in body
+
+
+def test_it_says_people_join_by_invitation_on_the_sign_in_page(client, db):
+    body = client.get("/accounts/login/").content.decode()
+    assert "People join by invitation" in body
+    assert "/accounts/signup/" not in body
+
+
+def test_it_links_to_sign_up_from_sign_in_when_sign_up_is_open(client, db, settings):
+    settings.OPEN_SIGNUP = True
+    body = client.get("/accounts/login/").content.decode()
+    assert "/accounts/signup/" in body
