@@ -27,6 +27,8 @@ from cohorts.forms import (
 from cohorts.models import CohortRole, Enrolment
 from cohorts.roster import roster_parse
 
+HOME_COHORTS_PER_PAGE = 50
+
 
 @login_required
 @require_GET
@@ -44,9 +46,13 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     )
     managed_orgs = list(access.organizations_managed_by(user))
-    managed_cohorts = list(
-        counted.filter(organization__in=managed_orgs).order_by("organization__name", "-created_at")
-    )
+    managed_page = Paginator(
+        counted.filter(organization__in=managed_orgs).order_by(
+            "organization__name", "-created_at", "pk"
+        ),
+        HOME_COHORTS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    managed_cohorts = list(managed_page.object_list)
     my_enrolments = list(
         Enrolment.objects.filter(user=user)
         .select_related("cohort__organization", "study_group")
@@ -59,6 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "now": timezone.now(),
+        "managed_page": managed_page,
         "managed_orgs": [
             (org, [c for c in managed_cohorts if c.organization_id == org.pk])
             for org in managed_orgs

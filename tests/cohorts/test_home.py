@@ -38,3 +38,16 @@ def test_it_costs_a_constant_number_of_queries(client_for, world, django_assert_
     client = client_for(world.manager)
     with django_assert_max_num_queries(10):
         assert client.get("/").status_code == 200
+
+
+def test_it_pages_a_large_organisation_for_its_manager(client_for, world):
+    from cohorts.views import HOME_COHORTS_PER_PAGE
+    from tests import factories
+
+    factories.CohortFactory.create_batch(HOME_COHORTS_PER_PAGE, organization=world.organization)
+    client = client_for(world.manager)
+    first = client.get("/").content.decode()
+    assert "Page 1 of 2" in first
+    second = client.get("/?page=2").content.decode()
+    assert "Page 2 of 2" in second
+    assert "People and invitations" in first
