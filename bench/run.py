@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -59,6 +60,7 @@ def configure_environment() -> None:
     os.environ["DATABASE_URL"] = fresh_postgres_url(url) if is_postgres else fresh_sqlite_url()
     # A production-like run (no DEBUG query log), reached over plain HTTP by the test client.
     os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
     os.environ["SECURE_SSL_REDIRECT"] = "false"
     os.environ["SESSION_COOKIE_SECURE"] = "false"
     os.environ["CSRF_COOKIE_SECURE"] = "false"

@@ -12,9 +12,13 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="insecure-development-key-set-SECRET_KEY-in-production" * 2
-)
+# A known key would let anyone forge invitation and password-reset links: production must set one.
+if DEBUG:
+    SECRET_KEY = env.str(
+        "SECRET_KEY", default="insecure-development-key-set-SECRET_KEY-in-production" * 2
+    )
+else:
+    SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -78,6 +82,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A demo runs web, worker and beat against one SQLite file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite ignores SELECT ... FOR UPDATE; IMMEDIATE transactions take the write lock at BEGIN,
+    # so two workers processing the same due row run one after the other.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -63,3 +63,10 @@ def test_it_warns_when_production_is_weakened(tmp_path, variable, value, check):
 
     assert result.returncode != 0
     assert check in result.stderr
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path):
+    result = check_deploy(tmp_path, SECRET_KEY=None)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
