@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -99,13 +99,29 @@ def claim_due_rows(
         .values_list("pk", flat=True)[:limit]
     )
     if ids:
-        model.objects.filter(pk__in=ids).update(status=DueStatus.CLAIMED, claimed_until=now + lease)
+        # Counted at claim time: a task that kills its worker rolls back its own transaction, so an
+        # attempt counted there would vanish and the row would be retried for ever.
+        model.objects.filter(pk__in=ids).update(
+            status=DueStatus.CLAIMED, claimed_until=now + lease, attempts=F("attempts") + 1
+        )
     return ids
+
+
+def fail_abandoned_rows(model: type[DueRow], *, now: datetime) -> int:
+    """Rows claimed `max_attempts` times whose work never finished are failed, not claimed again."""
+    return model.objects.filter(
+        status=DueStatus.CLAIMED, claimed_until__lt=now, attempts__gte=model.max_attempts
+    ).update(
+        status=DueStatus.FAILED,
+        claimed_until=None,
+        last_error="Claimed repeatedly without finishing (worker lost or killed).",
+    )
 
 
 def dispatch_kind(kind: DueKind, *, now: datetime | None = None, max_batches: int = 20) -> int:
     """Claim due rows of one kind batch by batch and enqueue one task per row after each commit."""
     total = 0
+    fail_abandoned_rows(kind.model, now=now or timezone.now())
     for _ in range(max_batches):
         with transaction.atomic():
             ids = claim_due_rows(kind.model, now=now)
@@ -138,7 +154,9 @@ def process_due_row(model: type[DueRow], row_id: int, work: Callable[[DueRow], N
         now = timezone.now()
         if row.status == DueStatus.PENDING and row.due_at > now:
             return False
-        row.attempts += 1
+        if row.status == DueStatus.PENDING:
+            # Sent straight after commit, not through a claim that already counted the attempt.
+            row.attempts += 1
         try:
             with transaction.atomic():
                 work(row)

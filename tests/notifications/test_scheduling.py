@@ -167,7 +167,27 @@ def test_it_reclaims_only_unsent_rows_after_a_crash(make_outbox_rows, outbox_kin
 
     assert sent_keys() == keys_of(ids)
     assert statuses() == {DueStatus.DONE: 6}
-    assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
+    # Each claim counts as an attempt: the reclaimed rows were claimed twice.
+    attempts = dict(OutboxMessage.objects.values_list("pk", "attempts"))
+    assert [attempts[row_id] for row_id in ids] == [1, 1, 1, 2, 2, 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_it_fails_a_row_whose_worker_dies_every_time(make_outbox_rows, outbox_kind, lease):
+    (row_id,) = make_outbox_rows(1)
+    now = timezone.now()
+    for _ in range(OutboxMessage.max_attempts):
+        # Claimed and handed to a worker that dies before finishing: nothing marks it done.
+        with transaction.atomic():
+            assert claim_due_rows(OutboxMessage, now=now) == [row_id]
+        now += lease + timedelta(seconds=1)
+
+    assert scheduling.dispatch_kind(outbox_kind, now=now) == 0
+    row = OutboxMessage.objects.get(pk=row_id)
+    assert row.status == DueStatus.FAILED
+    assert "without finishing" in row.last_error
+    assert mail.outbox == []
 
 
 @pytest.mark.django_db
