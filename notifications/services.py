@@ -15,8 +15,15 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
+def site_path(url: str) -> str:
+    """A link for a notification: a path on this site, never another scheme or host."""
+    if url and (not url.startswith("/") or url.startswith("//") or "\\" in url):
+        raise ValueError(f"Notification links must be paths on this site, not {url!r}.")
+    return url
+
+
 def absolute_url(path: str) -> str:
-    return path if path.startswith("http") else f"{settings.SITE_URL}{path}"
+    return f"{settings.SITE_URL}{site_path(path)}" if path else ""
 
 
 @transaction.atomic
@@ -90,27 +97,31 @@ def notify(
     email_template: str | None = None,
     email_context: dict | None = None,
 ) -> Notification | None:
-    """Notify one person of one event, in-app and optionally by email, at most once per key."""
+    """Notify one person of one event, in-app and optionally by email, at most once per key.
+
+    Both rows are written in one transaction, so a failure leaves neither and a retry sends both.
+    """
+    url = site_path(url)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 user=user, key=key, title=title, body=body, url=url
             )
+            if email_template:
+                email_from_template(
+                    key=f"notify:{user.pk}:{key}",
+                    user=user,
+                    to_email=user.email,
+                    template=email_template,
+                    context={
+                        "title": title,
+                        "body": body,
+                        "url": absolute_url(url),
+                        **(email_context or {}),
+                    },
+                )
     except IntegrityError:
         return None
-    if email_template:
-        email_from_template(
-            key=f"notify:{user.pk}:{key}",
-            user=user,
-            to_email=user.email,
-            template=email_template,
-            context={
-                "title": title,
-                "body": body,
-                "url": absolute_url(url),
-                **(email_context or {}),
-            },
-        )
     return notification
 
 

@@ -66,3 +66,29 @@ def test_it_notifies_in_app_only_without_an_email_template(
     assert Notification.objects.get().title == "Grace replied to you"
     assert not OutboxMessage.objects.exists()
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "https://evil.example/phish", "//evil.example/", "data:text/html,x"],
+)
+def test_it_refuses_a_link_that_leaves_the_site(alice, url):
+    with pytest.raises(ValueError, match="paths on this site"):
+        notify(user=alice, key="bad-link", title="Hello", url=url)
+    assert not Notification.objects.exists()
+
+
+def test_it_keeps_neither_row_when_the_email_cannot_be_written(alice, monkeypatch):
+    from notifications import services
+
+    def broken(**kwargs):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(services, "email_from_template", broken)
+    with pytest.raises(RuntimeError):
+        notify_alice(alice)
+    assert not Notification.objects.exists()
+
+    monkeypatch.undo()
+    assert notify_alice(alice) is not None
+    assert OutboxMessage.objects.count() == 1
