@@ -188,14 +188,34 @@ def invitation_send(*, invitation: Invitation) -> None:
     )
 
 
-@transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    """Attach `user` to the organisation and use the invitation up (a second accept fails)."""
-    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+def invitation_lock_open(*, invitation: Invitation) -> Invitation:
+    """Lock the invitation's row (call inside atomic) and check the followed link still works.
+
+    Between opening the link and submitting the form the invitation may have been accepted in
+    another tab, revoked, re-sent (a new nonce voids the old link) or have expired.
+    """
+    locked = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=invitation.pk)
+    )
     if locked.accepted_at:
         raise InvitationError("used", "This invitation has already been accepted.")
     if locked.revoked_at:
         raise InvitationError("revoked", "This invitation was withdrawn.")
+    if locked.nonce != invitation.nonce:
+        raise InvitationError(
+            "invalid", "This invitation link is not valid any more; a newer one was sent."
+        )
+    if locked.is_expired:
+        raise InvitationError("expired", "This invitation link has expired.")
+    return locked
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Attach `user` to the organisation and use the invitation up (a second accept fails)."""
+    locked = invitation_lock_open(invitation=invitation)
     membership = membership_ensure(organization=locked.organization, user=user, role=locked.role)
     locked.accepted_at = timezone.now()
     locked.accepted_by = user

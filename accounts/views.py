@@ -18,6 +18,7 @@ from accounts.services import (
     MembershipError,
     invitation_create,
     invitation_from_token,
+    invitation_lock_open,
     invitation_resend,
     invitation_revoke,
     membership_role_change,
@@ -72,6 +73,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
+                # Locked before the account is written, so a second submit waits and is refused.
+                invitation_lock_open(invitation=invitation)
                 user = existing or User(email=invitation.email)
                 user.display_name = form.cleaned_data["display_name"]
                 user.set_password(form.cleaned_data["password1"])

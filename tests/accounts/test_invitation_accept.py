@@ -2,6 +2,7 @@ import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail, signing
 from django.utils import timezone
@@ -201,3 +202,32 @@ def test_it_does_not_lower_the_role_of_an_existing_member(
     assert response.status_code == 302
     assert Membership.objects.get(user=world.instructor).role == Role.INSTRUCTOR
     assert mail.outbox == []
+
+
+def test_it_refuses_an_old_link_resent_while_its_form_was_open(world, make_invitation):
+    from accounts import services
+
+    invitation = make_invitation("late@example.test")
+    opened = services.invitation_from_token(services.invitation_token(invitation))
+    services.invitation_resend(invitation=invitation)
+    newcomer = User.objects.create_user("late@example.test", "a-sturdy-password-9")
+
+    with pytest.raises(services.InvitationError) as refused:
+        services.invitation_accept(invitation=opened, user=newcomer)
+    assert refused.value.reason == "invalid"
+    assert not newcomer.memberships.exists()
+
+
+def test_it_refuses_an_invitation_that_expired_while_its_form_was_open(world, make_invitation):
+    from accounts import services
+
+    invitation = make_invitation("slow@example.test")
+    opened = services.invitation_from_token(services.invitation_token(invitation))
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    newcomer = User.objects.create_user("slow@example.test", "a-sturdy-password-9")
+
+    with pytest.raises(services.InvitationError) as refused:
+        services.invitation_accept(invitation=opened, user=newcomer)
+    assert refused.value.reason == "expired"
