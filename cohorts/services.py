@@ -216,7 +216,9 @@ def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterI
     ).update(status=RosterImport.Status.QUEUED)
     if updated:
         roster_import.status = RosterImport.Status.QUEUED
-        transaction.on_commit(lambda: roster_import_run_task.delay(roster_import.pk, user.pk))
+        transaction.on_commit(
+            lambda: roster_import_run_task.delay(roster_import.pk, user.pk), robust=True
+        )
     return roster_import
 
 
@@ -336,7 +338,8 @@ def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by
     if not users:
         return
     organization = roster_import.cohort.organization
-    emails = [u.email for u in users]
+    # Invitations hold addresses in lower case; an older account may not.
+    emails = [u.email.lower() for u in users]
     open_emails = set(
         Invitation.objects.open()
         .filter(organization=organization, email__in=emails)
@@ -347,14 +350,14 @@ def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by
         [
             Invitation(
                 organization=organization,
-                email=u.email,
+                email=u.email.lower(),
                 display_name=u.display_name,
                 role=Role.PARTICIPANT,
                 invited_by=invited_by,
                 expires_at=expires_at,
             )
             for u in users
-            if u.email not in open_emails
+            if u.email.lower() not in open_emails
         ]
     )
     invitation_ids = list(
@@ -365,7 +368,8 @@ def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by
     # Rendering and queueing one email per person is the slow part; it runs in its own task, once
     # the people it invites are committed (the outbox key makes a second run send nothing twice).
     transaction.on_commit(
-        lambda: roster_invitations_send_task.delay(roster_import.pk, invited_by.pk, invitation_ids)
+        lambda: roster_invitations_send_task.delay(roster_import.pk, invited_by.pk, invitation_ids),
+        robust=True,
     )
 
 
