@@ -51,3 +51,18 @@ def test_it_pages_a_large_organisation_for_its_manager(client_for, world):
     second = client.get("/?page=2").content.decode()
     assert "Page 2 of 2" in second
     assert "People and invitations" in first
+
+
+def test_it_shows_the_workshop_date_in_the_cohort_s_time_zone(client_for, world):
+    from datetime import UTC, datetime
+
+    from tests import factories
+
+    cohort = factories.CohortFactory(organization=world.organization, time_zone="Australia/Sydney")
+    # 08:00 in Sydney on 3 March is still 2 March in UTC.
+    factories.WorkshopSessionFactory(
+        cohort=cohort, starts_at=datetime(2027, 3, 2, 21, 0, tzinfo=UTC)
+    )
+    body = client_for(world.manager).get("/").content.decode()
+    assert "3 Mar 2027" in body
+    assert "2 Mar 2027" not in body
