@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organization, Role, User
@@ -22,6 +23,7 @@ from accounts.services import (
 )
 from cohorts.models import Cohort, CohortRole, Enrolment, RosterImport, StudyGroup, WorkshopSession
 from cohorts.roster import ParsedRoster
+from notifications.services import notify
 
 ROSTER_CHUNK_SIZE = 500
 
@@ -120,7 +122,21 @@ def enrolment_create(
             invited_by=invited_by,
             display_name=display_name or user.display_name,
         )
+    else:
+        enrolment_announce(cohort=cohort, user=user, enrolled_by=invited_by)
     return enrolment, True
+
+
+def enrolment_announce(*, cohort: Cohort, user: User, enrolled_by: User) -> None:
+    """Tell someone who can already sign in that they were enrolled: nobody is added silently."""
+    notify(
+        user=user,
+        key=f"enrolled:{cohort.pk}",
+        title=f"You were enrolled in {cohort.name}",
+        body=f"{enrolled_by.name} added you to {cohort.name} ({cohort.organization.name}).",
+        url=reverse("cohorts:detail", args=[cohort.pk]),
+        email_template="notification",
+    )
 
 
 def enrolment_remove(*, enrolment: Enrolment) -> None:
@@ -325,6 +341,9 @@ def _roster_import_chunk(
 
     to_invite = [e.user for e in to_create if not e.user.has_usable_password()]
     _roster_invite(roster_import=roster_import, users=to_invite, invited_by=invited_by)
+    for enrolment in to_create:
+        if enrolment.user.has_usable_password():
+            enrolment_announce(cohort=cohort, user=enrolment.user, enrolled_by=invited_by)
     return {
         "created": len(new_users),
         "enrolled": len(to_create),

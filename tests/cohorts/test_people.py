@@ -41,14 +41,20 @@ def test_it_enrols_and_invites_a_new_person(world, client_for, django_capture_on
     assert [m.to for m in mail.outbox] == [["new.person@example.test"]]
 
 
-def test_it_enrols_someone_with_an_account_without_inviting_them(world, client_for):
-    client_for(world.manager).post(
-        _people_url(world), {"email": "elsewhere@example.test", "name": ""}
-    )
+def test_it_enrols_someone_with_an_account_and_tells_them(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.manager).post(
+            _people_url(world), {"email": "elsewhere@example.test", "name": ""}
+        )
     assert Enrolment.objects.filter(
         cohort=world.cohort, user=world.other_cohort_participant
     ).exists()
     assert not Invitation.objects.exists()
+    notification = world.other_cohort_participant.notifications.get()
+    assert notification.title == "You were enrolled in Feedback that lands"
+    assert [m.to for m in mail.outbox] == [["elsewhere@example.test"]]
 
 
 def test_it_changes_nothing_for_someone_already_enrolled(world, client_for):
