@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "cohorts",
+    "discussions",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
 DUE_BATCH_SIZE = env.int("DUE_BATCH_SIZE", default=500)
 DUE_LEASE_SECONDS = env.int("DUE_LEASE_SECONDS", default=300)
+
+# Discussions: how long authors may edit a post, and how many posts a person may make in a window.
+POST_EDIT_WINDOW_MINUTES = env.int("POST_EDIT_WINDOW_MINUTES", default=30)
+POST_RATE_LIMIT = env.str("POST_RATE_LIMIT", default="30/10m")
+
 # Roster uploads larger than this run as a Celery task with a progress page.
 ROSTER_INLINE_MAX_ROWS = env.int("ROSTER_INLINE_MAX_ROWS", default=200)
 

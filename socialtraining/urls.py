@@ -7,6 +7,7 @@ from socialtraining import views
 urlpatterns = [
     path("", cohort_views.home, name="home"),
     path("", include("cohorts.urls")),
+    path("", include("discussions.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),

@@ -1,0 +1,88 @@
+"""Who may see which discussion space, thread and post: built on cohorts.access.
+
+A space is a cohort's own (study_group None), seen by anyone who may view the cohort, or a study
+group's, seen by its members, the cohort's instructors and the organisation's managers. Anything
+else is a 404, like every other object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from accounts.models import User
+from cohorts.access import get_cohort_for, get_study_group_for, study_groups_visible_to
+from cohorts.models import Cohort, StudyGroup
+from discussions.models import Post, Thread
+
+
+@dataclass(frozen=True)
+class Space:
+    cohort: Cohort
+    study_group: StudyGroup | None = None
+
+    @property
+    def name(self) -> str:
+        if self.study_group is None:
+            return f"{self.cohort.name} discussions"
+        return f"Study group {self.study_group.name} discussions"
+
+    @property
+    def feed_url(self) -> str:
+        if self.study_group is None:
+            return reverse("discussions:feed", args=[self.cohort.pk])
+        return reverse("discussions:group_feed", args=[self.cohort.pk, self.study_group.pk])
+
+    @property
+    def new_thread_url(self) -> str:
+        if self.study_group is None:
+            return reverse("discussions:thread_new", args=[self.cohort.pk])
+        return reverse("discussions:group_thread_new", args=[self.cohort.pk, self.study_group.pk])
+
+    def threads(self) -> QuerySet[Thread]:
+        return Thread.objects.visible().filter(cohort=self.cohort, study_group=self.study_group)
+
+
+def get_space_for(user: User, cohort_pk: int, group_pk: int | None = None) -> Space:
+    if group_pk is None:
+        return Space(get_cohort_for(user, cohort_pk))
+    group = get_study_group_for(user, cohort_pk, group_pk)
+    return Space(group.cohort, group)
+
+
+def space_of(thread: Thread) -> Space:
+    return Space(thread.cohort, thread.study_group)
+
+
+def threads_visible_to(user: User, cohort: Cohort) -> QuerySet[Thread]:
+    """Threads of the cohort's space and of the study groups `user` may see."""
+    groups = study_groups_visible_to(user, cohort)
+    return Thread.objects.visible().filter(
+        Q(study_group__isnull=True) | Q(study_group__in=groups), cohort=cohort
+    )
+
+
+def get_thread_for(user: User, cohort_pk: int, pk: int) -> Thread:
+    cohort = get_cohort_for(user, cohort_pk)
+    thread = (
+        threads_visible_to(user, cohort)
+        .select_related("study_group", "author")
+        .filter(pk=pk)
+        .first()
+    )
+    if thread is None:
+        raise Http404("No such thread.")
+    thread.cohort = cohort
+    return thread
+
+
+def get_post_for(user: User, cohort_pk: int, thread_pk: int, pk: int) -> Post:
+    thread = get_thread_for(user, cohort_pk, thread_pk)
+    post = Post.objects.select_related("author").filter(thread=thread, pk=pk).first()
+    if post is None:
+        raise Http404("No such post.")
+    post.thread = thread
+    return post

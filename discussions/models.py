@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from cohorts.models import Cohort, StudyGroup
+from notifications.scheduling import DueRow
+
+
+class PostKind(models.TextChoices):
+    """What a post is; insights count the four channels of social learning from it."""
+
+    ARTICLE = "article", "Shared article"
+    QUESTION = "question", "Question"
+    DISCUSSION = "discussion", "Discussion"
+    REPLY = "reply", "Reply"
+    COMMENT = "comment", "Comment"
+
+
+class Channel(models.TextChoices):
+    RESEARCH = "research", "Research and gathering"
+    CREATING = "creating", "Creating and developing"
+    COMMUNICATION = "communication", "Communication and feedback"
+    COLLABORATION = "collaboration", "Collaboration and sharing"
+
+
+class Anchor(models.TextChoices):
+    NOW = "now", "Publish now"
+    AT = "at", "At a date and time"
+    BEFORE_FIRST = "before_first", "Days before the first session"
+    AFTER_LAST = "after_last", "Days after the last session"
+
+
+class Target(models.TextChoices):
+    COHORT = "cohort", "The whole cohort"
+    GROUPS = "groups", "Every study group (a thread each)"
+
+
+class Prompt(DueRow):
+    """An instructor's seed (article, provocative question or post), released when due."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="prompts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(
+        max_length=12,
+        choices=[
+            (k, label)
+            for k, label in PostKind.choices
+            if k in ("article", "question", "discussion")
+        ],
+        default=PostKind.QUESTION,
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    quote = models.TextField(blank=True)
+    target = models.CharField(max_length=10, choices=Target.choices, default=Target.COHORT)
+    anchor = models.CharField(max_length=12, choices=Anchor.choices, default=Anchor.NOW)
+    offset_days = models.PositiveSmallIntegerField(default=0)
+    # Local wall-clock time of release for offset anchors, in the cohort's time zone.
+    release_time = models.TimeField(default="09:00")
+    post_first = models.BooleanField(
+        "Post before you see replies",
+        default=False,
+        help_text="Participants see their peers' replies only after posting their own.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(DueRow.Meta):
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["status", "due_at"], name="prompt_status_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ThreadQuerySet(models.QuerySet["Thread"]):
+    def visible(self) -> ThreadQuerySet:
+        return self.filter(removed_at__isnull=True)
+
+
+class Thread(models.Model):
+    """A conversation in a space: the cohort's (study_group is null) or a study group's."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="threads")
+    study_group = models.ForeignKey(
+        StudyGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="threads"
+    )
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.SET_NULL, null=True, blank=True, related_name="threads"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=PostKind.choices, default=PostKind.DISCUSSION)
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=500, blank=True)
+    quote = models.TextField(blank=True)
+    post_first = models.BooleanField(default=False)
+    pinned = models.BooleanField(default=False)
+    locked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    reply_count = models.PositiveIntegerField(default=0)
+    reaction_count = models.PositiveIntegerField(default=0)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pinned", "-last_activity_at"]
+        indexes = [
+            models.Index(fields=["cohort", "study_group", "-last_activity_at"]),
+            models.Index(fields=["cohort", "-created_at"]),
+        ]
+        # A prompt released twice still makes one thread per space. Two partial constraints
+        # rather than nulls_distinct=False, which SQLite ignores and which would also make every
+        # thread without a prompt collide.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "study_group"],
+                condition=models.Q(prompt__isnull=False, study_group__isnull=False),
+                name="one_thread_per_prompt_and_group",
+            ),
+            models.UniqueConstraint(
+                fields=["prompt"],
+                condition=models.Q(prompt__isnull=False, study_group__isnull=True),
+                name="one_cohort_thread_per_prompt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Post(models.Model):
+    """The opening post of a thread, a reply to it, or a comment under a reply (one level)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=PostKind.choices)
+    is_opening = models.BooleanField(default=False)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set by the form: a double click or a retried request creates one post.
+    idempotency_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["thread", "parent", "created_at"]),
+            # The posting rate limit counts a person's recent posts.
+            models.Index(fields=["author", "created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_post_per_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.author} in {self.thread_id}"
+
+    @property
+    def channel(self) -> Channel:
+        if self.thread.study_group_id:
+            return Channel.COLLABORATION
+        if self.kind == PostKind.ARTICLE:
+            return Channel.RESEARCH
+        if self.kind in (PostKind.QUESTION, PostKind.DISCUSSION):
+            return Channel.CREATING
+        return Channel.COMMUNICATION
+
+    def editable_until(self) -> datetime:
+        return self.created_at + timedelta(minutes=settings.POST_EDIT_WINDOW_MINUTES)
+
+
+class ReactionKind(models.TextChoices):
+    LIKE = "like", "Like"
+    LEARNED = "learned", "Learned something"
+    USEFUL = "useful", "Useful"
+
+
+class Reaction(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user", "kind"], name="one_reaction_of_a_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on post {self.post_id}"
+
+
+class Follow(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="one_follow_per_thread")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows thread {self.thread_id}"
+
+
+class ReadMarker(models.Model):
+    """Where a person last read a thread; newer activity makes it unread for them."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_markers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="one_read_marker_per_thread")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read thread {self.thread_id}"
+
+
+class Mention(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="one_mention_per_post")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mentioned in post {self.post_id}"
+
+
+class Flag(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="one_flag_per_person")]
+
+    def __str__(self) -> str:
+        return f"Flag on post {self.post_id} by {self.user_id}"

@@ -1,0 +1,212 @@
+"""Writes that span models or notify anyone: starting threads, replying, releasing prompts."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Enrolment, StudyGroup
+from discussions.models import Follow, Post, PostKind, Prompt, Target, Thread
+from notifications.services import notify
+
+THREAD_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
+
+
+class PostingError(Exception):
+    """A post refused for a reason the author should read."""
+
+
+def thread_url(thread: Thread) -> str:
+    return reverse("discussions:thread", args=[thread.cohort_id, thread.pk])
+
+
+def post_rate_limit() -> tuple[int, timedelta]:
+    """POST_RATE_LIMIT such as "30/10m": at most 30 posts in 10 minutes."""
+    count, amount, unit = re.fullmatch(r"(\d+)/(\d+)([smh])", settings.POST_RATE_LIMIT).groups()
+    seconds = int(amount) * {"s": 1, "m": 60, "h": 3600}[unit]
+    return int(count), timedelta(seconds=seconds)
+
+
+def check_post_rate(author: User) -> None:
+    limit, window = post_rate_limit()
+    recent = Post.objects.filter(author=author, created_at__gt=timezone.now() - window).count()
+    if recent >= limit:
+        minutes = round(window.total_seconds() / 60)
+        raise PostingError(
+            f"You have reached the limit of {limit} posts in {minutes} minutes. "
+            "Your text is kept: please post it again in a few minutes."
+        )
+
+
+def _existing_post(author: User, idempotency_key: str) -> Post | None:
+    if not idempotency_key:
+        return None
+    return (
+        Post.objects.select_related("thread")
+        .filter(author=author, idempotency_key=idempotency_key)
+        .first()
+    )
+
+
+def _once(author: User, idempotency_key: str, create) -> Post:
+    """Run `create` unless this author already posted with this key (a double click, a retry)."""
+    existing = _existing_post(author, idempotency_key)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        # Two requests with the same key raced; the other one made the post.
+        existing = _existing_post(author, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+
+
+def thread_start(
+    *,
+    cohort,
+    study_group: StudyGroup | None,
+    author: User,
+    kind: str,
+    title: str,
+    body: str,
+    url: str = "",
+    quote: str = "",
+    idempotency_key: str,
+) -> Thread:
+    """Open a thread with its opening post in a space; the author follows it."""
+    if kind not in THREAD_KINDS:
+        raise ValueError(f"A thread is an article, a question or a discussion, not {kind!r}.")
+
+    def create() -> Post:
+        check_post_rate(author)
+        thread = Thread.objects.create(
+            cohort=cohort,
+            study_group=study_group,
+            author=author,
+            kind=kind,
+            title=title,
+            url=url,
+            quote=quote,
+        )
+        Follow.objects.create(thread=thread, user=author)
+        return Post.objects.create(
+            thread=thread,
+            author=author,
+            kind=kind,
+            is_opening=True,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+
+    return _once(author, idempotency_key, create).thread
+
+
+def check_can_reply(*, thread: Thread, parent: Post | None) -> None:
+    if thread.locked:
+        raise PostingError("This thread is locked: it takes no new replies.")
+    if parent is not None and (
+        parent.thread_id != thread.pk or parent.kind != PostKind.REPLY or parent.parent_id
+    ):
+        raise PostingError("Comments go under a reply of this thread.")
+
+
+def post_reply(
+    *, thread: Thread, author: User, body: str, parent: Post | None = None, idempotency_key: str
+) -> Post:
+    """Reply to a thread, or comment under one of its replies (one level only).
+
+    The replier follows the thread; its other followers are notified.
+    """
+
+    def create() -> Post:
+        check_can_reply(thread=thread, parent=parent)
+        check_post_rate(author)
+        now = timezone.now()
+        post = Post.objects.create(
+            thread=thread,
+            parent=parent,
+            author=author,
+            kind=PostKind.COMMENT if parent else PostKind.REPLY,
+            body=body,
+            created_at=now,
+            idempotency_key=idempotency_key,
+        )
+        Thread.objects.filter(pk=thread.pk).update(
+            reply_count=F("reply_count") + 1, last_activity_at=now
+        )
+        Follow.objects.get_or_create(thread=thread, user=author)
+        _notify_followers(thread, post)
+        return post
+
+    return _once(author, idempotency_key, create)
+
+
+def _notify_followers(thread: Thread, post: Post) -> None:
+    followers = (
+        Follow.objects.filter(thread=thread).exclude(user=post.author).select_related("user")
+    )
+    what = "commented in" if post.parent_id else "replied to"
+    for follow in followers:
+        notify(
+            user=follow.user,
+            key=f"reply:{post.pk}",
+            title=f"{post.author.name} {what} “{thread.title}”",
+            url=f"{thread_url(thread)}#post-{post.pk}",
+        )
+
+
+def prompt_release(prompt: Prompt) -> list[Thread]:
+    """Open the prompt's thread in the cohort space or in every study group; tell each member.
+
+    Safe to run twice: one thread per (prompt, group) and one notification per person and thread.
+    """
+    cohort = prompt.cohort
+    groups = list(cohort.study_groups.all()) if prompt.target == Target.GROUPS else [None]
+    threads = []
+    for group in groups:
+        thread, created = Thread.objects.get_or_create(
+            prompt=prompt,
+            study_group=group,
+            defaults={
+                "cohort": cohort,
+                "author": prompt.author,
+                "kind": prompt.kind,
+                "title": prompt.title,
+                "url": prompt.url,
+                "quote": prompt.quote,
+                "post_first": prompt.post_first,
+            },
+        )
+        if created:
+            Post.objects.create(
+                thread=thread,
+                author=prompt.author,
+                kind=prompt.kind,
+                is_opening=True,
+                body=prompt.body,
+            )
+            if prompt.author_id:
+                Follow.objects.get_or_create(thread=thread, user_id=prompt.author_id)
+        members = Enrolment.objects.filter(cohort=cohort).select_related("user")
+        if group is not None:
+            members = members.filter(study_group=group)
+        for enrolment in members.exclude(user_id=prompt.author_id):
+            notify(
+                user=enrolment.user,
+                key=f"prompt:{prompt.pk}:{thread.pk}",
+                title=f"New in {cohort.name}: {prompt.title}",
+                url=thread_url(thread),
+                email_template="notification",
+            )
+        threads.append(thread)
+    return threads

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from discussions import views
+
+app_name = "discussions"
+
+urlpatterns = [
+    path("cohorts/<int:pk>/discussions/", views.space_feed, name="feed"),
+    path("cohorts/<int:pk>/discussions/new/", views.thread_new, name="thread_new"),
+    path(
+        "cohorts/<int:pk>/groups/<int:group_pk>/discussions/",
+        views.space_feed,
+        name="group_feed",
+    ),
+    path(
+        "cohorts/<int:pk>/groups/<int:group_pk>/discussions/new/",
+        views.thread_new,
+        name="group_thread_new",
+    ),
+    path("cohorts/<int:pk>/threads/<int:thread_pk>/", views.thread_detail, name="thread"),
+    path("cohorts/<int:pk>/threads/<int:thread_pk>/reply/", views.reply, name="reply"),
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/comment/",
+        views.comment,
+        name="comment",
+    ),
+]

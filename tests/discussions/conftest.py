@@ -1,0 +1,65 @@
+"""Threads and replies in the `world` cohort, made through the services as a user would."""
+
+import uuid
+
+import pytest
+
+from discussions import services
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def start_thread(world):
+    def start(
+        *,
+        author=None,
+        study_group=None,
+        kind="discussion",
+        title="How do you say no?",
+        body="Tell us about a time.",
+        url="",
+    ):
+        return services.thread_start(
+            cohort=world.cohort,
+            study_group=study_group,
+            author=author or world.instructor,
+            kind=kind,
+            title=title,
+            body=body,
+            url=url,
+            idempotency_key=key(),
+        )
+
+    return start
+
+
+@pytest.fixture
+def thread(start_thread):
+    return start_thread()
+
+
+@pytest.fixture
+def group_thread(world, start_thread):
+    return start_thread(study_group=world.group, title="Blue only")
+
+
+@pytest.fixture
+def other_group_thread(world, start_thread):
+    return start_thread(study_group=world.other_group, title="Green only")
+
+
+@pytest.fixture
+def reply_to(world):
+    def reply(thread, *, author=None, body="A reply.", parent=None):
+        return services.post_reply(
+            thread=thread,
+            author=author or world.participant,
+            body=body,
+            parent=parent,
+            idempotency_key=key(),
+        )
+
+    return reply

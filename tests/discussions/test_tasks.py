@@ -1,0 +1,79 @@
+"""Releasing a due prompt: one thread per space, each member told once, however often it runs."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from discussions.models import Post, Prompt, Target, Thread
+from discussions.tasks import release_prompt
+from notifications import scheduling
+from notifications.models import Notification, OutboxMessage
+from notifications.scheduling import DueStatus
+
+
+@pytest.fixture
+def make_prompt(world):
+    def make(**kwargs):
+        return Prompt.objects.create(
+            cohort=world.cohort,
+            author=world.instructor,
+            kind="question",
+            title="What feedback did you give this week?",
+            body="One example, please.",
+            due_at=timezone.now() - timedelta(minutes=1),
+            **kwargs,
+        )
+
+    return make
+
+
+def test_it_releases_a_prompt_into_the_cohort_space_once(world, make_prompt):
+    prompt = make_prompt()
+    assert release_prompt("prompt_release", prompt.pk) is True
+    assert release_prompt("prompt_release", prompt.pk) is False
+    thread = Thread.objects.get(prompt=prompt)
+    assert thread.study_group is None and thread.author == world.instructor
+    assert Post.objects.get(thread=thread).body == "One example, please."
+    notified = Notification.objects.filter(key=f"prompt:{prompt.pk}:{thread.pk}")
+    assert sorted(n.user.email for n in notified) == sorted(
+        u.email for u in (world.participant, world.groupmate, world.other_group_participant)
+    )
+    prompt.refresh_from_db()
+    assert prompt.status == DueStatus.DONE
+
+
+def test_it_makes_one_thread_per_study_group_and_tells_each_group(world, make_prompt):
+    prompt = make_prompt(target=Target.GROUPS)
+    release_prompt("prompt_release", prompt.pk)
+    threads = {t.study_group: t for t in Thread.objects.filter(prompt=prompt)}
+    assert set(threads) == {world.group, world.other_group}
+    blue = Notification.objects.filter(key=f"prompt:{prompt.pk}:{threads[world.group].pk}")
+    assert {n.user for n in blue} == {world.participant, world.groupmate}
+
+
+def test_it_tells_nobody_twice_when_the_work_runs_again(world, make_prompt):
+    from discussions.services import prompt_release
+
+    prompt = make_prompt(target=Target.GROUPS)
+    prompt_release(prompt)
+    prompt_release(prompt)
+    assert Thread.objects.filter(prompt=prompt).count() == 2
+    assert Notification.objects.filter(user=world.participant).count() == 1
+    # One email each for the three participants, none for the instructor who wrote it.
+    assert OutboxMessage.objects.count() == 3
+
+
+def test_it_waits_for_a_prompt_not_yet_due(world, make_prompt):
+    prompt = make_prompt()
+    Prompt.objects.filter(pk=prompt.pk).update(due_at=timezone.now() + timedelta(days=1))
+    assert scheduling.dispatch_kind(scheduling.due_kind("prompt_release")) == 0
+    assert release_prompt("prompt_release", prompt.pk) is False
+    assert not Thread.objects.exists()
+
+
+def test_it_is_released_by_the_dispatcher(world, make_prompt, django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scheduling.dispatch_kind(scheduling.due_kind("prompt_release")) == 1
+    assert Thread.objects.filter(prompt=prompt).exists()

@@ -1,0 +1,136 @@
+"""The thread page: opening post, replies 50 a page with their comments, Markdown made safe."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from discussions.models import Post, PostKind
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.test/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    '<a href="javascript:alert(1)">click</a>',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](javascript:alert(1))",
+    "<a href='data:text/html,<script>alert(1)</script>'>x</a>",
+    "<div onmouseover=alert(1)>hover</div>",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    "<<script>script>alert(1)<</script>/script>",
+    '<img src="x" onerror="alert(1)"',
+    '<p style="background:url(javascript:alert(1))">',
+    "[x](&#106;avascript:alert(1))",
+    "<details open ontoggle=alert(1)>",
+]
+
+
+def _url(world, thread, page=None):
+    url = f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/"
+    return f"{url}?page={page}" if page else url
+
+
+def _user_content(body: str) -> str:
+    """The part of the page users wrote: between the thread's start and the reply form."""
+    return body[body.index('<article id="thread">') : body.index('id="reply-heading"')]
+
+
+class _Elements(HTMLParser):
+    """Every element and attribute a browser would build from the HTML."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, {name: value or "" for name, value in attrs}))
+
+
+def _elements(html: str) -> list[tuple[str, dict]]:
+    parser = _Elements()
+    parser.feed(html)
+    parser.close()
+    return parser.elements
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_it_renders_hostile_text_inert(world, client_for, start_thread, reply_to, payload):
+    thread = start_thread(title=payload, body=payload)
+    reply = reply_to(thread, body=payload)
+    reply_to(thread, body=payload, parent=reply)
+    body = client_for(world.instructor).get(_url(world, thread)).content.decode()
+    content = _user_content(body)
+    assert "<script" not in content.lower()
+    for tag, attributes in _elements(content):
+        assert tag not in ("script", "svg", "iframe", "img", "object", "embed")
+        assert not [name for name in attributes if name.startswith("on") or name == "style"]
+        href = re.sub(r"[\s\x00-\x1f]", "", attributes.get("href", "")).lower()
+        assert not href.startswith(("javascript:", "data:", "vbscript:"))
+        if tag == "a" and href:
+            assert attributes["rel"] == "noopener noreferrer nofollow ugc"
+    # The text is still there for people to read, as text.
+    assert "alert(1)" in content or "evil.test" in content or "x" in content
+
+
+def test_it_renders_markdown_with_safe_links(world, client_for, start_thread):
+    thread = start_thread(body="**Bold** and [a link](https://example.com/read)")
+    body = client_for(world.participant).get(_url(world, thread)).content.decode()
+    assert "<strong>Bold</strong>" in body
+    link = re.search(r'<a [^>]*href="https://example.com/read"[^>]*>', body).group(0)
+    assert 'rel="noopener noreferrer nofollow ugc"' in link
+
+
+def test_it_shows_the_opening_post_replies_and_their_comments(world, client_for, thread, reply_to):
+    reply = reply_to(thread, body="First reply")
+    reply_to(thread, body="A comment on it", parent=reply, author=world.groupmate)
+    body = client_for(world.participant).get(_url(world, thread)).content.decode()
+    assert "Tell us about a time." in body
+    assert body.index("First reply") < body.index("A comment on it")
+    assert f'id="comments-{reply.pk}"' in body
+    assert (
+        f'action="/cohorts/{world.cohort.pk}/threads/{thread.pk}/posts/{reply.pk}/comment/"' in body
+    )
+
+
+def _replies_with_comments(world, thread, n):
+    replies = Post.objects.bulk_create(
+        Post(thread=thread, author=world.participant, kind=PostKind.REPLY, body=f"Reply {i}")
+        for i in range(n)
+    )
+    Post.objects.bulk_create(
+        Post(thread=thread, parent=r, author=world.groupmate, kind=PostKind.COMMENT, body="c")
+        for r in replies
+    )
+
+
+def test_it_pages_fifty_replies_at_a_time(world, client_for, thread):
+    _replies_with_comments(world, thread, 51)
+    client = client_for(world.participant)
+    first = client.get(_url(world, thread)).content.decode()
+    assert "Reply 49<" in first and "Reply 50<" not in first
+    assert "Page 1 of 2" in first
+    assert "Reply 50<" in client.get(_url(world, thread, 2)).content.decode()
+
+
+def test_it_costs_the_same_queries_for_5_or_120_replies(
+    world, client_for, thread, django_assert_max_num_queries
+):
+    client = client_for(world.participant)
+    _replies_with_comments(world, thread, 5)
+    with django_assert_max_num_queries(15) as few:
+        client.get(_url(world, thread))
+    _replies_with_comments(world, thread, 115)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(_url(world, thread, 2))
+
+
+def test_it_shows_a_locked_thread_without_a_reply_form(world, client_for, thread):
+    thread.locked = True
+    thread.save(update_fields=["locked"])
+    body = client_for(world.participant).get(_url(world, thread)).content.decode()
+    assert "it takes no new replies" in body
+    assert 'id="reply-form"' not in body
