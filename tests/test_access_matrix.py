@@ -14,6 +14,7 @@ import pytest
 
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
+from discussions.models import Post, Thread
 
 PERSONAS = [
     "manager",
@@ -87,6 +88,42 @@ CASES = [
     Case("another study group", "/cohorts/{cohort}/groups/{other_group}/", "get", OTHER_GROUP),
     Case("rename form (htmx)", "/cohorts/{cohort}/groups/{group}/rename/", "get", TEACH, htmx=True),
     Case("rename a group", "/cohorts/{cohort}/groups/{group}/rename/", "post", TEACH),
+    Case("cohort discussions", "/cohorts/{cohort}/discussions/", "get", VIEW),
+    Case("cohort discussions (htmx)", "/cohorts/{cohort}/discussions/", "get", VIEW, htmx=True),
+    Case("new cohort thread", "/cohorts/{cohort}/discussions/new/", "get", VIEW),
+    Case("start a cohort thread", "/cohorts/{cohort}/discussions/new/", "post", VIEW),
+    Case(
+        "own group discussions", "/cohorts/{cohort}/groups/{group}/discussions/", "get", OWN_GROUP
+    ),
+    Case(
+        "another group's discussions",
+        "/cohorts/{cohort}/groups/{other_group}/discussions/",
+        "get",
+        OTHER_GROUP,
+    ),
+    Case(
+        "start a thread in another group",
+        "/cohorts/{cohort}/groups/{other_group}/discussions/new/",
+        "post",
+        OTHER_GROUP,
+    ),
+    Case("cohort thread", "/cohorts/{cohort}/threads/{thread}/", "get", VIEW),
+    Case("own group thread", "/cohorts/{cohort}/threads/{group_thread}/", "get", OWN_GROUP),
+    Case(
+        "another group's thread",
+        "/cohorts/{cohort}/threads/{other_group_thread}/",
+        "get",
+        OTHER_GROUP,
+    ),
+    Case("reply", "/cohorts/{cohort}/threads/{thread}/reply/", "post", VIEW),
+    Case("reply (htmx)", "/cohorts/{cohort}/threads/{thread}/reply/", "post", VIEW, htmx=True),
+    Case(
+        "reply in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/reply/",
+        "post",
+        OTHER_GROUP,
+    ),
+    Case("comment", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/comment/", "post", VIEW),
 ]
 
 
@@ -103,8 +140,18 @@ def _ids(world) -> dict:
         rows=[],
         total_rows=0,
     )
+    thread = Thread.objects.create(cohort=world.cohort, author=world.instructor, title="Cohort")
+    reply = Post.objects.create(thread=thread, author=world.participant, kind="reply", body="Hi")
+    group_thread, other_group_thread = (
+        Thread.objects.create(cohort=world.cohort, study_group=group, title=group.name)
+        for group in (world.group, world.other_group)
+    )
     return {
         "org": world.organization.slug,
+        "thread": thread.pk,
+        "reply": reply.pk,
+        "group_thread": group_thread.pk,
+        "other_group_thread": other_group_thread.pk,
         "cohort": world.cohort.pk,
         "group": world.group.pk,
         "other_group": world.other_group.pk,
