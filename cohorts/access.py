@@ -128,9 +128,15 @@ def get_study_group_for(user: User, cohort_pk: int, pk: int, action: Action = "v
     return group
 
 
-def get_roster_import_for(user: User, cohort_pk: int, pk: int) -> RosterImport:
+def get_roster_import_for(
+    user: User, cohort_pk: int, pk: int, *, without_rows: bool = False
+) -> RosterImport:
+    """The import; `without_rows` leaves its (possibly 5,000-row) lists in the database."""
     cohort = get_cohort_for(user, cohort_pk, "teach")
-    roster_import = RosterImport.objects.filter(cohort=cohort, pk=pk).first()
+    imports = RosterImport.objects.filter(cohort=cohort, pk=pk)
+    if without_rows:
+        imports = imports.defer("rows", "errors")
+    roster_import = imports.first()
     if roster_import is None:
         raise Http404("No such roster import.")
     roster_import.cohort = cohort

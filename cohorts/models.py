@@ -180,6 +180,9 @@ class RosterImport(models.Model):
     errors = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
     total_rows = models.PositiveIntegerField(default=0)
+    # Counts of `rows` and `errors`, so the progress poll need not load either list.
+    importable_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     enrolled_count = models.PositiveIntegerField(default=0)
@@ -200,6 +203,6 @@ class RosterImport(models.Model):
 
     @property
     def progress_percent(self) -> int:
-        if not self.rows:
+        if not self.importable_count:
             return 100
-        return round(100 * self.processed_rows / len(self.rows))
+        return round(100 * self.processed_rows / self.importable_count)

@@ -216,6 +216,8 @@ def roster_import_create(
         rows=parsed.rows,
         errors=parsed.errors,
         total_rows=parsed.total_rows,
+        importable_count=len(parsed.rows),
+        error_count=len(parsed.errors),
     )
 
 

@@ -271,22 +271,27 @@ ROSTER_PREVIEW_ROWS = 50
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
-    roster_import = access.get_roster_import_for(request.user, pk, import_pk)
+    # The htmx progress poll runs every second: it reads counters, never the rows themselves.
+    polling = bool(request.htmx) and request.method == "GET"
+    roster_import = access.get_roster_import_for(request.user, pk, import_pk, without_rows=polling)
+    if polling:
+        return render(
+            request,
+            "cohorts/roster_import.html#progress",
+            {"cohort": roster_import.cohort, "roster_import": roster_import},
+        )
     if request.method == "POST":
         if not roster_import.rows:
             messages.error(request, "There is nothing to import: the file has no good rows.")
         else:
             services.roster_import_confirm(roster_import=roster_import, user=request.user)
         return redirect("cohorts:roster_import", pk, import_pk)
-    template = "cohorts/roster_import.html"
-    if request.htmx:
-        template += "#progress"
     context = {
         "cohort": roster_import.cohort,
         "roster_import": roster_import,
         "preview_rows": roster_import.rows[:ROSTER_PREVIEW_ROWS],
     }
-    return render(request, template, context)
+    return render(request, "cohorts/roster_import.html", context)
 
 
 @login_required

@@ -27,4 +27,6 @@ def roster_preview(world):
         ],
         errors=[{"line": 4, "reason": "Bad email address “nope”."}],
         total_rows=3,
+        importable_count=2,
+        error_count=1,
     )

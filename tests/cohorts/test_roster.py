@@ -224,3 +224,31 @@ def test_the_invitation_task_sends_nothing_for_someone_who_lost_access(world, ro
     assert (
         roster_invitations_send_task(roster_preview.pk, world.instructor.pk, [invitation.pk]) == 1
     )
+
+
+def test_it_polls_progress_without_loading_the_rows(world, client_for):
+    from cohorts.models import RosterImport
+
+    roster_import = RosterImport.objects.create(
+        cohort=world.cohort,
+        uploaded_by=world.instructor,
+        filename="big.csv",
+        rows=[
+            {"line": n, "email": f"p{n}@example.test", "name": "P", "group": ""}
+            for n in range(2, 802)
+        ],
+        importable_count=800,
+        status=RosterImport.Status.RUNNING,
+        processed_rows=500,
+    )
+    client = client_for(world.instructor)
+    url = f"/cohorts/{world.cohort.pk}/roster/{roster_import.pk}/"
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "500 of 800" in fragment
+    assert 'hx-trigger="every 1s"' in fragment
+    import_query = next(q["sql"] for q in queries if 'FROM "cohorts_rosterimport"' in q["sql"])
+    assert '"rows"' not in import_query
