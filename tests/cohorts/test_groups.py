@@ -108,6 +108,9 @@ def test_it_splits_the_same_way_every_time(world, client_for):
     first = split()
     assert sorted(Counter(first.values()).values()) == [3, 3, 3]
     assert split() == first
+    # Shuffled, not dealt out in enrolment order.
+    in_order = [first[p.user_id] for p in sorted(people, key=lambda p: p.pk)]
+    assert in_order != sorted(in_order)
 
 
 def test_it_rejects_a_group_size_below_two(world, client_for):
