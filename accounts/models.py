@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -109,6 +110,10 @@ def _new_nonce() -> str:
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def unfinished(self) -> InvitationQuerySet:
+        """Neither accepted nor revoked; possibly expired (a resend renews it)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
     def open(self) -> InvitationQuerySet:
         return self.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
@@ -142,6 +147,16 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "email"])]
+        constraints = [
+            # One live invitation per person and organisation: a double submit or two imports
+            # at once cannot leave two working links.
+            models.UniqueConstraint(
+                Lower("email"),
+                "organization",
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_unfinished_invitation_per_address",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Invitation for {self.email} to {self.organization}"

@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,21 +109,28 @@ def invitation_create(
     stop working) and the stronger of the two roles.
     """
     email = email.strip().lower()
-    invitation = (
-        Invitation.objects.open().filter(organization=organization, email__iexact=email).first()
+    unfinished = Invitation.objects.unfinished().filter(
+        organization=organization, email__iexact=email
     )
+    invitation = unfinished.first()
     if invitation is None:
-        invitation = Invitation.objects.create(
-            organization=organization,
-            email=email,
-            role=role,
-            invited_by=invited_by,
-            display_name=display_name,
-            expires_at=Invitation.default_expiry(),
-        )
-        if send:
-            invitation_send(invitation=invitation)
-        return invitation
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    organization=organization,
+                    email=email,
+                    role=role,
+                    invited_by=invited_by,
+                    display_name=display_name,
+                    expires_at=Invitation.default_expiry(),
+                )
+        except IntegrityError:
+            # Someone invited the same address a moment ago: carry on with theirs.
+            invitation = unfinished.get()
+        else:
+            if send:
+                invitation_send(invitation=invitation)
+            return invitation
     changed = []
     if ROLE_STRENGTH[role] > ROLE_STRENGTH[invitation.role]:
         invitation.role = role

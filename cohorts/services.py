@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Organization, Role, User
 from accounts.services import (
     invitation_create,
+    invitation_resend,
     invitation_send,
     membership_ensure,
     user_for_email,
@@ -362,7 +363,7 @@ def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by
     # Invitations hold addresses in lower case; an older account may not.
     emails = [u.email.lower() for u in users]
     open_emails = set(
-        Invitation.objects.open()
+        Invitation.objects.unfinished()
         .filter(organization=organization, email__in=emails)
         .values_list("email", flat=True)
     )
@@ -379,10 +380,11 @@ def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by
             )
             for u in users
             if u.email.lower() not in open_emails
-        ]
+        ],
+        ignore_conflicts=True,
     )
     invitation_ids = list(
-        Invitation.objects.open()
+        Invitation.objects.unfinished()
         .filter(organization=organization, email__in=emails)
         .values_list("pk", flat=True)
     )
@@ -396,12 +398,16 @@ def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by
 
 def roster_invitations_send(*, roster_import: RosterImport, invitation_ids: list[int]) -> int:
     invitations = (
-        Invitation.objects.open()
+        Invitation.objects.unfinished()
         .filter(organization_id=roster_import.cohort.organization_id, pk__in=invitation_ids)
         .select_related("organization", "invited_by")
     )
     sent = 0
     for invitation in invitations:
-        invitation_send(invitation=invitation)
+        if invitation.is_expired:
+            # An old invitation of this person: a fresh link and expiry rather than a dead link.
+            invitation_resend(invitation=invitation)
+        else:
+            invitation_send(invitation=invitation)
         sent += 1
     return sent
