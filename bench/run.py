@@ -105,7 +105,7 @@ def measure() -> dict[str, float | int]:
     from django.urls import reverse
 
     from accounts.models import User
-    from cohorts.management.seeding import BENCH_MANAGER
+    from demo.seeding import BENCH_MANAGER
 
     metrics: dict[str, float | int] = {}
     call_command("migrate", interactive=False, verbosity=0)

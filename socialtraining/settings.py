@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "notifications",
     "cohorts",
     "discussions",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cohorts.management import seeding
+from demo import seeding
 
 
 class Command(BaseCommand):

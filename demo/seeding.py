@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
+from demo.conversations import demo_conversations_create
 from notifications.models import Notification
 
 DEMO_SLUG = "demo"
@@ -287,11 +288,15 @@ def demo_organization_create() -> dict[str, int]:
         ]
         Enrolment.objects.bulk_create(enrolments)
     notifications_create(staff=staff, participant=demo_participant, cohorts=cohorts, now=now)
+    conversations = demo_conversations_create(
+        cohorts=cohorts, participant=demo_participant, rng=rng, now=now
+    )
     return {
         "cohorts": len(cohorts),
         "participants": len(participants),
         "instructors": 2,
         "study groups": group_count,
+        **conversations,
     }
 
 
