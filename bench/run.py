@@ -105,7 +105,8 @@ def measure() -> dict[str, float | int]:
     from django.urls import reverse
 
     from accounts.models import User
-    from demo.seeding import BENCH_MANAGER
+    from demo.seeding import BENCH_MANAGER, BENCH_SLUG
+    from discussions.models import Thread
 
     metrics: dict[str, float | int] = {}
     call_command("migrate", interactive=False, verbosity=0)
@@ -131,6 +132,17 @@ def measure() -> dict[str, float | int]:
         home = reverse("home")
         metrics["home_manager_ms_p50"] = round(time_page(client, home, WARM_RUNS), 1)
         metrics["home_manager_queries"] = count_queries(client, home)
+
+        # The busy cohort space seeded by bench_conversations_create.
+        busiest = Thread.objects.filter(cohort__organization__slug=BENCH_SLUG).order_by(
+            "-reply_count"
+        )[0]
+        feed = reverse("discussions:feed", args=[busiest.cohort_id])
+        metrics["cohort_feed_ms_p50"] = round(time_page(client, feed, WARM_RUNS), 1)
+        metrics["cohort_feed_queries"] = count_queries(client, feed)
+        thread = reverse("discussions:thread", args=[busiest.cohort_id, busiest.pk])
+        metrics["thread_page_ms_p50"] = round(time_page(client, thread, WARM_RUNS), 1)
+        metrics["thread_page_queries"] = count_queries(client, thread)
     return metrics
 
 

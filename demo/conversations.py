@@ -18,6 +18,7 @@ from discussions.models import (
     Anchor,
     Flag,
     Follow,
+    Mention,
     Post,
     PostKind,
     Prompt,
@@ -588,3 +589,72 @@ def _flagged_reply_create(*, cohort: Cohort, rng: random.Random, now: datetime) 
     )
     Flag.objects.create(post=reply, user=flagger, reason=FLAG_REASON, created_at=at)
     Thread.objects.filter(pk=thread.pk).update(reply_count=thread.reply_count + 1)
+
+
+BENCH_THREADS = 1000
+BENCH_REPLIES = 2000
+
+
+def bench_conversations_create(*, cohort: Cohort, rng: random.Random, now: datetime) -> Thread:
+    """A busy cohort space for the benchmark: 1,000 threads, one of them with 2,000 replies.
+
+    Every reply of the busy thread has reactions, some have a comment and some mention a
+    member, so the page's query count is measured with all of them present. Returns that thread.
+    """
+    people = [e.user for e in Enrolment.objects.filter(cohort=cohort).select_related("user")]
+    opened = now - timedelta(days=30)
+    threads = Thread.objects.bulk_create(
+        Thread(
+            cohort=cohort,
+            author=rng.choice(people),
+            kind=rng.choice((PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)),
+            title=f"Benchmark thread {n + 1}: what did you try this week?",
+            created_at=opened + timedelta(minutes=n),
+            last_activity_at=opened + timedelta(minutes=n),
+        )
+        for n in range(BENCH_THREADS)
+    )
+    Post.objects.bulk_create(
+        Post(
+            thread=t, author=t.author, kind=t.kind, is_opening=True, body="An opening post.",
+            created_at=t.created_at,
+        )
+        for t in threads
+    )  # fmt: skip
+    busy = threads[-1]
+    replies = Post.objects.bulk_create(
+        Post(
+            thread=busy,
+            author=rng.choice(people),
+            kind=PostKind.REPLY,
+            body=f"Reply {n + 1}: **one** thing I changed, and [a link](https://example.org/{n}).",
+            created_at=busy.created_at + timedelta(minutes=n + 1),
+        )
+        for n in range(BENCH_REPLIES)
+    )
+    comments = Post.objects.bulk_create(
+        Post(
+            thread=busy, parent=reply, author=rng.choice(people), kind=PostKind.COMMENT,
+            body="A comment.", created_at=reply.created_at + timedelta(seconds=30),
+        )
+        for reply in replies[::4]
+    )  # fmt: skip
+    reactions = Reaction.objects.bulk_create(
+        Reaction(post=reply, user=person, kind=kind)
+        for reply in replies
+        for person, kind in zip(
+            rng.sample(people, 3),
+            (ReactionKind.LIKE, ReactionKind.LEARNED, ReactionKind.USEFUL),
+            strict=True,
+        )
+    )
+    Mention.objects.bulk_create(
+        Mention(post=reply, user=rng.choice(people)) for reply in replies[::10]
+    )
+    Thread.objects.filter(pk=busy.pk).update(
+        reply_count=len(replies) + len(comments),
+        reaction_count=len(reactions),
+        last_activity_at=comments[-1].created_at,
+    )
+    busy.refresh_from_db()
+    return busy

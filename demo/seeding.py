@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
-from demo.conversations import demo_conversations_create
+from demo.conversations import bench_conversations_create, demo_conversations_create
+from discussions.models import Thread
 from notifications.models import Notification
 
 DEMO_SLUG = "demo"
@@ -392,6 +393,12 @@ def bench_organization_create(*, participants: int) -> dict[str, int]:
         )
         for key, n in chunk.items():
             counts[key] += n
+    # The first cohort's workshop is five months past: its space is the busy one.
+    busy = bench_conversations_create(
+        cohort=Cohort.objects.filter(organization=org).earliest("pk"), rng=rng, now=now
+    )
+    counts["threads"] = Thread.objects.filter(cohort=busy.cohort).count()
+    counts["replies in the busiest thread"] = busy.posts.filter(kind="reply").count()
     return counts
 
 

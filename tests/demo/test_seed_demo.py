@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
+from discussions.models import Thread
 from notifications.models import Notification
 
 PASSWORD = "social-training-demo"
@@ -131,6 +132,11 @@ def test_it_builds_a_scaled_organisation_of_cohorts_of_a_hundred(client, db):
         groups = cohort.study_groups.annotate(n=Count("enrolments"))
         assert [g.n for g in groups] == [5] * 20
     assert StudyGroup.objects.filter(cohort__organization=bench).count() == 60
+    # One busy cohort space for the discussion benchmarks.
+    threads = Thread.objects.filter(cohort__organization=bench)
+    assert threads.count() == 1000
+    assert threads.filter(posts__kind="reply").distinct().count() == 1
+    assert threads.order_by("-reply_count")[0].posts.filter(kind="reply").count() == 2000
     response = client.post(
         "/accounts/login/", {"login": "bench-manager@demo.test", "password": PASSWORD}
     )
