@@ -324,17 +324,23 @@ def post_edit(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
     form = PostEditForm(
         request.POST if request.method == "POST" else None, initial={"body": post.body}
     )
+    refusal = None
     try:
         services.check_can_edit(post=post, user=request.user)
         if form.is_valid():
             services.post_edit(post=post, user=request.user, body=form.cleaned_data["body"])
             return redirect(_post_url(post))
     except services.PostingError as error:
-        form.add_error(None, str(error))
-    context = {"cohort": post.thread.cohort, "thread": post.thread, "post": post, "form": form}
-    return render(
-        request, "discussions/post_edit.html", context, status=400 if form.errors else 200
-    )
+        refusal = str(error)
+    context = {
+        "cohort": post.thread.cohort,
+        "thread": post.thread,
+        "post": post,
+        "form": form,
+        "refusal": refusal,
+    }
+    status = 400 if refusal or form.errors else 200
+    return render(request, "discussions/post_edit.html", context, status=status)
 
 
 @login_required
