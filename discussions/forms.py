@@ -81,5 +81,11 @@ class PostEditForm(forms.Form):
     )
 
 
-class ReactionForm(forms.Form):
+class SwitchForm(forms.Form):
+    """The state a button asks for (on or off), so a resent form does not flip it back."""
+
+    on = forms.BooleanField(required=False)
+
+
+class ReactionForm(SwitchForm):
     kind = forms.ChoiceField(choices=ReactionKind.choices)

@@ -181,34 +181,30 @@ def check_can_react(post: Post) -> None:
 
 
 @transaction.atomic
-def reaction_toggle(*, post: Post, user: User, kind: str) -> bool:
-    """Add `user`'s reaction of `kind` to the post, or take it back; True if it is now there.
+def reaction_set(*, post: Post, user: User, kind: str, on: bool) -> None:
+    """Add (`on`) or take back `user`'s reaction of `kind`; a resent form changes nothing more.
 
     The thread's reaction_count moves with it, so the feed can sort by reactions without counting.
     """
     if kind not in ReactionKind.values:
         raise PostingError("Choose like, learned something or useful.")
     check_can_react(post)
-    deleted, _ = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
-    if deleted:
-        Thread.objects.filter(pk=post.thread_id).update(reaction_count=F("reaction_count") - 1)
-        return False
-    try:
-        with transaction.atomic():
-            Reaction.objects.create(post=post, user=user, kind=kind)
-    except IntegrityError:
-        # A double click raced us: the other request added it and counted it.
-        return True
-    Thread.objects.filter(pk=post.thread_id).update(reaction_count=F("reaction_count") + 1)
-    return True
+    if on:
+        _, changed = Reaction.objects.get_or_create(post=post, user=user, kind=kind)
+    else:
+        changed, _ = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
+    if changed:
+        step = 1 if on else -1
+        Thread.objects.filter(pk=post.thread_id).update(reaction_count=F("reaction_count") + step)
 
 
-def post_endorse_toggle(*, post: Post, by: User) -> Post:
-    """Endorse a reply as `by` (an instructor or manager: the caller checks), or take it back."""
+def post_endorse(*, post: Post, by: User, endorsed: bool) -> Post:
+    """Endorse a reply as `by` (an instructor or manager: the caller checks), or withdraw it."""
     if post.kind != PostKind.REPLY or post.removed_at:
         raise PostingError("Only a reply can be endorsed.")
-    post.endorsed_by = None if post.endorsed_by_id else by
-    post.save(update_fields=["endorsed_by"])
+    if endorsed != bool(post.endorsed_by_id):
+        post.endorsed_by = by if endorsed else None
+        post.save(update_fields=["endorsed_by"])
     return post
 
 

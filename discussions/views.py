@@ -12,7 +12,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from discussions import access, services
-from discussions.forms import CommentForm, PostEditForm, PostForm, ReactionForm, ThreadForm
+from discussions.forms import (
+    CommentForm,
+    PostEditForm,
+    PostForm,
+    ReactionForm,
+    SwitchForm,
+    ThreadForm,
+)
 from discussions.models import Post, PostKind, Reaction, ReactionKind, Thread
 
 THREADS_PER_PAGE = 30
@@ -268,6 +275,11 @@ def _refused(request: HttpRequest, post: Post, error: services.PostingError) -> 
     return render(request, "discussions/post_refused.html", context, status=400)
 
 
+def _switch(request: HttpRequest) -> bool:
+    form = SwitchForm(request.POST)
+    return form.is_valid() and form.cleaned_data["on"]
+
+
 @login_required
 @require_POST
 def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
@@ -276,7 +288,9 @@ def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpRe
     if not form.is_valid():
         return _refused(request, post, services.PostingError("Choose a reaction."))
     try:
-        services.reaction_toggle(post=post, user=request.user, kind=form.cleaned_data["kind"])
+        services.reaction_set(
+            post=post, user=request.user, kind=form.cleaned_data["kind"], on=form.cleaned_data["on"]
+        )
     except services.PostingError as error:
         return _refused(request, post, error)
     if request.htmx:
@@ -291,7 +305,7 @@ def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpRe
 def endorse(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
     post = access.get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
     try:
-        services.post_endorse_toggle(post=post, by=request.user)
+        services.post_endorse(post=post, by=request.user, endorsed=_switch(request))
     except services.PostingError as error:
         return _refused(request, post, error)
     return redirect(_post_url(post))
@@ -301,7 +315,7 @@ def endorse(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
 @require_POST
 def thread_pin(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk, action="teach")
-    services.thread_pin(thread=thread, pinned=not thread.pinned)
+    services.thread_pin(thread=thread, pinned=_switch(request))
     messages.success(request, "Pinned to the top." if thread.pinned else "Unpinned.")
     return redirect(services.thread_url(thread))
 
@@ -310,7 +324,7 @@ def thread_pin(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
 @require_POST
 def thread_lock(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk, action="teach")
-    services.thread_lock(thread=thread, locked=not thread.locked)
+    services.thread_lock(thread=thread, locked=_switch(request))
     messages.success(
         request, "Locked: no new replies." if thread.locked else "Unlocked: replies are open."
     )
