@@ -14,7 +14,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import User
-from cohorts.access import get_cohort_for, get_study_group_for, study_groups_visible_to
+from cohorts.access import Action, get_cohort_for, get_study_group_for, study_groups_visible_to
 from cohorts.models import Cohort, StudyGroup
 from discussions.models import Post, Thread
 
@@ -65,8 +65,9 @@ def threads_visible_to(user: User, cohort: Cohort) -> QuerySet[Thread]:
     )
 
 
-def get_thread_for(user: User, cohort_pk: int, pk: int) -> Thread:
-    cohort = get_cohort_for(user, cohort_pk)
+def get_thread_for(user: User, cohort_pk: int, pk: int, action: Action = "view") -> Thread:
+    """The thread if `user` sees it and may do `action` in its cohort ("teach" to moderate)."""
+    cohort = get_cohort_for(user, cohort_pk, action)
     thread = (
         threads_visible_to(user, cohort)
         .select_related("study_group", "author")
@@ -79,10 +80,27 @@ def get_thread_for(user: User, cohort_pk: int, pk: int) -> Thread:
     return thread
 
 
-def get_post_for(user: User, cohort_pk: int, thread_pk: int, pk: int) -> Post:
-    thread = get_thread_for(user, cohort_pk, thread_pk)
-    post = Post.objects.select_related("author").filter(thread=thread, pk=pk).first()
-    if post is None:
+def sees_replies(user: User, thread: Thread) -> bool:
+    """False for a participant who has not yet replied to a "post before you see replies" thread.
+
+    Instructors and managers always see every reply.
+    """
+    if not thread.post_first or thread.cohort.access.can_teach:
+        return True
+    return Post.objects.filter(
+        thread=thread, author=user, is_opening=False, parent__isnull=True
+    ).exists()
+
+
+def get_post_for(
+    user: User, cohort_pk: int, thread_pk: int, pk: int, action: Action = "view"
+) -> Post:
+    """The post, unless it is a peer's reply or comment still hidden from `user` (post-first)."""
+    thread = get_thread_for(user, cohort_pk, thread_pk, action)
+    post = Post.objects.select_related("author", "endorsed_by").filter(thread=thread, pk=pk).first()
+    if post is None or (
+        not post.is_opening and post.author_id != user.pk and not sees_replies(user, thread)
+    ):
         raise Http404("No such post.")
     post.thread = thread
     return post

@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.core.validators import URLValidator
 
-from discussions.models import PostKind
+from discussions.models import PostKind, ReactionKind
 
 BODY_MAX_LENGTH = 20_000
 
@@ -71,3 +71,21 @@ class CommentForm(IdempotentForm):
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class PostEditForm(forms.Form):
+    body = forms.CharField(
+        label="Your post",
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class SwitchForm(forms.Form):
+    """The state a button asks for (on or off), so a resent form does not flip it back."""
+
+    on = forms.BooleanField(required=False)
+
+
+class ReactionForm(SwitchForm):
+    kind = forms.ChoiceField(choices=ReactionKind.choices)

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cohorts.models import Cohort, StudyGroup
@@ -82,6 +83,26 @@ class Prompt(DueRow):
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def visible(self) -> ThreadQuerySet:
         return self.filter(removed_at__isnull=True)
+
+    def with_unread_for(self, user) -> ThreadQuerySet:
+        """Annotate `read_at` (None: never opened) and `new_posts`, others' posts since then.
+
+        Two correlated subqueries in the list's one query, so the feed's cost does not grow.
+        """
+        read_at = ReadMarker.objects.filter(thread=models.OuterRef("pk"), user=user)
+        new_posts = (
+            Post.objects.filter(
+                thread=models.OuterRef("pk"), created_at__gt=models.OuterRef("read_at")
+            )
+            .exclude(author=user)
+            .order_by()
+            .values("thread")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(read_at=models.Subquery(read_at.values("read_at")[:1])).annotate(
+            new_posts=Coalesce(models.Subquery(new_posts, output_field=models.IntegerField()), 0)
+        )
 
 
 class Thread(models.Model):

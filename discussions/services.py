@@ -13,7 +13,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Enrolment, StudyGroup
-from discussions.models import Follow, Post, PostKind, Prompt, Target, Thread
+from discussions.models import (
+    Follow,
+    Post,
+    PostKind,
+    Prompt,
+    Reaction,
+    ReactionKind,
+    ReadMarker,
+    Target,
+    Thread,
+)
 from notifications.services import notify
 
 THREAD_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
@@ -149,6 +159,104 @@ def post_reply(
         return post
 
     return _once(author, idempotency_key, create)
+
+
+# Thread interactions: reactions, endorsement, pin and lock, editing and removing posts.
+
+
+def thread_mark_read(*, thread: Thread, user: User) -> None:
+    """Remember that `user` has read the thread up to now (the feed's "new" markers)."""
+    # One upsert (INSERT ... ON CONFLICT DO UPDATE on SQLite and PostgreSQL) per page view.
+    ReadMarker.objects.bulk_create(
+        [ReadMarker(thread=thread, user=user, read_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["thread", "user"],
+        update_fields=["read_at"],
+    )
+
+
+def check_can_react(post: Post) -> None:
+    if post.removed_at or post.hidden_at:
+        raise PostingError("This post was removed or is hidden: it takes no reactions.")
+
+
+@transaction.atomic
+def reaction_set(*, post: Post, user: User, kind: str, on: bool) -> None:
+    """Add (`on`) or take back `user`'s reaction of `kind`; a resent form changes nothing more.
+
+    The thread's reaction_count moves with it, so the feed can sort by reactions without counting.
+    """
+    if kind not in ReactionKind.values:
+        raise PostingError("Choose like, learned something or useful.")
+    check_can_react(post)
+    if on:
+        _, changed = Reaction.objects.get_or_create(post=post, user=user, kind=kind)
+    else:
+        changed, _ = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
+    if changed:
+        step = 1 if on else -1
+        Thread.objects.filter(pk=post.thread_id).update(reaction_count=F("reaction_count") + step)
+
+
+def post_endorse(*, post: Post, by: User, endorsed: bool) -> Post:
+    """Endorse a reply as `by` (an instructor or manager: the caller checks), or withdraw it."""
+    if post.kind != PostKind.REPLY or post.removed_at:
+        raise PostingError("Only a reply can be endorsed.")
+    if endorsed != bool(post.endorsed_by_id):
+        post.endorsed_by = by if endorsed else None
+        post.save(update_fields=["endorsed_by"])
+    return post
+
+
+def thread_pin(*, thread: Thread, pinned: bool) -> Thread:
+    thread.pinned = pinned
+    thread.save(update_fields=["pinned"])
+    return thread
+
+
+def thread_lock(*, thread: Thread, locked: bool) -> Thread:
+    thread.locked = locked
+    thread.save(update_fields=["locked"])
+    return thread
+
+
+def check_can_edit(*, post: Post, user: User) -> None:
+    if post.author_id != user.pk:
+        raise PostingError("Only its author can edit a post.")
+    if post.removed_at:
+        raise PostingError("This post was removed: it can no longer be edited.")
+    if timezone.now() > post.editable_until():
+        raise PostingError(
+            f"Posts can be edited for {settings.POST_EDIT_WINDOW_MINUTES} minutes after posting; "
+            "this one can no longer be changed. Your text is kept below: post it as a new reply "
+            "if it still matters."
+        )
+
+
+def post_edit(*, post: Post, user: User, body: str) -> Post:
+    check_can_edit(post=post, user=user)
+    post.body = body
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "edited_at"])
+    return post
+
+
+def check_can_remove(*, post: Post, user: User, may_moderate: bool) -> None:
+    if post.author_id != user.pk and not may_moderate:
+        raise PostingError("Only its author or an instructor can remove a post.")
+
+
+def post_remove(*, post: Post, user: User, may_moderate: bool) -> Post:
+    """Remove a post, leaving a placeholder so its comments and the thread keep their shape.
+
+    Removing the opening post keeps the thread (its title and replies) with the opening removed.
+    The text stays in the database for moderators; it is no longer shown.
+    """
+    check_can_remove(post=post, user=user, may_moderate=may_moderate)
+    if post.removed_at is None:
+        post.removed_at = timezone.now()
+        post.save(update_fields=["removed_at"])
+    return post
 
 
 def _notify_followers(thread: Thread, post: Post) -> None:

@@ -24,4 +24,26 @@ urlpatterns = [
         views.comment,
         name="comment",
     ),
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/react/",
+        views.react,
+        name="react",
+    ),
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/endorse/",
+        views.endorse,
+        name="endorse",
+    ),
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/edit/",
+        views.post_edit,
+        name="post_edit",
+    ),
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/remove/",
+        views.post_remove,
+        name="post_remove",
+    ),
+    path("cohorts/<int:pk>/threads/<int:thread_pk>/pin/", views.thread_pin, name="thread_pin"),
+    path("cohorts/<int:pk>/threads/<int:thread_pk>/lock/", views.thread_lock, name="thread_lock"),
 ]

@@ -1,20 +1,33 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from discussions import access, services
-from discussions.forms import CommentForm, PostForm, ThreadForm
-from discussions.models import Post, Thread
+from discussions.forms import (
+    CommentForm,
+    PostEditForm,
+    PostForm,
+    ReactionForm,
+    SwitchForm,
+    ThreadForm,
+)
+from discussions.models import Post, PostKind, Reaction, ReactionKind, Thread
 
 THREADS_PER_PAGE = 30
 REPLIES_PER_PAGE = 50
 FEED_SORTS = {
     "latest": ("-pinned", "-last_activity_at", "-pk"),
     "newest": ("-pinned", "-created_at", "-pk"),
+    "reactions": ("-pinned", "-reaction_count", "-last_activity_at", "-pk"),
 }
 
 
@@ -24,7 +37,12 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
     space = access.get_space_for(request.user, pk, group_pk)
     sort = request.GET.get("sort") if request.GET.get("sort") in FEED_SORTS else "latest"
     unanswered = request.GET.get("filter") == "unanswered"
-    threads = space.threads().select_related("author").order_by(*FEED_SORTS[sort])
+    threads = (
+        space.threads()
+        .select_related("author")
+        .with_unread_for(request.user)
+        .order_by(*FEED_SORTS[sort])
+    )
     if unanswered:
         threads = threads.filter(reply_count=0)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
@@ -71,30 +89,92 @@ def thread_new(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
     )
 
 
+@dataclass(frozen=True)
+class ReactionButton:
+    kind: str
+    label: str
+    count: int
+    mine: bool
+
+
+def _decorate(posts: list[Post], user, *, thread: Thread) -> None:
+    """Give each shown post its reaction buttons and what `user` may do with it.
+
+    Two queries for any number of posts: reaction counts grouped by post and kind, and mine.
+    """
+    ids = [p.pk for p in posts]
+    counts: dict[tuple[int, str], int] = {}
+    mine: set[tuple[int, str]] = set()
+    if ids:
+        for row in (
+            Reaction.objects.filter(post_id__in=ids)
+            .values("post_id", "kind")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            counts[row["post_id"], row["kind"]] = row["n"]
+        mine = set(
+            Reaction.objects.filter(post_id__in=ids, user=user).values_list("post_id", "kind")
+        )
+    may_moderate = thread.cohort.access.can_teach
+    now = timezone.now()
+    for post in posts:
+        post.thread = thread
+        shown = not (post.removed_at or post.hidden_at)
+        post.reaction_buttons = [
+            ReactionButton(kind, label, counts.get((post.pk, kind), 0), (post.pk, kind) in mine)
+            for kind, label in ReactionKind.choices
+        ]
+        post.can_react = shown
+        post.can_edit = shown and post.author_id == user.pk and now <= post.editable_until()
+        post.can_remove = not post.removed_at and (post.author_id == user.pk or may_moderate)
+        post.can_endorse = shown and may_moderate and post.kind == PostKind.REPLY
+
+
+def _replies_context(request: HttpRequest, thread: Thread, *, opening: Post | None = None) -> dict:
+    """The page of replies `request.user` may see, with their comments, reactions and actions.
+
+    Under "post before you see replies" a participant who has not replied sees only how many
+    replies wait for them: the same rule holds for the full page, load-more and htmx fragments.
+    """
+    replies = Post.objects.filter(thread=thread, is_opening=False, parent__isnull=True)
+    sees_replies = access.sees_replies(request.user, thread)
+    shown = replies.select_related("author", "endorsed_by") if sees_replies else replies.none()
+    page = Paginator(shown, REPLIES_PER_PAGE).get_page(request.GET.get("page"))
+    page_replies = list(page.object_list)
+    comments: dict[int, list[Post]] = {}
+    page_comments = list(
+        Post.objects.filter(parent__in=[r.pk for r in page_replies]).select_related(
+            "author", "endorsed_by"
+        )
+    )
+    for comment in page_comments:
+        comments.setdefault(comment.parent_id, []).append(comment)
+    for reply in page_replies:
+        reply.page_comments = comments.get(reply.pk, [])
+        reply.comment_form = CommentForm(auto_id=f"comment-{reply.pk}-%s")
+    shown_posts = [*page_replies, *page_comments]
+    _decorate([opening, *shown_posts] if opening else shown_posts, request.user, thread=thread)
+    return {
+        "cohort": thread.cohort,
+        "thread": thread,
+        "page": page,
+        "replies": page_replies,
+        "sees_replies": sees_replies,
+        "hidden_replies": 0 if sees_replies else replies.count(),
+    }
+
+
 def _thread_page(
     request: HttpRequest, thread: Thread, *, form: PostForm | None = None, status: int = 200
 ) -> HttpResponse:
-    posts = Post.objects.filter(thread=thread).select_related("author")
-    opening = posts.filter(is_opening=True).first()
-    replies = posts.filter(is_opening=False, parent__isnull=True)
-    page = Paginator(replies, REPLIES_PER_PAGE).get_page(request.GET.get("page"))
-    page_replies = list(page.object_list)
-    comments: dict[int, list[Post]] = {}
-    for comment in posts.filter(parent__in=[r.pk for r in page_replies]):
-        comments.setdefault(comment.parent_id, []).append(comment)
-    for reply in page_replies:
-        reply.thread = thread
-        reply.page_comments = comments.get(reply.pk, [])
-        reply.comment_form = CommentForm(auto_id=f"comment-{reply.pk}-%s")
-    context = {
-        "cohort": thread.cohort,
-        "space": access.space_of(thread),
-        "thread": thread,
-        "opening": opening,
-        "page": page,
-        "replies": page_replies,
-        "form": form or PostForm(),
-    }
+    opening = (
+        Post.objects.filter(thread=thread, is_opening=True)
+        .select_related("author", "endorsed_by")
+        .first()
+    )
+    context = _replies_context(request, thread, opening=opening)
+    context |= {"space": access.space_of(thread), "opening": opening, "form": form or PostForm()}
     return render(request, "discussions/thread.html", context, status=status)
 
 
@@ -102,6 +182,11 @@ def _thread_page(
 @require_GET
 def thread_detail(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk)
+    services.thread_mark_read(thread=thread, user=request.user)
+    if request.htmx:
+        # "Load more replies": the next page's replies, appended, and a new load-more link.
+        context = _replies_context(request, thread)
+        return render(request, "discussions/thread.html#more-replies", context)
     return _thread_page(request, thread)
 
 
@@ -122,28 +207,45 @@ def _post_or_error(form, thread: Thread, user, parent: Post | None = None) -> Po
         return None
 
 
-def _last_page(thread: Thread) -> int:
-    replies = Post.objects.filter(thread=thread, is_opening=False, parent__isnull=True).count()
-    return max(1, -(-replies // REPLIES_PER_PAGE))
+def _post_url(post: Post) -> str:
+    """Where a post is: its thread's page of replies that holds it (or its parent reply)."""
+    url = services.thread_url(post.thread)
+    if post.is_opening:
+        return f"{url}#post-{post.pk}"
+    reply = post.parent if post.parent_id else post
+    before = (
+        Post.objects.filter(thread_id=post.thread_id, is_opening=False, parent__isnull=True)
+        .filter(
+            Q(created_at__lt=reply.created_at) | Q(created_at=reply.created_at, pk__lte=reply.pk)
+        )
+        .count()
+    )
+    return f"{url}?page={max(1, -(-before // REPLIES_PER_PAGE))}#post-{post.pk}"
 
 
 @login_required
 @require_POST
 def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk)
+    sees_replies = access.sees_replies(request.user, thread)
     form = PostForm(request.POST)
     post = _post_or_error(form, thread, request.user)
     if request.htmx:
         # htmx swaps only 2xx answers: the form comes back with its error and the kept text.
         context = {"cohort": thread.cohort, "thread": thread, "form": form, "post": post}
         if post is not None:
-            post.page_comments = []
-            post.comment_form = CommentForm(auto_id=f"comment-{post.pk}-%s")
             context["form"] = PostForm()
+            if not sees_replies:
+                # The first reply under "post before you see replies" reveals the others.
+                context |= _replies_context(request, thread) | {"reveal": True}
+            else:
+                post.page_comments = []
+                post.comment_form = CommentForm(auto_id=f"comment-{post.pk}-%s")
+                _decorate([post], request.user, thread=thread)
         return render(request, "discussions/thread.html#reply-posted", context)
     if post is None:
         return _thread_page(request, thread, form=form, status=400)
-    return redirect(f"{services.thread_url(thread)}?page={_last_page(thread)}#post-{post.pk}")
+    return redirect(_post_url(post))
 
 
 @login_required
@@ -156,6 +258,7 @@ def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
     if request.htmx:
         if post is not None:
             form = CommentForm(auto_id=f"comment-{parent.pk}-%s")
+            _decorate([post], request.user, thread=thread)
         parent.comment_form = form
         context = {"cohort": thread.cohort, "thread": thread, "reply": parent, "post": post}
         return render(request, "discussions/thread.html#comment-posted", context)
@@ -164,3 +267,105 @@ def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
         context = {"cohort": thread.cohort, "thread": thread, "reply": parent}
         return render(request, "discussions/comment_form.html", context, status=400)
     return redirect(f"{services.thread_url(thread)}#post-{post.pk}")
+
+
+def _refused(request: HttpRequest, post: Post, error: services.PostingError) -> HttpResponse:
+    """A refused action on a post: the reason, on a page with a way back, as a 400."""
+    context = {"cohort": post.thread.cohort, "thread": post.thread, "post": post, "error": error}
+    return render(request, "discussions/post_refused.html", context, status=400)
+
+
+def _switch(request: HttpRequest) -> bool:
+    form = SwitchForm(request.POST)
+    return form.is_valid() and form.cleaned_data["on"]
+
+
+@login_required
+@require_POST
+def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
+    post = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    form = ReactionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, post, services.PostingError("Choose a reaction."))
+    try:
+        services.reaction_set(
+            post=post, user=request.user, kind=form.cleaned_data["kind"], on=form.cleaned_data["on"]
+        )
+    except services.PostingError as error:
+        return _refused(request, post, error)
+    if request.htmx:
+        _decorate([post], request.user, thread=post.thread)
+        context = {"cohort": post.thread.cohort, "thread": post.thread, "p": post}
+        return render(request, "discussions/thread.html#reactions", context)
+    return redirect(_post_url(post))
+
+
+@login_required
+@require_POST
+def endorse(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
+    post = access.get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
+    try:
+        services.post_endorse(post=post, by=request.user, endorsed=_switch(request))
+    except services.PostingError as error:
+        return _refused(request, post, error)
+    return redirect(_post_url(post))
+
+
+@login_required
+@require_POST
+def thread_pin(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
+    thread = access.get_thread_for(request.user, pk, thread_pk, action="teach")
+    services.thread_pin(thread=thread, pinned=_switch(request))
+    messages.success(request, "Pinned to the top." if thread.pinned else "Unpinned.")
+    return redirect(services.thread_url(thread))
+
+
+@login_required
+@require_POST
+def thread_lock(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
+    thread = access.get_thread_for(request.user, pk, thread_pk, action="teach")
+    services.thread_lock(thread=thread, locked=_switch(request))
+    messages.success(
+        request, "Locked: no new replies." if thread.locked else "Unlocked: replies are open."
+    )
+    return redirect(services.thread_url(thread))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
+    post = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    form = PostEditForm(
+        request.POST if request.method == "POST" else None, initial={"body": post.body}
+    )
+    refusal = None
+    try:
+        services.check_can_edit(post=post, user=request.user)
+        if form.is_valid():
+            services.post_edit(post=post, user=request.user, body=form.cleaned_data["body"])
+            return redirect(_post_url(post))
+    except services.PostingError as error:
+        refusal = str(error)
+    context = {
+        "cohort": post.thread.cohort,
+        "thread": post.thread,
+        "post": post,
+        "form": form,
+        "refusal": refusal,
+    }
+    status = 400 if refusal or form.errors else 200
+    return render(request, "discussions/post_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def post_remove(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
+    post = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    try:
+        services.post_remove(
+            post=post, user=request.user, may_moderate=post.thread.cohort.access.can_teach
+        )
+    except services.PostingError as error:
+        return _refused(request, post, error)
+    messages.success(request, "The post was removed.")
+    return redirect(_post_url(post))

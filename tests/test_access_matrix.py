@@ -124,6 +124,49 @@ CASES = [
         OTHER_GROUP,
     ),
     Case("comment", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/comment/", "post", VIEW),
+    Case(
+        "load more replies (htmx)", "/cohorts/{cohort}/threads/{thread}/?page=2", "get", VIEW, True
+    ),
+    Case("feed by reactions", "/cohorts/{cohort}/discussions/?sort=reactions", "get", VIEW),
+    Case("react", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/react/", "post", VIEW),
+    Case(
+        "react (htmx)",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/react/",
+        "post",
+        VIEW,
+        True,
+    ),
+    Case(
+        "react in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/react/",
+        "post",
+        OTHER_GROUP,
+    ),
+    Case("endorse", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/endorse/", "post", TEACH),
+    Case("pin a thread", "/cohorts/{cohort}/threads/{thread}/pin/", "post", TEACH),
+    Case("lock a thread", "/cohorts/{cohort}/threads/{thread}/lock/", "post", TEACH),
+    Case(
+        "lock another group's thread",
+        "/cohorts/{cohort}/threads/{other_group_thread}/lock/",
+        "post",
+        TEACH,
+    ),
+    # Only the author may edit (the participant persona wrote {reply}); others see why, as a 400.
+    Case("edit a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/edit/", "get", VIEW),
+    Case("save a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/edit/", "post", VIEW),
+    Case(
+        "edit a post in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/edit/",
+        "get",
+        OTHER_GROUP,
+    ),
+    Case("remove a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/remove/", "post", VIEW),
+    Case(
+        "remove a post in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/remove/",
+        "post",
+        OTHER_GROUP,
+    ),
 ]
 
 
@@ -146,8 +189,12 @@ def _ids(world) -> dict:
         Thread.objects.create(cohort=world.cohort, study_group=group, title=group.name)
         for group in (world.group, world.other_group)
     )
+    other_group_reply = Post.objects.create(
+        thread=other_group_thread, author=world.other_group_participant, kind="reply", body="Hi"
+    )
     return {
         "org": world.organization.slug,
+        "other_group_reply": other_group_reply.pk,
         "thread": thread.pk,
         "reply": reply.pk,
         "group_thread": group_thread.pk,

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from discussions.models import Thread
+from discussions.models import Post, PostKind, Reaction, ReadMarker, Thread
 
 
 def _feed_url(world):
@@ -81,3 +81,66 @@ def test_it_links_a_group_feed_back_to_the_cohort_space(world, client_for, group
     body = client_for(world.participant).get(url).content.decode()
     assert group_thread.title in body
     assert f'href="/cohorts/{world.cohort.pk}/discussions/"' in body
+
+
+def test_it_marks_unopened_threads_new_and_counts_new_posts(
+    world, client_for, thread, reply_to, start_thread
+):
+    start_thread(title="Never opened")
+    client = client_for(world.participant)
+    body = client.get(_feed_url(world)).content.decode()
+    assert body.count('<mark class="unread">new</mark>') == 2
+
+    client.get(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
+    reply_to(thread, author=world.participant, body="My own reply is not news to me")
+    body = client_for(world.participant).get(_feed_url(world)).content.decode()
+    assert body.count('<mark class="unread">new</mark>') == 1
+    assert "new</mark>" not in body[body.index(thread.title) : body.index("Never opened")]
+
+    reply_to(thread, author=world.groupmate)
+    reply_to(thread, author=world.instructor)
+    body = client_for(world.participant).get(_feed_url(world)).content.decode()
+    assert '<mark class="unread">2 new</mark>' in body
+
+
+def test_it_sorts_by_most_reactions_with_pinned_first(world, client_for):
+    quiet, popular, pinned = _threads(world, 3)
+    Thread.objects.filter(pk=popular.pk).update(reaction_count=9)
+    Thread.objects.filter(pk=pinned.pk).update(pinned=True)
+    body = client_for(world.participant).get(_feed_url(world), {"sort": "reactions"})
+    html = body.content.decode()
+    assert html.index(pinned.title) < html.index(popular.title) < html.index(quiet.title)
+    assert 'aria-current="true">Most reactions' in html
+    assert "9 reactions" in html
+
+
+def _busy_threads(world, n):
+    """n threads, half of them read by the participant, each with a reply and reactions."""
+    threads = _threads(world, n)
+    posts = Post.objects.bulk_create(
+        Post(thread=t, author=world.groupmate, kind=PostKind.REPLY, body="r") for t in threads
+    )
+    Reaction.objects.bulk_create(
+        Reaction(post=p, user=u, kind="like")
+        for p in posts
+        for u in (world.participant, world.instructor)
+    )
+    ReadMarker.objects.bulk_create(
+        ReadMarker(thread=t, user=world.participant, read_at=timezone.now() - timedelta(days=1))
+        for t in threads[::2]
+    )
+
+
+def test_it_costs_the_same_queries_for_a_feed_of_one_or_a_thousand_threads(
+    world, client_for, django_assert_max_num_queries
+):
+    client = client_for(world.participant)
+    _busy_threads(world, 1)
+    with django_assert_max_num_queries(10) as small:
+        client.get(_feed_url(world), {"sort": "reactions"})
+    _busy_threads(world, 999)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(_feed_url(world), {"sort": "reactions"})
+    assert "Page 1 of 34" in response.content.decode()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(_feed_url(world), {"page": 20}, headers={"HX-Request": "true"})

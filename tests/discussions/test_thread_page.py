@@ -70,7 +70,8 @@ def test_it_renders_hostile_text_inert(world, client_for, start_thread, reply_to
         assert not [name for name in attributes if name.startswith("on") or name == "style"]
         href = re.sub(r"[\s\x00-\x1f]", "", attributes.get("href", "")).lower()
         assert not href.startswith(("javascript:", "data:", "vbscript:"))
-        if tag == "a" and href:
+        # Our own controls (edit, load more) are site paths; user links are marked as such.
+        if tag == "a" and href and not href.startswith(("/cohorts/", "?page=")):
             assert attributes["rel"] == "noopener noreferrer nofollow ugc"
     # The text is still there for people to read, as text.
     assert "alert(1)" in content or "evil.test" in content or "x" in content
@@ -134,3 +135,77 @@ def test_it_shows_a_locked_thread_without_a_reply_form(world, client_for, thread
     body = client_for(world.participant).get(_url(world, thread)).content.decode()
     assert "it takes no new replies" in body
     assert 'id="reply-form"' not in body
+
+
+def test_it_loads_more_replies_inline_with_a_page_link_fallback(world, client_for, thread):
+    _replies_with_comments(world, thread, 120)
+    client = client_for(world.participant)
+    first = client.get(_url(world, thread)).content.decode()
+    assert 'href="?page=2" hx-get="?page=2" hx-target="#replies" hx-swap="beforeend"' in first
+    more = client.get(_url(world, thread, 2), headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in more and 'id="thread"' not in more
+    assert more.lstrip().startswith('<article id="post-')
+    assert "Reply 50<" in more and "Reply 99<" in more and "Reply 100<" not in more
+    # The load-more link moves on to page 3, replacing the old one out of band.
+    assert '<nav id="replies-more"' in more and 'hx-swap-oob="true"' in more
+    assert 'hx-get="?page=3"' in more
+    last = client.get(_url(world, thread, 3), headers={"HX-Request": "true"}).content.decode()
+    assert "Reply 119<" in last and "Load more replies" not in last
+
+
+def test_it_marks_the_thread_read_when_viewed(world, client_for, thread):
+    from discussions.models import ReadMarker
+
+    client = client_for(world.participant)
+    client.get(_url(world, thread))
+    first = ReadMarker.objects.get(thread=thread, user=world.participant).read_at
+    client.get(_url(world, thread))
+    assert ReadMarker.objects.get(thread=thread, user=world.participant).read_at > first
+
+
+def _big_thread(world, thread, n):
+    """n replies, each with three reactions; every tenth with two comments and a mention."""
+    from discussions.models import Mention, Reaction
+
+    replies = Post.objects.bulk_create(
+        Post(thread=thread, author=world.groupmate, kind=PostKind.REPLY, body=f"Reply {i}")
+        for i in range(n)
+    )
+    comments = Post.objects.bulk_create(
+        Post(thread=thread, parent=r, author=u, kind=PostKind.COMMENT, body="c")
+        for r in replies[::10]
+        for u in (world.participant, world.instructor)
+    )
+    Reaction.objects.bulk_create(
+        Reaction(post=p, user=u, kind=kind)
+        for p in [*replies, *comments]
+        for u, kind in (
+            (world.participant, "like"),
+            (world.instructor, "useful"),
+            (world.groupmate, "learned"),
+        )
+    )
+    Mention.objects.bulk_create(Mention(post=r, user=world.participant) for r in replies[::10])
+
+
+@pytest.mark.parametrize("who", ["participant", "instructor"])
+def test_it_costs_the_same_queries_for_a_thread_of_two_or_two_thousand_replies(
+    world, client_for, thread, django_assert_max_num_queries, who
+):
+    from discussions.models import Thread
+
+    Thread.objects.filter(pk=thread.pk).update(post_first=True)
+    client = client_for(getattr(world, who))
+    if who == "participant":
+        Post.objects.create(thread=thread, author=world.participant, kind="reply", body="Mine")
+    _big_thread(world, thread, 2)
+    with django_assert_max_num_queries(16) as small:
+        client.get(_url(world, thread))
+    _big_thread(world, thread, 1998)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(_url(world, thread, 20))
+    body = response.content.decode()
+    assert re.search(r"Page 20 of 4[01]<", body) and body.count('class="reply"') == 50
+    assert 'aria-pressed="true"' in body
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(_url(world, thread, 30), headers={"HX-Request": "true"})
