@@ -165,16 +165,27 @@ def _replies_context(request: HttpRequest, thread: Thread, *, opening: Post | No
     }
 
 
-def _thread_page(
-    request: HttpRequest, thread: Thread, *, form: PostForm | None = None, status: int = 200
-) -> HttpResponse:
+def thread_page_context(
+    request: HttpRequest, thread: Thread, *, form: PostForm | None = None
+) -> dict:
+    """Everything the thread page shows, loaded (`make bench` renders it again from memory)."""
     opening = (
         Post.objects.filter(thread=thread, is_opening=True)
         .select_related("author", "endorsed_by")
         .first()
     )
     context = _replies_context(request, thread, opening=opening)
-    context |= {"space": access.space_of(thread), "opening": opening, "form": form or PostForm()}
+    return context | {
+        "space": access.space_of(thread),
+        "opening": opening,
+        "form": form or PostForm(),
+    }
+
+
+def _thread_page(
+    request: HttpRequest, thread: Thread, *, form: PostForm | None = None, status: int = 200
+) -> HttpResponse:
+    context = thread_page_context(request, thread, form=form)
     return render(request, "discussions/thread.html", context, status=status)
 
 
