@@ -124,6 +124,51 @@ CASES = [
         OTHER_GROUP,
     ),
     Case("comment", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/comment/", "post", VIEW),
+    Case("flag form", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/flag/", "get", VIEW),
+    Case("flag a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/flag/", "post", VIEW),
+    Case(
+        "flag a post (htmx)",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/flag/",
+        "post",
+        VIEW,
+        htmx=True,
+    ),
+    Case(
+        "flag a post in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/flag/",
+        "post",
+        OTHER_GROUP,
+    ),
+    Case("moderation queue", "/cohorts/{cohort}/discussions/moderation/", "get", TEACH),
+    Case(
+        "moderation count (htmx)",
+        "/cohorts/{cohort}/discussions/moderation/count/",
+        "get",
+        TEACH,
+        htmx=True,
+    ),
+    Case("hide a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/hide/", "post", TEACH),
+    Case(
+        "restore a post",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/restore/",
+        "post",
+        TEACH,
+    ),
+    Case(
+        "dismiss flags (htmx)",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/dismiss/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case(
+        "hide a post in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/hide/",
+        "post",
+        TEACH,
+    ),
+    Case("search", "/cohorts/{cohort}/discussions/search/?q=hi", "get", VIEW),
+    Case("search (htmx)", "/cohorts/{cohort}/discussions/search/?q=hi", "get", VIEW, htmx=True),
 ]
 
 
@@ -146,8 +191,12 @@ def _ids(world) -> dict:
         Thread.objects.create(cohort=world.cohort, study_group=group, title=group.name)
         for group in (world.group, world.other_group)
     )
+    other_group_reply = Post.objects.create(
+        thread=other_group_thread, author=world.other_group_participant, kind="reply", body="Hi"
+    )
     return {
         "org": world.organization.slug,
+        "other_group_reply": other_group_reply.pk,
         "thread": thread.pk,
         "reply": reply.pk,
         "group_thread": group_thread.pk,
