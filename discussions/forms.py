@@ -89,3 +89,37 @@ class SwitchForm(forms.Form):
 
 class ReactionForm(SwitchForm):
     kind = forms.ChoiceField(choices=ReactionKind.choices)
+
+
+class FlagForm(forms.Form):
+    REASONS = [
+        ("unkind", "Unkind or disrespectful"),
+        ("offtopic", "Off-topic or spam"),
+        ("private", "Shares something private or confidential"),
+        ("other", "Something else"),
+    ]
+    reason = forms.ChoiceField(
+        choices=REASONS, widget=forms.RadioSelect, label="What is wrong with this post?"
+    )
+    note = forms.CharField(
+        label="Anything the moderator should know? (optional)",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == "other" and not cleaned.get("note", "").strip():
+            self.add_error("note", "Please say in a few words what is wrong.")
+        return cleaned
+
+    def reason_text(self) -> str:
+        """The reason as stored on the flag: its label, then the flagger's words if any."""
+        label = dict(self.REASONS)[self.cleaned_data["reason"]]
+        note = " ".join(self.cleaned_data["note"].split())
+        return f"{label}: {note}" if note else label
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search discussions", max_length=200, required=False, strip=True)

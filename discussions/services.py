@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Enrolment, StudyGroup
 from discussions.models import (
+    Flag,
     Follow,
     Post,
     PostKind,
@@ -318,3 +319,117 @@ def prompt_release(prompt: Prompt) -> list[Thread]:
             )
         threads.append(thread)
     return threads
+
+
+# Moderation: flags, hiding and restoring posts.
+
+FLAGS_TO_HIDE = 3
+
+
+class ModerationError(Exception):
+    """A flag or moderation action refused for a reason the person should read."""
+
+
+def check_can_flag(*, post: Post, user: User) -> None:
+    if post.author_id == user.pk:
+        raise ModerationError("You can't flag your own post. You can edit or delete it instead.")
+    if post.removed_at:
+        raise ModerationError("This post was removed: there is nothing left to flag.")
+    flag = Flag.objects.filter(post=post, user=user).only("resolved_at").first()
+    if flag is not None and flag.resolved_at is None:
+        raise ModerationError("You have already flagged this post; a moderator will review it.")
+    # A resolved flag does not open again: a moderator has decided, and otherwise the same three
+    # people could hide a restored post again and again.
+    if flag is not None:
+        raise ModerationError(
+            "You flagged this post before and a moderator has reviewed it. "
+            "If something new worries you, talk to your instructor."
+        )
+
+
+@transaction.atomic
+def post_flag(*, post: Post, user: User, reason: str) -> Flag:
+    """Flag a post; the third open flag hides it until a moderator reviews it."""
+    check_can_flag(post=post, user=user)
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(post=post, user=user, reason=reason)
+    except IntegrityError:
+        # A double click raced this one: the first request made the flag.
+        raise ModerationError(
+            "You have already flagged this post; a moderator will review it."
+        ) from None
+    open_flags = Flag.objects.filter(post=post, resolved_at__isnull=True).count()
+    if open_flags >= FLAGS_TO_HIDE:
+        _hide(post, moderator=None)
+    return flag
+
+
+def _hide(post: Post, *, moderator: User | None) -> bool:
+    """Hide the post unless it already is; tell its author once. True if this call hid it."""
+    now = timezone.now()
+    # The conditional update lets exactly one of two racing requests hide it and notify.
+    if not Post.objects.filter(pk=post.pk, hidden_at__isnull=True).update(hidden_at=now):
+        return False
+    post.hidden_at = now
+    if post.author_id:
+        thread = post.thread
+        if moderator is None:
+            body = (
+                "A few people flagged it, so it is hidden while an instructor takes a look. "
+                "This happens, and it is not a judgement of you: nothing is deleted, you can "
+                "still see it, and we will let you know when it has been reviewed."
+            )
+        else:
+            body = (
+                "An instructor has hidden it from the other members; you can still see it. "
+                "If you think this is a mistake, your instructor is happy to talk it through."
+            )
+        notify(
+            user=post.author,
+            key=f"post-hidden:{post.pk}:{now.timestamp()}",
+            title=f"Your post in “{thread.title}” is hidden for now",
+            body=body,
+            url=f"{thread_url(thread)}#post-{post.pk}",
+            email_template="notification",
+        )
+    return True
+
+
+def _resolve_flags(post: Post, moderator: User) -> int:
+    return Flag.objects.filter(post=post, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolved_by=moderator
+    )
+
+
+@transaction.atomic
+def post_hide(*, post: Post, moderator: User) -> None:
+    """A moderator hides a post from members: its flags are resolved, it stays hidden."""
+    _hide(post, moderator=moderator)
+    _resolve_flags(post, moderator)
+
+
+@transaction.atomic
+def post_restore(*, post: Post, moderator: User) -> None:
+    """A moderator shows a hidden post again and resolves its flags; the author is told."""
+    _resolve_flags(post, moderator)
+    if not Post.objects.filter(pk=post.pk, hidden_at__isnull=False).update(hidden_at=None):
+        return
+    post.hidden_at = None
+    if post.author_id:
+        thread = post.thread
+        notify(
+            user=post.author,
+            key=f"post-restored:{post.pk}:{timezone.now().timestamp()}",
+            title=f"Your post in “{thread.title}” is visible again",
+            body="A moderator has reviewed it and it is back for everyone. Thank you for your "
+            "patience.",
+            url=f"{thread_url(thread)}#post-{post.pk}",
+            email_template="notification",
+        )
+
+
+@transaction.atomic
+def flags_dismiss(*, post: Post, moderator: User) -> int:
+    """A moderator finds the flags unfounded: they are resolved and the post stays as it is."""
+    return _resolve_flags(post, moderator)

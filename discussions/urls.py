@@ -47,3 +47,28 @@ urlpatterns = [
     path("cohorts/<int:pk>/threads/<int:thread_pk>/pin/", views.thread_pin, name="thread_pin"),
     path("cohorts/<int:pk>/threads/<int:thread_pk>/lock/", views.thread_lock, name="thread_lock"),
 ]
+
+# Moderation and search.
+urlpatterns += [
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/flag/",
+        views.post_flag,
+        name="post_flag",
+    ),
+    path("cohorts/<int:pk>/discussions/moderation/", views.moderation_queue, name="moderation"),
+    path(
+        "cohorts/<int:pk>/discussions/moderation/count/",
+        views.moderation_count,
+        name="moderation_count",
+    ),
+    *(
+        path(
+            f"cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/{action}/",
+            views.moderate_post,
+            {"action": action},
+            name=f"post_{action}",
+        )
+        for action in ("hide", "restore", "dismiss")
+    ),
+    path("cohorts/<int:pk>/discussions/search/", views.search, name="search"),
+]

@@ -11,12 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from discussions import access, services
+from discussions import access, moderation, services
 from discussions.forms import (
     CommentForm,
+    FlagForm,
     PostEditForm,
     PostForm,
     ReactionForm,
+    SearchForm,
     SwitchForm,
     ThreadForm,
 )
@@ -380,3 +382,108 @@ def post_remove(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> 
         return _refused(request, post, error)
     messages.success(request, "The post was removed.")
     return redirect(_post_url(post))
+
+
+# Moderation and search.
+
+SEARCH_RESULTS_PER_PAGE = 20
+QUEUE_ITEMS_PER_PAGE = 20
+MODERATION_ACTIONS = {
+    "hide": (services.post_hide, "The post is hidden from members."),
+    "restore": (services.post_restore, "The post is visible again; its author has been told."),
+    "dismiss": (services.flags_dismiss, "The flags are dismissed; the post stays as it is."),
+}
+
+
+def _post_link(post: Post) -> str:
+    """The post on its page of the thread: opening posts on page one, others where they sit."""
+    url = services.thread_url(post.thread)
+    if post.is_opening:
+        return f"{url}#post-{post.pk}"
+    return f"{url}?page={post.replies_before // REPLIES_PER_PAGE + 1}#post-{post.pk}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_flag(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
+    post = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    form = FlagForm(request.POST if request.method == "POST" else None)
+    context = {"cohort": post.thread.cohort, "thread": post.thread, "post": post, "form": form}
+    try:
+        services.check_can_flag(post=post, user=request.user)
+        if form.is_valid():
+            services.post_flag(post=post, user=request.user, reason=form.reason_text())
+            if request.htmx:
+                return render(request, "discussions/flag_form.html#flag-done", context)
+            messages.success(request, "Thank you. A moderator will review the post.")
+            return redirect(f"{services.thread_url(post.thread)}#post-{post.pk}")
+    except services.ModerationError as error:
+        context["refusal"] = str(error)
+    if request.htmx:
+        # htmx swaps only 2xx answers: the refusal or the form's errors come back in place.
+        return render(request, "discussions/flag_form.html#flag-form", context)
+    failed = request.method == "POST" and ("refusal" in context or form.errors)
+    return render(request, "discussions/flag_form.html", context, status=400 if failed else 200)
+
+
+@login_required
+@require_GET
+def moderation_queue(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.get_cohort_for(request.user, pk, "teach")
+    page = Paginator(moderation.moderation_queue(cohort), QUEUE_ITEMS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    items = list(page.object_list)
+    moderation.attach_open_flags(items)
+    for item in items:
+        item.link = _post_link(item)
+    context = {"cohort": cohort, "page": page, "items": items}
+    return render(request, "discussions/moderation_queue.html", context)
+
+
+@login_required
+@require_GET
+def moderation_count(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.get_cohort_for(request.user, pk, "teach")
+    context = {"cohort": cohort, "count": moderation.open_flag_count(cohort)}
+    return render(request, "discussions/moderation_link.html#count", context)
+
+
+@login_required
+@require_POST
+def moderate_post(
+    request: HttpRequest, pk: int, thread_pk: int, post_pk: int, action: str
+) -> HttpResponse:
+    post = moderation.get_post_to_moderate(request.user, pk, thread_pk, post_pk)
+    act, message = MODERATION_ACTIONS[action]
+    act(post=post, moderator=request.user)
+    cohort = post.thread.cohort
+    if request.htmx:
+        items = list(moderation.moderation_queue(cohort).filter(pk=post.pk))
+        moderation.attach_open_flags(items)
+        for item in items:
+            item.link = _post_link(item)
+        context = {"cohort": cohort, "item": items[0] if items else None, "done": message}
+        context["post"] = post
+        return render(request, "discussions/moderation_queue.html#queue-item", context)
+    messages.success(request, message)
+    return redirect("discussions:moderation", cohort.pk)
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access.get_cohort_for(request.user, pk)
+    form = SearchForm(request.GET)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    page = None
+    if text:
+        results = moderation.search_posts(request.user, cohort, text)
+        page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+        for post in page.object_list:
+            post.link = _post_link(post)
+    context = {"cohort": cohort, "form": form, "q": text, "page": page}
+    template = "discussions/search.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context, status=400 if form.errors else 200)

@@ -167,6 +167,51 @@ CASES = [
         "post",
         OTHER_GROUP,
     ),
+    Case("flag form", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/flag/", "get", VIEW),
+    Case("flag a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/flag/", "post", VIEW),
+    Case(
+        "flag a post (htmx)",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/flag/",
+        "post",
+        VIEW,
+        htmx=True,
+    ),
+    Case(
+        "flag a post in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/flag/",
+        "post",
+        OTHER_GROUP,
+    ),
+    Case("moderation queue", "/cohorts/{cohort}/discussions/moderation/", "get", TEACH),
+    Case(
+        "moderation count (htmx)",
+        "/cohorts/{cohort}/discussions/moderation/count/",
+        "get",
+        TEACH,
+        htmx=True,
+    ),
+    Case("hide a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/hide/", "post", TEACH),
+    Case(
+        "restore a post",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/restore/",
+        "post",
+        TEACH,
+    ),
+    Case(
+        "dismiss flags (htmx)",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/dismiss/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case(
+        "hide a post in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/hide/",
+        "post",
+        TEACH,
+    ),
+    Case("search", "/cohorts/{cohort}/discussions/search/?q=hi", "get", VIEW),
+    Case("search (htmx)", "/cohorts/{cohort}/discussions/search/?q=hi", "get", VIEW, htmx=True),
 ]
 
 

@@ -1,0 +1,176 @@
+"""CSRF on every write: each URL that accepts POST refuses one without the token, htmx included.
+
+CASES holds one line per URL pattern that accepts POST, with ids from the access matrix's world;
+`test_it_covers_every_view_that_accepts_post` walks the URL resolver and fails when a view that
+accepts POST (by its require_POST / require_http_methods decorator, or by having none) is missing,
+so a new write view cannot ship without its case here.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils.crypto import get_random_string
+
+from accounts.models import Invitation
+from accounts.services import invitation_token
+from tests.test_access_matrix import _ids as matrix_ids
+
+
+@dataclass(frozen=True)
+class Case:
+    url: str  # a format string over the ids of `ids` below
+    as_user: str = "manager"  # the persona signed in, or "anonymous"
+
+
+CASES = [
+    Case("/notifications/read/"),
+    Case("/org/{org}/people/"),
+    Case("/org/{org}/people/{membership}/role/"),
+    Case("/org/{org}/invitations/{invitation}/resend/"),
+    Case("/org/{org}/invitations/{invitation}/revoke/"),
+    # The invited person is not signed in yet: a signed-in manager would be "the wrong user".
+    Case("/invitations/{invitation_token}/", as_user="anonymous"),
+    Case("/org/{org}/cohorts/new/"),
+    Case("/cohorts/{cohort}/edit/"),
+    Case("/cohorts/{cohort}/people/"),
+    Case("/cohorts/{cohort}/people/{enrolment}/remove/"),
+    Case("/cohorts/{cohort}/people/{enrolment}/group/"),
+    Case("/cohorts/{cohort}/roster/"),
+    Case("/cohorts/{cohort}/roster/{roster_import}/"),
+    Case("/cohorts/{cohort}/groups/"),
+    Case("/cohorts/{cohort}/groups/split/"),
+    Case("/cohorts/{cohort}/groups/{group}/rename/"),
+    Case("/cohorts/{cohort}/discussions/new/"),
+    Case("/cohorts/{cohort}/groups/{group}/discussions/new/"),
+    Case("/cohorts/{cohort}/threads/{thread}/reply/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/comment/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/react/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/endorse/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/edit/", as_user="participant"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/remove/"),
+    Case("/cohorts/{cohort}/threads/{thread}/pin/"),
+    Case("/cohorts/{cohort}/threads/{thread}/lock/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/flag/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/hide/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/restore/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/dismiss/"),
+    # allauth's forms our users post to most; the rest of allauth is left out below.
+    Case("/accounts/login/", as_user="anonymous"),
+    Case("/accounts/logout/"),
+    Case("/accounts/password/change/"),
+]
+
+
+def _patterns(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def _allowed_methods(view) -> set[str] | None:
+    """The methods a view's decorators allow, or None when nothing restricts them."""
+    if hasattr(view, "view_class"):
+        cls = view.view_class
+        return {m.upper() for m in cls.http_method_names if hasattr(cls, m)}
+    func = view
+    while func is not None:
+        # require_http_methods keeps its list in the closure of the function it returns.
+        for cell in func.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if (
+                isinstance(value, list | tuple)
+                and value
+                and all(isinstance(m, str) and m.isupper() for m in value)
+            ):
+                return set(value)
+        func = getattr(func, "__wrapped__", None)
+    return None
+
+
+def _post_views() -> dict[str, str]:
+    """Every project view that accepts POST: its route, by `module.name`."""
+    found = {}
+    for route, view in _patterns(get_resolver().url_patterns):
+        # Django's admin and allauth's own views are theirs, protected by the same middleware
+        # and tested upstream; the allauth forms our pages use are in CASES all the same.
+        if route.startswith("admin/") or view.__module__.startswith("allauth."):
+            continue
+        methods = _allowed_methods(view)
+        if methods is None or "POST" in methods:
+            found[f"{view.__module__}.{view.__name__}:{route}"] = route
+    return found
+
+
+def _case_key(case: Case) -> str:
+    match = resolve(case.url.split("?")[0].format_map(_Placeholders()))
+    return f"{match.func.__module__}.{match.func.__name__}:{match.route}"
+
+
+class _Placeholders(dict):
+    # Any id resolves the same pattern: the completeness check needs no database.
+    def __missing__(self, key):
+        return "1"
+
+
+def test_it_covers_every_view_that_accepts_post():
+    covered = {_case_key(case) for case in CASES}
+    missing = sorted(set(_post_views()) - covered)
+    assert not missing, f"Add a Case to tests/test_csrf.py for: {missing}"
+
+
+def test_it_finds_post_views_by_their_decorators():
+    # A check that cannot fail is a defect: the walker must see known POST and GET-only views.
+    routes = set(_post_views().values())
+    assert "cohorts/<int:pk>/threads/<int:thread_pk>/reply/" in routes
+    assert "cohorts/<int:pk>/discussions/new/" in routes
+    assert "cohorts/<int:pk>/threads/<int:thread_pk>/" not in routes
+    assert "invitations/<str:token>/" in routes
+
+
+@pytest.fixture
+def ids(world) -> dict:
+    ids = matrix_ids(world)
+    invitation = Invitation.objects.get(pk=ids["invitation"])
+    return {**ids, "invitation_token": invitation_token(invitation)}
+
+
+def _client(world, case: Case) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    if case.as_user != "anonymous":
+        client.force_login(
+            getattr(world, case.as_user), backend="django.contrib.auth.backends.ModelBackend"
+        )
+    return client
+
+
+def _is_csrf_refusal(response) -> bool:
+    # templates/403_csrf.html, the page Django's CSRF failure view renders.
+    return response.status_code == 403 and b"That form had expired" in response.content
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.url)
+def test_it_refuses_a_post_without_the_token(world, ids, case, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = _client(world, case).post(case.url.format(**ids), headers=headers)
+    assert _is_csrf_refusal(response)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.url)
+def test_it_accepts_a_post_with_the_token(world, ids, case, htmx):
+    client = _client(world, case)
+    # What a page gives the browser: the secret in the cookie; the form or hx-headers send it back.
+    secret = get_random_string(32)
+    client.cookies[settings.CSRF_COOKIE_NAME] = secret
+    headers = {"X-CSRFToken": secret, **({"HX-Request": "true"} if htmx else {})}
+    response = client.post(case.url.format(**ids), headers=headers)
+    assert response.status_code != 403, response.content[:300]
