@@ -7,10 +7,14 @@ signed in or through the signed link of a round's email. Anything else is a 404.
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+from django.http import Http404
+
 from accounts.models import User
+from cohorts.access import cohorts_taught_by, get_cohort_for
 from cohorts.models import CohortRole, Enrolment
 from surveys.links import LinkGrant
-from surveys.models import Round
+from surveys.models import Question, Round, Survey
 
 
 def round_for_link(link: LinkGrant) -> Round | None:
@@ -31,3 +35,40 @@ def is_round_participant(user: User, round_: Round) -> bool:
     return Enrolment.objects.filter(
         cohort_id=round_.cohort_id, user=user, role=CohortRole.PARTICIPANT
     ).exists()
+
+
+# Building and scheduling: instructors of the survey's cohort and the organisation's managers.
+
+
+def get_survey_for(user: User, cohort_pk: int, pk: int) -> Survey:
+    """A survey of cohort `cohort_pk` that `user` may build; 404 otherwise. Sets `survey.cohort`."""
+    cohort = get_cohort_for(user, cohort_pk, "teach")
+    survey = Survey.objects.filter(cohort=cohort, pk=pk).first()
+    if survey is None:
+        raise Http404("No such survey.")
+    survey.cohort = cohort
+    return survey
+
+
+def get_question_for(user: User, cohort_pk: int, survey_pk: int, pk: int) -> Question:
+    survey = get_survey_for(user, cohort_pk, survey_pk)
+    question = Question.objects.filter(survey=survey, pk=pk).prefetch_related("choices").first()
+    if question is None:
+        raise Http404("No such question.")
+    question.survey = survey
+    return question
+
+
+def get_round_to_schedule_for(user: User, cohort_pk: int, pk: int) -> Round:
+    """A round of the cohort that `user` may reschedule or cancel (teach); 404 otherwise."""
+    cohort = get_cohort_for(user, cohort_pk, "teach")
+    round_ = Round.objects.filter(cohort=cohort, pk=pk).select_related("survey").first()
+    if round_ is None:
+        raise Http404("No such round.")
+    round_.cohort = round_.survey.cohort = cohort
+    return round_
+
+
+def surveys_to_copy_for(user: User) -> QuerySet[Survey]:
+    """Surveys of every cohort `user` may teach: the ones they may copy into another cohort."""
+    return Survey.objects.filter(cohort__in=cohorts_taught_by(user))

@@ -29,6 +29,7 @@ from surveys.models import (
     RoundStep,
     Survey,
 )
+from surveys.starters import Starter
 
 DEFAULT_OPEN_DAYS = 14
 
@@ -129,9 +130,10 @@ def round_reschedule(*, round_: Round, opens_at: datetime, closes_at: datetime) 
     round_.save(update_fields=["opens_at", "closes_at"])
     plan = _events_plan(round_)
     for event in RoundEvent.objects.select_for_update().filter(round=round_):
-        if event.status == DueStatus.PENDING and event.step in plan:
-            event.due_at = plan[event.step]
-            event.save(update_fields=["due_at"])
+        # A step cancelled by an earlier change (a reminder switched off) comes back if planned.
+        if event.status in (DueStatus.PENDING, DueStatus.CANCELLED) and event.step in plan:
+            event.due_at, event.status = plan[event.step], DueStatus.PENDING
+            event.save(update_fields=["due_at", "status"])
         elif event.status == DueStatus.PENDING:
             event.status = DueStatus.CANCELLED
             event.save(update_fields=["status"])
@@ -358,9 +360,7 @@ def response_submit(
         round_=round_, participant=participant, raw=raw, now=now
     )
     questions = list(round_.survey.questions.prefetch_related("choices"))
-    stored = {
-        a.question_id: a for a in response.answers.prefetch_related("choices")
-    }
+    stored = {a.question_id: a for a in response.answers.prefetch_related("choices")}
     problem_ids = {p.question_id for p in problems}
     for question in questions:
         answer = stored.get(question.pk)
@@ -433,3 +433,159 @@ def survey_copy(*, survey: Survey, cohort: Cohort, user: User, as_new_version: b
     if as_new_version:
         Round.objects.filter(survey=survey, status=RoundStatus.SCHEDULED).update(survey=copy)
     return copy
+
+
+# Building.
+
+
+@transaction.atomic
+def survey_create(
+    *, cohort: Cohort, user: User, title: str, purpose: str, starter: Starter | None = None
+) -> Survey:
+    """A new survey for `cohort`, blank or with a built-in starter's questions."""
+    survey = Survey.objects.create(
+        cohort=cohort,
+        title=title,
+        purpose=purpose,
+        intro=starter.intro if starter else "",
+        created_by=user,
+    )
+    for position, item in enumerate(starter.questions if starter else (), start=1):
+        question = Question.objects.create(
+            survey=survey,
+            position=position,
+            kind=item.kind,
+            text=item.text,
+            help_text=item.help_text,
+            required=item.required,
+            multiple_correct=item.multiple_correct,
+            ask_confidence=item.ask_confidence,
+            explanation=item.explanation,
+            objective=item.objective,
+        )
+        Choice.objects.bulk_create(
+            Choice(question=question, position=n, text=text, is_correct=correct)
+            for n, (text, correct) in enumerate(item.choices, start=1)
+        )
+    return survey
+
+
+def survey_update(
+    *, survey: Survey, title: str, intro: str, purpose: str, anonymous: bool, show_feedback: bool
+) -> Survey:
+    """Change a survey's settings; its questions are untouched."""
+    # People who answered on the promise of anonymity keep it: that promise cannot be withdrawn.
+    if survey.anonymous and not anonymous and survey_has_answers(survey):
+        raise RoundError(
+            "People answered this survey anonymously, so it stays anonymous. Make a new version "
+            "for named answers from now on."
+        )
+    survey.title, survey.intro, survey.purpose = title, intro, purpose
+    survey.anonymous, survey.show_feedback = anonymous, show_feedback
+    survey.save(update_fields=["title", "intro", "purpose", "anonymous", "show_feedback"])
+    return survey
+
+
+QUESTION_FIELDS = (
+    "kind",
+    "text",
+    "help_text",
+    "required",
+    "multiple_correct",
+    "ask_confidence",
+    "explanation",
+    "objective",
+)
+
+
+@transaction.atomic
+def question_save(
+    *,
+    survey: Survey,
+    question: Question | None = None,
+    fields: dict,
+    choices: list[tuple[str, bool]],
+) -> Question:
+    """Create or change a question and replace its choices; refused once answers exist.
+
+    `fields` holds QUESTION_FIELDS; `choices` (text, is_correct) pairs in order. Replacing the
+    choices is safe only because no answer can point at them yet (checked first).
+    """
+    check_survey_editable(survey)
+    if question is None:
+        last = survey.questions.order_by("-position").values_list("position", flat=True).first()
+        question = Question(survey=survey, position=(last or 0) + 1)
+    for name in QUESTION_FIELDS:
+        setattr(question, name, fields[name])
+    if question.pk is None:
+        question.save()
+    else:
+        question.save(update_fields=list(QUESTION_FIELDS))
+    question.choices.all().delete()
+    if question.has_choices:
+        Choice.objects.bulk_create(
+            Choice(question=question, position=n, text=text, is_correct=correct)
+            for n, (text, correct) in enumerate(choices, start=1)
+        )
+    return question
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    check_survey_editable(question.survey)
+    question.delete()
+
+
+@transaction.atomic
+def question_move(*, question: Question, by: int) -> bool:
+    """Move a question `by` places (-1 up, 1 down); False when it is already at that end."""
+    check_survey_editable(question.survey)
+    ordered = list(question.survey.questions.select_for_update().order_by("position", "pk"))
+    index = next(i for i, q in enumerate(ordered) if q.pk == question.pk)
+    target = index + by
+    if not 0 <= target < len(ordered):
+        return False
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    # Renumber everything: positions from older edits may have gaps or ties.
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    Question.objects.bulk_update(ordered, ["position"])
+    return True
+
+
+@transaction.atomic
+def round_update(
+    *,
+    round_: Round,
+    label: str,
+    anchor: str,
+    offset_days: int = 0,
+    release_time: time = time(9, 0),
+    opens_at: datetime | None = None,
+    open_days: int = DEFAULT_OPEN_DAYS,
+    remind_after_days: int | None = 3,
+    now: datetime | None = None,
+) -> Round:
+    """Re-plan a round that has not opened: a new point on the timeline, length and reminder."""
+    now = now or timezone.now()
+    round_ = Round.objects.select_for_update().select_related("cohort").get(pk=round_.pk)
+    if round_.status != RoundStatus.SCHEDULED:
+        raise RoundError("Only a round that has not opened yet can be changed.")
+    opening = round_opening(
+        cohort=round_.cohort,
+        anchor=anchor,
+        offset_days=offset_days,
+        release_time=release_time,
+        opens_at=opens_at,
+    )
+    closes_at = opening + timedelta(days=open_days)
+    if closes_at <= now:
+        raise RoundError(
+            "That round would already be closed. Choose a later point, or keep it open longer."
+        )
+    round_.label, round_.anchor, round_.offset_days = label, anchor, offset_days
+    round_.release_time, round_.remind_after_days = release_time, remind_after_days
+    round_.save(
+        update_fields=["label", "anchor", "offset_days", "release_time", "remind_after_days"]
+    )
+    return round_reschedule(round_=round_, opens_at=opening, closes_at=closes_at)
