@@ -40,6 +40,7 @@ class SurveyStartForm(forms.Form):
     purpose = forms.ChoiceField(
         choices=Purpose.choices,
         initial=Purpose.REACTION,
+        required=False,
         label="Purpose of a blank survey",
         help_text="Starters and copies keep their own purpose.",
     )
@@ -58,6 +59,9 @@ class SurveyStartForm(forms.Form):
 
     def clean_title(self) -> str:
         return self.cleaned_data["title"].strip()
+
+    def clean_purpose(self) -> str:
+        return self.cleaned_data["purpose"] or Purpose.REACTION
 
     def clean(self):
         data = super().clean()
@@ -201,6 +205,12 @@ class ChoiceForm(forms.Form):
 
 
 class BaseChoiceFormSet(forms.BaseFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Every row is read, even one equal to its initial value: an unchanged choice is kept.
+        form.empty_permitted = False
+        return form
+
     def choices(self, *, keep_correct: bool) -> list[tuple[str, bool]]:
         """The filled-in rows in order; empty rows are left out (a tick on one is meaningless)."""
         rows = []
