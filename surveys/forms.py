@@ -264,10 +264,14 @@ class RoundForm(forms.Form):
         required=False,
     )
     on_date = forms.DateField(
-        label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     at_time = forms.TimeField(
         label="Local time",
+        input_formats=["%H:%M", "%H:%M:%S"],
         initial=time(9, 0),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
@@ -362,7 +366,10 @@ def round_initial(round_: Round) -> dict:
         "custom_anchor": round_.anchor if round_.anchor != Anchor.AT else Anchor.AFTER_LAST,
         "on_date": local_open.date(),
         "at_time": local_open.time() if round_.anchor == Anchor.AT else round_.release_time,
-        "open_days": (round_.closes_at - round_.opens_at).days,
+        # Counted on the cohort's wall clock: a daylight-saving change makes one day 23 hours.
+        "open_days": (
+            round_.closes_at.astimezone(round_.cohort.tz).date() - local_open.date()
+        ).days,
         "remind_after_days": round_.remind_after_days,
         # A name that only repeats the point in time is left empty, so it follows a new choice.
         "label": "" if GENERATED_LABEL.fullmatch(round_.label) else round_.label,
