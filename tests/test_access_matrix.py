@@ -9,12 +9,15 @@ Each persona gets a fresh world, so one persona's write never changes what the n
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Thread
+from surveys import services as survey_services
+from surveys.models import Question, Survey
 
 PERSONAS = [
     "manager",
@@ -124,6 +127,56 @@ CASES = [
         OTHER_GROUP,
     ),
     Case("comment", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/comment/", "post", VIEW),
+    # Surveys: building and scheduling.
+    Case("surveys", "/cohorts/{cohort}/surveys/", "get", TEACH),
+    Case("new survey", "/cohorts/{cohort}/surveys/new/", "get", TEACH),
+    Case("create a survey", "/cohorts/{cohort}/surveys/new/", "post", TEACH),
+    Case("survey builder", "/cohorts/{cohort}/surveys/{survey}/", "get", TEACH),
+    Case("survey settings", "/cohorts/{cohort}/surveys/{survey}/settings/", "get", TEACH),
+    Case("save survey settings", "/cohorts/{cohort}/surveys/{survey}/settings/", "post", TEACH),
+    Case("survey preview", "/cohorts/{cohort}/surveys/{survey}/preview/", "get", TEACH),
+    Case("new survey version", "/cohorts/{cohort}/surveys/{survey}/new-version/", "post", TEACH),
+    Case("new question", "/cohorts/{cohort}/surveys/{survey}/questions/new/", "get", TEACH),
+    Case(
+        "add a question",
+        "/cohorts/{cohort}/surveys/{survey}/questions/new/?kind=likert",
+        "post",
+        TEACH,
+    ),
+    Case("question", "/cohorts/{cohort}/surveys/{survey}/questions/{question}/", "get", TEACH),
+    Case(
+        "save a question", "/cohorts/{cohort}/surveys/{survey}/questions/{question}/", "post", TEACH
+    ),
+    Case(
+        "delete a question",
+        "/cohorts/{cohort}/surveys/{survey}/questions/{question}/delete/",
+        "post",
+        TEACH,
+    ),
+    Case(
+        "move a question (htmx)",
+        "/cohorts/{cohort}/surveys/{survey}/questions/{question}/move/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case("schedule form", "/cohorts/{cohort}/surveys/{survey}/rounds/new/", "get", TEACH),
+    Case("schedule a round", "/cohorts/{cohort}/surveys/{survey}/rounds/new/", "post", TEACH),
+    Case("move round form", "/cohorts/{cohort}/surveys/rounds/{round}/edit/", "get", TEACH),
+    Case("move a round", "/cohorts/{cohort}/surveys/rounds/{round}/edit/", "post", TEACH),
+    Case("cancel a round", "/cohorts/{cohort}/surveys/rounds/{round}/cancel/", "post", TEACH),
+    Case(
+        "another cohort's survey",
+        "/cohorts/{cohort}/surveys/{other_survey}/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+    Case(
+        "another cohort's round",
+        "/cohorts/{cohort}/surveys/rounds/{other_round}/cancel/",
+        "post",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
 ]
 
 
@@ -146,7 +199,20 @@ def _ids(world) -> dict:
         Thread.objects.create(cohort=world.cohort, study_group=group, title=group.name)
         for group in (world.group, world.other_group)
     )
+    survey = Survey.objects.create(cohort=world.cohort, title="Pulse")
+    question = Question.objects.create(survey=survey, kind="likert", text="Useful?")
+    other_survey = Survey.objects.create(cohort=world.other_cohort, title="Elsewhere")
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    round_, other_round = (
+        survey_services.round_schedule(survey=s, label="Later", anchor="at", opens_at=later)
+        for s in (survey, other_survey)
+    )
     return {
+        "survey": survey.pk,
+        "question": question.pk,
+        "round": round_.pk,
+        "other_survey": other_survey.pk,
+        "other_round": other_round.pk,
         "org": world.organization.slug,
         "thread": thread.pk,
         "reply": reply.pk,
