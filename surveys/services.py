@@ -358,9 +358,7 @@ def response_submit(
         round_=round_, participant=participant, raw=raw, now=now
     )
     questions = list(round_.survey.questions.prefetch_related("choices"))
-    stored = {
-        a.question_id: a for a in response.answers.prefetch_related("choices")
-    }
+    stored = {a.question_id: a for a in response.answers.prefetch_related("choices")}
     problem_ids = {p.question_id for p in problems}
     for question in questions:
         answer = stored.get(question.pk)
