@@ -9,12 +9,15 @@ Each persona gets a fresh world, so one persona's write never changes what the n
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Thread
+from surveys.models import Round, RoundStatus, Survey
 
 PERSONAS = [
     "manager",
@@ -43,6 +46,10 @@ MANAGE = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 ANY_MEMBER = (OK, OK, OK, OK, OK, SIGN_IN)
 OWN_GROUP = (OK, OK, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 OTHER_GROUP = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# A survey form is its participant's alone: not even the cohort's instructors or managers see it.
+OWN_FORM = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# A bad or tampered link is a 400 page for everyone, signed in or not.
+ANYONE = (OK, OK, OK, OK, OK, OK)
 
 CASES = [
     Case("home", "/", "get", ANY_MEMBER),
@@ -124,6 +131,28 @@ CASES = [
         OTHER_GROUP,
     ),
     Case("comment", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/comment/", "post", VIEW),
+    Case("survey link (tampered)", "/surveys/link/not-a-token/", "get", ANYONE),
+    Case("surveys waiting", "/surveys/", "get", ANY_MEMBER),
+    Case("surveys waiting (htmx)", "/surveys/", "get", ANY_MEMBER, htmx=True),
+    Case("survey form", "/cohorts/{cohort}/surveys/rounds/{round}/", "get", OWN_FORM),
+    Case("submit a survey", "/cohorts/{cohort}/surveys/rounds/{round}/", "post", OWN_FORM),
+    Case("save a draft", "/cohorts/{cohort}/surveys/rounds/{round}/draft/", "post", OWN_FORM),
+    Case(
+        "autosave a draft (htmx)",
+        "/cohorts/{cohort}/surveys/rounds/{round}/draft/",
+        "post",
+        OWN_FORM,
+        htmx=True,
+    ),
+    Case(
+        "another cohort's survey form",
+        "/cohorts/{other_cohort}/surveys/rounds/{other_round}/",
+        "get",
+        (NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, SIGN_IN),
+    ),
+    Case("round results", "/cohorts/{cohort}/surveys/rounds/{round}/results/", "get", TEACH),
+    Case("round results CSV", "/cohorts/{cohort}/surveys/rounds/{round}/results.csv", "get", TEACH),
+    Case("cohort survey results", "/cohorts/{cohort}/surveys/retention/", "get", TEACH),
 ]
 
 
@@ -146,8 +175,23 @@ def _ids(world) -> dict:
         Thread.objects.create(cohort=world.cohort, study_group=group, title=group.name)
         for group in (world.group, world.other_group)
     )
+    now = timezone.now()
+    survey_round, other_round = (
+        Round.objects.create(
+            survey=Survey.objects.create(cohort=cohort, title="Reaction"),
+            cohort=cohort,
+            label="Right after",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=6),
+            status=RoundStatus.OPEN,
+        )
+        for cohort in (world.cohort, world.other_cohort)
+    )
     return {
         "org": world.organization.slug,
+        "round": survey_round.pk,
+        "other_round": other_round.pk,
+        "other_cohort": world.other_cohort.pk,
         "thread": thread.pk,
         "reply": reply.pk,
         "group_thread": group_thread.pk,
