@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from surveys import access, links, results, services
-from surveys.models import Question, QuestionKind, Response, ResponseStatus, RoundStatus
+from surveys.models import Question, QuestionKind, Response, ResponseStatus, Round, RoundStatus
 
 WAITING_SHOWN = 20
 
@@ -71,6 +72,11 @@ def _answers_shown(response: Response | None) -> dict[int, AnswerShown]:
     }
 
 
+def _wall_clock(moment: datetime, round_: Round) -> str:
+    # Formatted here: the template's time filter would turn it back into the server's zone.
+    return timezone.localtime(moment, round_.cohort.tz).strftime("%H:%M")
+
+
 def _answering_or_sign_in(request: HttpRequest, cohort_pk: int, pk: int):
     answering = access.get_round_to_answer(request, cohort_pk, pk)
     if answering is None:
@@ -116,7 +122,7 @@ def _answer_page(
         "minimum": results.ANONYMOUS_MINIMUM,
         "show_feedback": submitted and round_.survey.show_feedback,
         "scored": any(q.kind == QuestionKind.KNOWLEDGE for q in questions),
-        "saved_at": timezone.localtime(response.updated_at, round_.cohort.tz) if answers else None,
+        "saved_at": _wall_clock(response.updated_at, round_) if answers else "",
     }
     template = {
         "open": "surveys/answer_form.html",
@@ -171,7 +177,7 @@ def answer_draft(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
         messages.success(request, "Draft saved. Come back any time before the survey closes.")
         return redirect("surveys:answer", answering.round.cohort_id, answering.round.pk)
     context = {
-        "saved_at": timezone.localtime(response.updated_at, answering.round.cohort.tz),
+        "saved_at": _wall_clock(response.updated_at, answering.round),
         "problem_count": len(problems),
     }
     return render(request, "surveys/answer_form.html#draft_status", context)

@@ -195,3 +195,36 @@ def test_it_is_a_404_for_someone_not_taking_part(world, open_round, client_for):
         assert client_for(person).get(url(open_round)).status_code == 404
     wrong_cohort = reverse("surveys:answer", args=[world.other_cohort.pk, open_round.pk])
     assert client_for(world.participant).get(wrong_cohort).status_code == 404
+
+
+def test_it_shows_the_draft_time_on_the_cohort_wall_clock(world, open_round, client_for):
+    world.cohort.time_zone = "Asia/Tokyo"
+    world.cohort.save(update_fields=["time_zone"])
+    client = client_for(world.participant)
+    response = client.post(
+        url(open_round, "surveys:answer_draft"),
+        form_data(open_round.survey),
+        headers={"HX-Request": "true"},
+    )
+    saved = Response.objects.get().updated_at.astimezone(world.cohort.tz)
+    assert f"Draft saved {saved:%H:%M}" in response.content.decode()
+
+
+def test_it_tells_an_autosave_after_closing_that_the_survey_closed(world, open_round, client_for):
+    Round.objects.filter(pk=open_round.pk).update(status=RoundStatus.CLOSED)
+    response = client_for(world.participant).post(
+        url(open_round, "surveys:answer_draft"),
+        form_data(open_round.survey),
+        headers={"HX-Request": "true"},
+    )
+    assert "This survey is closed" in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_it_shows_a_signed_in_participant_their_own_form_even_with_another_link(
+    world, open_round, client_for
+):
+    client = client_for(world.participant)
+    client.get(links.round_link_path(open_round, world.groupmate))
+    client.post(url(open_round), form_data(open_round.survey))
+    assert Response.objects.get().participant == world.participant
