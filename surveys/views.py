@@ -100,6 +100,9 @@ def _answer_page(
     for problem in problems:
         errors.setdefault(problem.question_id, []).append(problem.message)
     answers = _answers_shown(response)
+    for question in questions:
+        # Shown with the explanation once submitted; the prefetched choices cost no query.
+        question.correct_text = "; ".join(c.text for c in question.choices.all() if c.is_correct)
     submitted = response is not None and response.status == ResponseStatus.SUBMITTED
     if submitted:
         state = "submitted"
