@@ -105,8 +105,9 @@ def measure() -> dict[str, float | int]:
     from django.urls import reverse
 
     from accounts.models import User
-    from demo.seeding import BENCH_MANAGER, BENCH_SLUG
+    from demo.seeding import BENCH_MANAGER, BENCH_SLUG, BENCH_SURVEY_COHORT
     from discussions.models import Thread
+    from surveys.models import Round
 
     metrics: dict[str, float | int] = {}
     call_command("migrate", interactive=False, verbosity=0)
@@ -144,6 +145,14 @@ def measure() -> dict[str, float | int]:
         metrics["thread_page_ms_p50"] = round(time_page(client, thread, WARM_RUNS), 1)
         metrics["thread_page_queries"] = count_queries(client, thread)
         metrics["thread_floor_ms_p50"] = round(time_thread_floor(busiest, WARM_RUNS), 1)
+
+        # The organisation-wide refresher: 5,000 responses to 20 questions.
+        refresher = Round.objects.get(
+            cohort__organization__slug=BENCH_SLUG, cohort__name=BENCH_SURVEY_COHORT
+        )
+        survey_results = reverse("surveys:results", args=[refresher.cohort_id, refresher.pk])
+        metrics["survey_results_ms_p50"] = round(time_page(client, survey_results, WARM_RUNS), 1)
+        metrics["survey_results_queries"] = count_queries(client, survey_results)
     return metrics
 
 

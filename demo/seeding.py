@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
 from demo.conversations import bench_conversations_create, demo_conversations_create
+from demo.surveys import bench_survey_create, demo_surveys_create
 from discussions.models import Thread
 from notifications.models import Notification
 
@@ -32,6 +33,7 @@ PASSWORD = "social-training-demo"
 DEMO_DOMAIN = "demo.test"
 BENCH_DOMAIN = "bench.demo.test"
 BENCH_MANAGER = "bench-manager@demo.test"
+BENCH_SURVEY_COHORT = "Annual refresher (all staff)"
 DEMO_LOGINS = ("manager@demo.test", "instructor@demo.test", "participant@demo.test")
 # A fixed seed: every run builds the same people, groups and names.
 SEED = 20250601
@@ -292,12 +294,20 @@ def demo_organization_create() -> dict[str, int]:
     conversations = demo_conversations_create(
         cohorts=cohorts, participant=demo_participant, rng=rng, now=now
     )
+    surveys = demo_surveys_create(
+        cohorts=cohorts,
+        participant=demo_participant,
+        instructor=staff["instructor@demo.test"],
+        rng=rng,
+        now=now,
+    )
     return {
         "cohorts": len(cohorts),
         "participants": len(participants),
         "instructors": 2,
         "study groups": group_count,
         **conversations,
+        **surveys,
     }
 
 
@@ -399,6 +409,17 @@ def bench_organization_create(*, participants: int) -> dict[str, int]:
     )
     counts["threads"] = Thread.objects.filter(cohort=busy.cohort).count()
     counts["replies in the busiest thread"] = busy.posts.filter(kind="reply").count()
+    # An organisation-wide refresher: one round answered by up to 5,000 people, 20 questions each.
+    refresher = Cohort.objects.create(
+        organization=org,
+        name=BENCH_SURVEY_COHORT,
+        description="Everyone's yearly knowledge refresher.",
+        created_by=manager,
+        created_at=now - timedelta(days=30),
+    )
+    people = User.objects.filter(memberships__organization=org, memberships__role=Role.PARTICIPANT)
+    round_ = bench_survey_create(organization_people=people, cohort=refresher, rng=rng, now=now)
+    counts["survey responses"] = round_.responses.count()
     return counts
 
 

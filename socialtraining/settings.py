@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "notifications",
     "cohorts",
     "discussions",
+    "surveys",
     "demo",
 ]
 
@@ -247,6 +248,10 @@ DUE_LEASE_SECONDS = env.int("DUE_LEASE_SECONDS", default=300)
 # Discussions: how long authors may edit a post, and how many posts a person may make in a window.
 POST_EDIT_WINDOW_MINUTES = env.int("POST_EDIT_WINDOW_MINUTES", default=30)
 POST_RATE_LIMIT = env.str("POST_RATE_LIMIT", default="30/10m")
+
+# Surveys: how long the one-click link in a round's email stays valid (seconds; the form itself
+# closes with its round).
+SURVEY_LINK_MAX_AGE = env.int("SURVEY_LINK_MAX_AGE", default=120 * 24 * 3600)
 
 # Roster uploads larger than this run as a Celery task with a progress page.
 ROSTER_INLINE_MAX_ROWS = env.int("ROSTER_INLINE_MAX_ROWS", default=200)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", cohort_views.home, name="home"),
     path("", include("cohorts.urls")),
     path("", include("discussions.urls")),
+    path("", include("surveys.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),

@@ -9,12 +9,16 @@ Each persona gets a fresh world, so one persona's write never changes what the n
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Thread
+from surveys import services as survey_services
+from surveys.models import Question, Round, RoundStatus, Survey
 
 PERSONAS = [
     "manager",
@@ -43,6 +47,10 @@ MANAGE = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 ANY_MEMBER = (OK, OK, OK, OK, OK, SIGN_IN)
 OWN_GROUP = (OK, OK, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 OTHER_GROUP = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# A survey form is its participant's alone: not even the cohort's instructors or managers see it.
+OWN_FORM = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# A bad or tampered link is a 400 page for everyone, signed in or not.
+ANYONE = (OK, OK, OK, OK, OK, OK)
 
 CASES = [
     Case("home", "/", "get", ANY_MEMBER),
@@ -212,6 +220,83 @@ CASES = [
     ),
     Case("search", "/cohorts/{cohort}/discussions/search/?q=hi", "get", VIEW),
     Case("search (htmx)", "/cohorts/{cohort}/discussions/search/?q=hi", "get", VIEW, htmx=True),
+    # Surveys: building and scheduling.
+    Case("surveys", "/cohorts/{cohort}/surveys/", "get", TEACH),
+    Case("new survey", "/cohorts/{cohort}/surveys/new/", "get", TEACH),
+    Case("create a survey", "/cohorts/{cohort}/surveys/new/", "post", TEACH),
+    Case("survey builder", "/cohorts/{cohort}/surveys/{survey}/", "get", TEACH),
+    Case("survey settings", "/cohorts/{cohort}/surveys/{survey}/settings/", "get", TEACH),
+    Case("save survey settings", "/cohorts/{cohort}/surveys/{survey}/settings/", "post", TEACH),
+    Case("survey preview", "/cohorts/{cohort}/surveys/{survey}/preview/", "get", TEACH),
+    Case("new survey version", "/cohorts/{cohort}/surveys/{survey}/new-version/", "post", TEACH),
+    Case("new question", "/cohorts/{cohort}/surveys/{survey}/questions/new/", "get", TEACH),
+    Case(
+        "add a question",
+        "/cohorts/{cohort}/surveys/{survey}/questions/new/?kind=likert",
+        "post",
+        TEACH,
+    ),
+    Case("question", "/cohorts/{cohort}/surveys/{survey}/questions/{question}/", "get", TEACH),
+    Case(
+        "save a question", "/cohorts/{cohort}/surveys/{survey}/questions/{question}/", "post", TEACH
+    ),
+    Case(
+        "delete a question",
+        "/cohorts/{cohort}/surveys/{survey}/questions/{question}/delete/",
+        "post",
+        TEACH,
+    ),
+    Case(
+        "move a question (htmx)",
+        "/cohorts/{cohort}/surveys/{survey}/questions/{question}/move/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case("schedule form", "/cohorts/{cohort}/surveys/{survey}/rounds/new/", "get", TEACH),
+    Case("schedule a round", "/cohorts/{cohort}/surveys/{survey}/rounds/new/", "post", TEACH),
+    Case("move round form", "/cohorts/{cohort}/surveys/rounds/{round}/edit/", "get", TEACH),
+    Case("move a round", "/cohorts/{cohort}/surveys/rounds/{round}/edit/", "post", TEACH),
+    Case("cancel a round", "/cohorts/{cohort}/surveys/rounds/{round}/cancel/", "post", TEACH),
+    Case(
+        "another cohort's survey",
+        "/cohorts/{cohort}/surveys/{other_survey}/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+    Case(
+        "another cohort's round",
+        "/cohorts/{cohort}/surveys/rounds/{other_round}/cancel/",
+        "post",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+    Case("survey link (tampered)", "/surveys/link/not-a-token/", "get", ANYONE),
+    Case("surveys waiting", "/surveys/", "get", ANY_MEMBER),
+    Case("surveys waiting (htmx)", "/surveys/", "get", ANY_MEMBER, htmx=True),
+    Case("survey form", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "get", OWN_FORM),
+    Case("submit a survey", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "post", OWN_FORM),
+    Case("save a draft", "/cohorts/{cohort}/surveys/rounds/{open_round}/draft/", "post", OWN_FORM),
+    Case(
+        "autosave a draft (htmx)",
+        "/cohorts/{cohort}/surveys/rounds/{open_round}/draft/",
+        "post",
+        OWN_FORM,
+        htmx=True,
+    ),
+    Case(
+        "another cohort's survey form",
+        "/cohorts/{other_cohort}/surveys/rounds/{other_open_round}/",
+        "get",
+        (NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, SIGN_IN),
+    ),
+    Case("round results", "/cohorts/{cohort}/surveys/rounds/{open_round}/results/", "get", TEACH),
+    Case(
+        "round results CSV",
+        "/cohorts/{cohort}/surveys/rounds/{open_round}/results.csv",
+        "get",
+        TEACH,
+    ),
+    Case("cohort survey results", "/cohorts/{cohort}/surveys/retention/", "get", TEACH),
 ]
 
 
@@ -237,9 +322,37 @@ def _ids(world) -> dict:
     other_group_reply = Post.objects.create(
         thread=other_group_thread, author=world.other_group_participant, kind="reply", body="Hi"
     )
+    survey = Survey.objects.create(cohort=world.cohort, title="Pulse")
+    question = Question.objects.create(survey=survey, kind="likert", text="Useful?")
+    other_survey = Survey.objects.create(cohort=world.other_cohort, title="Elsewhere")
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    round_, other_round = (
+        survey_services.round_schedule(survey=s, label="Later", anchor="at", opens_at=later)
+        for s in (survey, other_survey)
+    )
+    now = timezone.now()
+    open_round, other_open_round = (
+        Round.objects.create(
+            survey=Survey.objects.create(cohort=cohort, title="Reaction"),
+            cohort=cohort,
+            label="Right after",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=6),
+            status=RoundStatus.OPEN,
+        )
+        for cohort in (world.cohort, world.other_cohort)
+    )
     return {
+        "survey": survey.pk,
+        "question": question.pk,
+        "round": round_.pk,
+        "other_survey": other_survey.pk,
+        "other_round": other_round.pk,
         "org": world.organization.slug,
         "other_group_reply": other_group_reply.pk,
+        "open_round": open_round.pk,
+        "other_open_round": other_open_round.pk,
+        "other_cohort": world.other_cohort.pk,
         "thread": thread.pk,
         "reply": reply.pk,
         "group_thread": group_thread.pk,

@@ -1,0 +1,54 @@
+"""Signed one-click links from a round's emails straight to one participant's form.
+
+A link names one round and one person. Opening it grants this browser session access to that
+form only (not a sign-in): a forwarded email cannot reach anything else of the recipient's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+SALT = "surveys.round-link"
+SESSION_KEY = "survey_link_grants"
+
+
+@dataclass(frozen=True)
+class LinkGrant:
+    round_id: int
+    user_id: int
+
+
+def round_link_token(round_, user) -> str:
+    return signing.dumps({"r": round_.pk, "u": user.pk}, salt=SALT, compress=True)
+
+
+def round_link_path(round_, user) -> str:
+    return reverse("surveys:link", args=[round_link_token(round_, user)])
+
+
+def read_round_link(token: str) -> LinkGrant | None:
+    """The round and person a link names; None for a tampered or expired link."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=settings.SURVEY_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not {"r", "u"} <= data.keys():
+        return None
+    return LinkGrant(round_id=int(data["r"]), user_id=int(data["u"]))
+
+
+def grant(session, link: LinkGrant) -> None:
+    grants = [g for g in session.get(SESSION_KEY, []) if g != [link.round_id, link.user_id]]
+    # A session keeps the last few links it opened; older grants fall off.
+    session[SESSION_KEY] = [*grants[-9:], [link.round_id, link.user_id]]
+
+
+def granted_user_id(session, round_id: int) -> int | None:
+    for granted_round, user_id in session.get(SESSION_KEY, []):
+        if granted_round == round_id:
+            return user_id
+    return None

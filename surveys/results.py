@@ -1,0 +1,318 @@
+"""What a round's and a cohort's answers add up to, aggregated in the database.
+
+Every function here costs a fixed number of queries whatever the number of responses or questions:
+counts are grouped in SQL and only the totals (and a capped list of free-text answers) come back.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
+
+from cohorts.models import Cohort, CohortRole, Enrolment
+from surveys.models import (
+    Answer,
+    Purpose,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundStatus,
+)
+
+# Instructors and managers see an anonymous survey's totals only from this many responses: fewer
+# would let them guess who answered what.
+ANONYMOUS_MINIMUM = 5
+# Free-text answers listed per question on the page; the CSV has them all.
+TEXTS_SHOWN = 50
+NPS_PROMOTER, NPS_DETRACTOR = 9, 6
+
+
+def percent(part: int | float, whole: int | float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    answered: int = 0
+    # Likert and NPS: (point, count, percent of answers) for every point of the scale.
+    distribution: list[tuple[int, int, float | None]] = field(default_factory=list)
+    mean: float | None = None
+    nps: int | None = None
+    # Choice questions: (choice, count, percent of submitted responses).
+    choices: list[tuple] = field(default_factory=list)
+    correct: int = 0
+    correct_percent: float | None = None
+    # Free text: (name or None, text), newest first, at most TEXTS_SHOWN.
+    texts: list[tuple[str | None, str]] = field(default_factory=list)
+    text_count: int = 0
+
+
+@dataclass
+class RoundResults:
+    round: Round
+    participants: int
+    submitted: int
+    hidden: bool = False
+    average_score_percent: float | None = None
+    questions: list[QuestionResult] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        return percent(self.submitted, self.participants)
+
+
+def submitted_answers(round_: Round) -> QuerySet[Answer]:
+    return Answer.objects.filter(response__round=round_, response__status=ResponseStatus.SUBMITTED)
+
+
+def participant_count(cohort_id: int) -> int:
+    return Enrolment.objects.filter(
+        cohort_id=cohort_id, role=CohortRole.PARTICIPANT, user__is_active=True
+    ).count()
+
+
+def round_results(round_: Round) -> RoundResults:
+    """Response rate, NPS, distributions, choice counts, correctness, scores and free text."""
+    totals = Response.objects.filter(round=round_, status=ResponseStatus.SUBMITTED).aggregate(
+        n=Count("pk"), score=Sum("score"), max_score=Sum("max_score")
+    )
+    results = RoundResults(
+        round=round_,
+        participants=participant_count(round_.cohort_id),
+        submitted=totals["n"],
+        average_score_percent=percent(totals["score"] or 0, totals["max_score"] or 0),
+    )
+    if round_.survey.anonymous and results.submitted < ANONYMOUS_MINIMUM:
+        results.hidden = True
+        results.average_score_percent = None
+        return results
+    by_question = {
+        q.pk: QuestionResult(question=q)
+        for q in round_.survey.questions.prefetch_related("choices")
+    }
+    answers = submitted_answers(round_)
+    numbers: dict[int, dict[int, int]] = defaultdict(dict)
+    for row in (
+        answers.filter(number__isnull=False)
+        .values("question_id", "number")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        numbers[row["question_id"]][row["number"]] = row["n"]
+    picked = dict(
+        Answer.choices.through.objects.filter(
+            answer__response__round=round_, answer__response__status=ResponseStatus.SUBMITTED
+        )
+        .values("choice_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("choice_id", "n")
+    )
+    correct = {
+        row["question_id"]: row
+        for row in answers.filter(question__kind=QuestionKind.KNOWLEDGE)
+        .values("question_id")
+        .annotate(correct=Count("pk", filter=Q(is_correct=True)))
+        .order_by()
+    }
+    for result in by_question.values():
+        question = result.question
+        if question.scale is not None:
+            counts = numbers.get(question.pk, {})
+            result.answered = sum(counts.values())
+            result.distribution = [
+                (point, counts.get(point, 0), percent(counts.get(point, 0), result.answered))
+                for point in question.scale
+            ]
+            if result.answered:
+                total = sum(point * n for point, n in counts.items())
+                result.mean = round(total / result.answered, 2)
+            if question.kind == QuestionKind.NPS and result.answered:
+                promoters = sum(n for p, n in counts.items() if p >= NPS_PROMOTER)
+                detractors = sum(n for p, n in counts.items() if p <= NPS_DETRACTOR)
+                result.nps = round(100 * (promoters - detractors) / result.answered)
+        elif question.has_choices:
+            result.choices = [
+                (c, picked.get(c.pk, 0), percent(picked.get(c.pk, 0), results.submitted))
+                for c in question.choices.all()
+            ]
+            result.answered = results.submitted
+        if question.kind == QuestionKind.KNOWLEDGE:
+            result.correct = correct.get(question.pk, {}).get("correct", 0)
+            result.correct_percent = percent(result.correct, results.submitted)
+    anonymous = round_.survey.anonymous
+    for row in _latest_texts(answers):
+        result = by_question[row["question_id"]]
+        result.text_count = row["total"]
+        name = None if anonymous else (row["display_name"] or row["email"].split("@")[0])
+        result.texts.append((name, row["text"]))
+    if anonymous:
+        # Newest first would let a reader match a comment to the person who just answered.
+        for result in by_question.values():
+            result.texts.sort(key=lambda item: item[1].lower())
+    results.questions = list(by_question.values())
+    return results
+
+
+def _latest_texts(answers: QuerySet[Answer]) -> QuerySet:
+    """Each free-text question's newest TEXTS_SHOWN answers and its total, in one query."""
+    partition = [F("question_id")]
+    return (
+        answers.filter(question__kind=QuestionKind.TEXT)
+        .exclude(text="")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=partition,
+                order_by=[F("response__submitted_at").desc(), F("pk").desc()],
+            ),
+            total=Window(Count("pk"), partition_by=partition),
+            display_name=F("response__participant__display_name"),
+            email=F("response__participant__email"),
+        )
+        .filter(rank__lte=TEXTS_SHOWN)
+        .values("question_id", "text", "total", "display_name", "email")
+        .order_by("question_id", "rank")
+    )
+
+
+@dataclass
+class RetentionRow:
+    """One learning objective (or question, without one) across the cohort's knowledge rounds."""
+
+    label: str
+    # Percent correct per round, in the rounds' order; None where the round did not ask it.
+    percents: list[float | None]
+
+    @property
+    def drop(self) -> float:
+        """How far it fell from its best round to the latest: what is forgotten first."""
+        asked = [p for p in self.percents if p is not None]
+        return max(asked) - asked[-1] if asked else 0.0
+
+
+@dataclass
+class RoundScore:
+    round: Round
+    submitted: int
+    average_percent: float | None
+    hidden: bool
+
+
+def cohort_retention(cohort: Cohort) -> tuple[list[RoundScore], list[RetentionRow]]:
+    """Every opened round with its responses and average score, in time order; and for the
+    knowledge rounds, correctness per learning objective across them."""
+    rounds = list(
+        Round.objects.filter(cohort=cohort)
+        .exclude(status__in=[RoundStatus.CANCELLED, RoundStatus.SCHEDULED])
+        .select_related("survey")
+        .order_by("opens_at", "pk")
+    )
+    totals = {
+        row["round_id"]: row
+        for row in Response.objects.filter(round__in=rounds, status=ResponseStatus.SUBMITTED)
+        .values("round_id")
+        .annotate(n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"))
+        .order_by()
+    }
+    scores = []
+    for round_ in rounds:
+        row = totals.get(round_.pk, {"n": 0, "score": 0, "max_score": 0})
+        hidden = round_.survey.anonymous and row["n"] < ANONYMOUS_MINIMUM
+        average = None if hidden else percent(row["score"] or 0, row["max_score"] or 0)
+        scores.append(RoundScore(round_, row["n"], average, hidden))
+    knowledge = [s for s in scores if s.round.survey.purpose == Purpose.KNOWLEDGE]
+    cells: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for row in (
+        Answer.objects.filter(
+            response__round__in=[s.round.pk for s in knowledge if not s.hidden],
+            response__status=ResponseStatus.SUBMITTED,
+            question__kind=QuestionKind.KNOWLEDGE,
+        )
+        .values("response__round_id", "question__objective", "question__text")
+        .annotate(n=Count("pk"), correct=Count("pk", filter=Q(is_correct=True)))
+        .order_by()
+    ):
+        # Rounds usually ask copies of the same questions: the objective (or text) joins them.
+        label = row["question__objective"] or row["question__text"]
+        cell = cells[label][row["response__round_id"]]
+        cell[0] += row["correct"]
+        cell[1] += row["n"]
+    rows = [
+        RetentionRow(
+            label=label,
+            percents=[
+                percent(*by_round[s.round.pk]) if s.round.pk in by_round else None
+                for s in knowledge
+            ],
+        )
+        for label, by_round in cells.items()
+    ]
+    rows.sort(key=lambda r: (-r.drop, r.label))
+    return scores, rows
+
+
+def csv_rows(round_: Round) -> Iterator[list[str]]:
+    """One row per submitted response, one column per question; names only if not anonymous."""
+    questions = list(round_.survey.questions.all())
+    anonymous = round_.survey.anonymous
+    responses = Response.objects.filter(round=round_, status=ResponseStatus.SUBMITTED)
+    submitted = responses.count()
+    header = [] if anonymous else ["Name", "Email"]
+    header += [q.text for q in questions] + ["Score", "Out of", "Submitted at"]
+    yield header
+    if anonymous and submitted < ANONYMOUS_MINIMUM:
+        return
+    values: dict[int, dict[int, str]] = defaultdict(dict)
+    for answer in submitted_answers(round_).values(
+        "pk", "response_id", "question_id", "number", "text"
+    ):
+        values[answer["response_id"]][answer["question_id"]] = (
+            answer["text"] if answer["number"] is None else str(answer["number"])
+        )
+    picked: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for response_id, question_id, text in (
+        Answer.choices.through.objects.filter(
+            answer__response__round=round_, answer__response__status=ResponseStatus.SUBMITTED
+        )
+        .order_by("choice__position", "choice_id")
+        .values_list("answer__response_id", "answer__question_id", "choice__text")
+    ):
+        picked[(response_id, question_id)].append(text)
+    ordering = ("participant__display_name", "participant__email") if not anonymous else ("?",)
+    for response in responses.select_related("participant").order_by(*ordering):
+        row = [] if anonymous else [response.participant.name, response.participant.email]
+        for q in questions:
+            if q.has_choices:
+                row.append("; ".join(picked.get((response.pk, q.pk), [])))
+            else:
+                row.append(values[response.pk].get(q.pk, ""))
+        row += [
+            "" if response.score is None else str(response.score),
+            "" if response.max_score is None else str(response.max_score),
+            response.submitted_at.isoformat() if response.submitted_at else "",
+        ]
+        yield row
+
+
+class Echo:
+    """A file-like object csv.writer writes into, handing each line straight back."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(round_: Round) -> Iterator[str]:
+    # The byte-order mark tells Excel the file is UTF-8, so accents and emoji open cleanly.
+    yield "\ufeff"
+    writer = csv.writer(Echo())
+    for row in csv_rows(round_):
+        yield writer.writerow(row)

@@ -1,0 +1,591 @@
+"""Writes that span models or notify anyone: scheduling rounds, opening, reminding and closing them,
+saving drafts and submitting responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Cohort, CohortRole, Enrolment
+from cohorts.timeline import Anchor, anchored_moment
+from notifications.scheduling import DueStatus
+from notifications.services import notify
+from surveys import links
+from surveys.models import (
+    CONFIDENCE_LEVELS,
+    Answer,
+    Choice,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundEvent,
+    RoundStatus,
+    RoundStep,
+    Survey,
+)
+from surveys.starters import Starter
+
+DEFAULT_OPEN_DAYS = 14
+
+
+class RoundError(Exception):
+    """A round that cannot be scheduled as asked, for a reason the instructor should read."""
+
+
+class ResponseClosed(Exception):
+    """The round no longer (or not yet) takes answers."""
+
+
+def round_opening(
+    *,
+    cohort: Cohort,
+    anchor: str,
+    offset_days: int = 0,
+    release_time: time = time(9, 0),
+    opens_at: datetime | None = None,
+) -> datetime:
+    """When a round opens; `opens_at` is used as given for the "at a date and time" anchor."""
+    if anchor == Anchor.AT:
+        if opens_at is None:
+            raise RoundError("Choose the date and time the round opens.")
+        return opens_at
+    moment = anchored_moment(cohort, anchor=anchor, offset_days=offset_days, at=release_time)
+    if moment is None:
+        raise RoundError(
+            "This cohort has no workshop sessions yet, so a round cannot be placed relative to "
+            "them. Add the sessions first, or choose a date and time."
+        )
+    return moment
+
+
+def _events_plan(round_: Round) -> dict[str, datetime]:
+    plan = {RoundStep.OPEN: round_.opens_at, RoundStep.CLOSE: round_.closes_at}
+    if round_.remind_after_days:
+        remind_at = round_.opens_at + timedelta(days=round_.remind_after_days)
+        # A reminder after the round has closed would point at a closed form.
+        if remind_at < round_.closes_at:
+            plan[RoundStep.REMIND] = remind_at
+    return plan
+
+
+@transaction.atomic
+def round_schedule(
+    *,
+    survey: Survey,
+    label: str,
+    anchor: str,
+    offset_days: int = 0,
+    release_time: time = time(9, 0),
+    opens_at: datetime | None = None,
+    open_days: int = DEFAULT_OPEN_DAYS,
+    remind_after_days: int | None = 3,
+    now: datetime | None = None,
+) -> Round:
+    """Attach `survey` to its cohort at one point of its timeline, with open/remind/close rows."""
+    now = now or timezone.now()
+    opening = round_opening(
+        cohort=survey.cohort,
+        anchor=anchor,
+        offset_days=offset_days,
+        release_time=release_time,
+        opens_at=opens_at,
+    )
+    closes_at = opening + timedelta(days=open_days)
+    if closes_at <= now:
+        raise RoundError(
+            "That round would already be closed. Choose a later point, or keep it open longer."
+        )
+    round_ = Round.objects.create(
+        survey=survey,
+        cohort=survey.cohort,
+        label=label,
+        anchor=anchor,
+        offset_days=offset_days,
+        release_time=release_time,
+        opens_at=opening,
+        closes_at=closes_at,
+        remind_after_days=remind_after_days,
+    )
+    RoundEvent.objects.bulk_create(
+        RoundEvent(round=round_, step=step, due_at=due_at)
+        for step, due_at in _events_plan(round_).items()
+    )
+    return round_
+
+
+@transaction.atomic
+def round_reschedule(*, round_: Round, opens_at: datetime, closes_at: datetime) -> Round:
+    """Move a round that has not opened yet; its pending steps move with it."""
+    if round_.status != RoundStatus.SCHEDULED:
+        raise RoundError("Only a round that has not opened yet can be moved.")
+    if closes_at <= opens_at:
+        raise RoundError("A round must close after it opens.")
+    round_.opens_at, round_.closes_at = opens_at, closes_at
+    round_.save(update_fields=["opens_at", "closes_at"])
+    plan = _events_plan(round_)
+    for event in RoundEvent.objects.select_for_update().filter(round=round_):
+        # A step cancelled by an earlier change (a reminder switched off) comes back if planned.
+        if event.status in (DueStatus.PENDING, DueStatus.CANCELLED) and event.step in plan:
+            event.due_at, event.status = plan[event.step], DueStatus.PENDING
+            event.save(update_fields=["due_at", "status"])
+        elif event.status == DueStatus.PENDING:
+            event.status = DueStatus.CANCELLED
+            event.save(update_fields=["status"])
+    for step, due_at in plan.items():
+        RoundEvent.objects.get_or_create(round=round_, step=step, defaults={"due_at": due_at})
+    return round_
+
+
+def rounds_follow_sessions(*, cohort: Cohort) -> int:
+    """Re-place the cohort's unopened anchored rounds after its sessions changed."""
+    moved = 0
+    for round_ in Round.objects.filter(cohort=cohort, status=RoundStatus.SCHEDULED).exclude(
+        anchor=Anchor.AT
+    ):
+        opening = anchored_moment(
+            cohort, anchor=round_.anchor, offset_days=round_.offset_days, at=round_.release_time
+        )
+        if opening is None or opening == round_.opens_at:
+            continue
+        round_reschedule(
+            round_=round_,
+            opens_at=opening,
+            closes_at=opening + (round_.closes_at - round_.opens_at),
+        )
+        moved += 1
+    return moved
+
+
+@transaction.atomic
+def round_cancel(*, round_: Round) -> Round:
+    """Cancel a round that has not opened: nobody is notified and its steps never run."""
+    if round_.status != RoundStatus.SCHEDULED:
+        raise RoundError("A round that has opened cannot be cancelled; close it instead.")
+    round_.status = RoundStatus.CANCELLED
+    round_.save(update_fields=["status"])
+    RoundEvent.objects.filter(round=round_, status=DueStatus.PENDING).update(
+        status=DueStatus.CANCELLED
+    )
+    return round_
+
+
+def round_participants(round_: Round) -> list[User]:
+    enrolments = Enrolment.objects.filter(
+        cohort_id=round_.cohort_id, role=CohortRole.PARTICIPANT, user__is_active=True
+    ).select_related("user")
+    return [e.user for e in enrolments]
+
+
+def round_event_run(event: RoundEvent) -> None:
+    """Do one step of a round. Run inside `process_due_row`, which makes it happen once."""
+    round_ = (
+        Round.objects.select_for_update().select_related("survey", "cohort").get(pk=event.round_id)
+    )
+    if round_.status == RoundStatus.CANCELLED:
+        return
+    if event.step == RoundStep.OPEN:
+        _round_open(round_)
+    elif event.step == RoundStep.REMIND:
+        _round_remind(round_)
+    elif event.step == RoundStep.CLOSE:
+        round_.status = RoundStatus.CLOSED
+        round_.save(update_fields=["status"])
+
+
+def _round_open(round_: Round) -> None:
+    if round_.status == RoundStatus.SCHEDULED:
+        round_.status = RoundStatus.OPEN
+        round_.save(update_fields=["status"])
+    if round_.status != RoundStatus.OPEN:
+        return
+    for person in round_participants(round_):
+        # The key makes a second run (a retried task, a second dispatcher) notify nobody again.
+        notify(
+            user=person,
+            key=f"survey-open:{round_.pk}",
+            title=f"{round_.survey.title}: a few minutes of your time",
+            body=_open_body(round_),
+            url=links.round_link_path(round_, person),
+            email_template="notification",
+        )
+
+
+def _open_body(round_: Round) -> str:
+    closes = round_.closes_at.astimezone(round_.cohort.tz)
+    return (
+        f"{round_.cohort.name} · {round_.label}. "
+        f"Open until {closes:%A} {closes.day} {closes:%B, %H:%M}."
+    )
+
+
+def _round_remind(round_: Round) -> None:
+    if round_.status != RoundStatus.OPEN:
+        return
+    answered = set(
+        Response.objects.filter(round=round_, status=ResponseStatus.SUBMITTED).values_list(
+            "participant_id", flat=True
+        )
+    )
+    for person in round_participants(round_):
+        if person.pk in answered:
+            continue
+        notify(
+            user=person,
+            key=f"survey-remind:{round_.pk}",
+            title=f"Reminder: {round_.survey.title}",
+            body=_open_body(round_),
+            url=links.round_link_path(round_, person),
+            email_template="notification",
+        )
+
+
+# Answering.
+
+
+@dataclass
+class AnswerProblem:
+    question_id: int
+    message: str
+
+
+def _clean_answer(question: Question, raw: dict) -> tuple[dict, str | None]:
+    """Normalise one question's raw form values; return (values, problem or None).
+
+    `raw` holds "number", "text", "choices" (list of ids as strings) and "confidence".
+    """
+    values: dict = {"number": None, "text": "", "choices": [], "confidence": None}
+    if question.scale is not None:
+        number = (raw.get("number") or "").strip()
+        if number:
+            try:
+                values["number"] = int(number)
+            except ValueError:
+                return values, "Choose one of the points on the scale."
+            if values["number"] not in question.scale:
+                low, high = question.scale[0], question.scale[-1]
+                return values, f"Choose a value from {low} to {high}."
+    elif question.kind == QuestionKind.TEXT:
+        values["text"] = (raw.get("text") or "").strip()[:5000]
+    else:
+        valid = {c.pk: c for c in question.choices.all()}
+        picked = []
+        for value in raw.get("choices") or []:
+            try:
+                choice = valid[int(value)]
+            except (ValueError, KeyError):
+                return values, "That choice is not one of this question's answers."
+            picked.append(choice)
+        if len(picked) > 1 and not question.allows_several:
+            return values, "Choose only one answer."
+        values["choices"] = picked
+    if question.kind == QuestionKind.KNOWLEDGE and question.ask_confidence:
+        confidence = (raw.get("confidence") or "").strip()
+        if confidence:
+            if not confidence.isdigit() or int(confidence) not in CONFIDENCE_LEVELS:
+                return values, "Say how sure you are with one of the four options."
+            values["confidence"] = int(confidence)
+    return values, None
+
+
+def _is_empty(values: dict) -> bool:
+    return values["number"] is None and not values["text"] and not values["choices"]
+
+
+def _store(response: Response, question: Question, values: dict) -> Answer:
+    answer, _ = Answer.objects.update_or_create(
+        response=response,
+        question=question,
+        defaults={
+            "number": values["number"],
+            "text": values["text"],
+            "confidence": values["confidence"],
+        },
+    )
+    answer.choices.set(values["choices"])
+    return answer
+
+
+def response_for(*, round_: Round, participant: User) -> Response:
+    response, _ = Response.objects.get_or_create(round=round_, participant=participant)
+    return response
+
+
+def _check_open(round_: Round, response: Response, now: datetime) -> None:
+    if response.status == ResponseStatus.SUBMITTED:
+        raise ResponseClosed("You have already submitted this survey; answers are final.")
+    if not round_.accepts_answers_at(now):
+        raise ResponseClosed("This survey is closed: it no longer takes answers.")
+
+
+@transaction.atomic
+def response_save_draft(
+    *, round_: Round, participant: User, raw: dict[int, dict], now: datetime | None = None
+) -> tuple[Response, list[AnswerProblem]]:
+    """Save whatever is valid of a partly filled form; report the rest. Nothing valid is lost."""
+    now = now or timezone.now()
+    response = Response.objects.select_for_update().get(
+        pk=response_for(round_=round_, participant=participant).pk
+    )
+    _check_open(round_, response, now)
+    problems = []
+    for question in round_.survey.questions.prefetch_related("choices"):
+        if question.pk not in raw:
+            continue
+        values, problem = _clean_answer(question, raw[question.pk])
+        if problem:
+            problems.append(AnswerProblem(question.pk, problem))
+            continue
+        _store(response, question, values)
+    response.updated_at = now
+    response.save(update_fields=["updated_at"])
+    return response, problems
+
+
+@transaction.atomic
+def response_submit(
+    *, round_: Round, participant: User, raw: dict[int, dict], now: datetime | None = None
+) -> tuple[Response, list[AnswerProblem]]:
+    """Submit the form: every answer valid and every required one given, or nothing submitted.
+
+    Valid answers are kept as the draft either way, so a refused submission loses nothing.
+    """
+    now = now or timezone.now()
+    response, problems = response_save_draft(
+        round_=round_, participant=participant, raw=raw, now=now
+    )
+    questions = list(round_.survey.questions.prefetch_related("choices"))
+    stored = {a.question_id: a for a in response.answers.prefetch_related("choices")}
+    problem_ids = {p.question_id for p in problems}
+    for question in questions:
+        answer = stored.get(question.pk)
+        empty = answer is None or _is_empty(
+            {"number": answer.number, "text": answer.text, "choices": list(answer.choices.all())}
+        )
+        if question.required and empty and question.pk not in problem_ids:
+            problems.append(AnswerProblem(question.pk, "This question needs an answer."))
+    if problems:
+        return response, problems
+    knowledge = [q for q in questions if q.kind == QuestionKind.KNOWLEDGE]
+    score = 0
+    for question in knowledge:
+        answer = stored.get(question.pk)
+        correct = {c.pk for c in question.choices.all() if c.is_correct}
+        picked = {c.pk for c in answer.choices.all()} if answer else set()
+        is_correct = bool(picked) and picked == correct
+        score += is_correct
+        if answer is not None:
+            answer.is_correct = is_correct
+            answer.save(update_fields=["is_correct"])
+    response.status = ResponseStatus.SUBMITTED
+    response.submitted_at = now
+    response.score = score if knowledge else None
+    response.max_score = len(knowledge) if knowledge else None
+    response.save(update_fields=["status", "submitted_at", "score", "max_score"])
+    return response, []
+
+
+# Integrity.
+
+
+def survey_has_answers(survey: Survey) -> bool:
+    return Response.objects.filter(round__survey=survey).exclude(answers=None).exists()
+
+
+def check_survey_editable(survey: Survey) -> None:
+    """Changes that alter what stored answers mean are refused once answers exist."""
+    if survey_has_answers(survey):
+        raise RoundError(
+            "People have already answered this survey, so its questions, choices and correct "
+            "answers can no longer change: stored answers would change meaning. Make a new "
+            "version instead; rounds that have not opened move to it."
+        )
+
+
+@transaction.atomic
+def survey_copy(*, survey: Survey, cohort: Cohort, user: User, as_new_version: bool) -> Survey:
+    """Copy a survey with its questions and choices, to another cohort or as its next version."""
+    copy = Survey.objects.create(
+        cohort=cohort,
+        title=survey.title,
+        intro=survey.intro,
+        purpose=survey.purpose,
+        anonymous=survey.anonymous,
+        show_feedback=survey.show_feedback,
+        previous_version=survey if as_new_version else None,
+        version=survey.version + 1 if as_new_version else 1,
+        created_by=user,
+    )
+    for question in survey.questions.prefetch_related("choices"):
+        choices = list(question.choices.all())
+        question.pk = None
+        question.survey = copy
+        question.save()
+        Choice.objects.bulk_create(
+            Choice(question=question, position=c.position, text=c.text, is_correct=c.is_correct)
+            for c in choices
+        )
+    if as_new_version:
+        Round.objects.filter(survey=survey, status=RoundStatus.SCHEDULED).update(survey=copy)
+    return copy
+
+
+# Building.
+
+
+@transaction.atomic
+def survey_create(
+    *, cohort: Cohort, user: User, title: str, purpose: str, starter: Starter | None = None
+) -> Survey:
+    """A new survey for `cohort`, blank or with a built-in starter's questions."""
+    survey = Survey.objects.create(
+        cohort=cohort,
+        title=title,
+        purpose=purpose,
+        intro=starter.intro if starter else "",
+        created_by=user,
+    )
+    for position, item in enumerate(starter.questions if starter else (), start=1):
+        question = Question.objects.create(
+            survey=survey,
+            position=position,
+            kind=item.kind,
+            text=item.text,
+            help_text=item.help_text,
+            required=item.required,
+            multiple_correct=item.multiple_correct,
+            ask_confidence=item.ask_confidence,
+            explanation=item.explanation,
+            objective=item.objective,
+        )
+        Choice.objects.bulk_create(
+            Choice(question=question, position=n, text=text, is_correct=correct)
+            for n, (text, correct) in enumerate(item.choices, start=1)
+        )
+    return survey
+
+
+def survey_update(
+    *, survey: Survey, title: str, intro: str, purpose: str, anonymous: bool, show_feedback: bool
+) -> Survey:
+    """Change a survey's settings; its questions are untouched."""
+    # People who answered on the promise of anonymity keep it: that promise cannot be withdrawn.
+    if survey.anonymous and not anonymous and survey_has_answers(survey):
+        raise RoundError(
+            "People answered this survey anonymously, so it stays anonymous. Make a new version "
+            "for named answers from now on."
+        )
+    survey.title, survey.intro, survey.purpose = title, intro, purpose
+    survey.anonymous, survey.show_feedback = anonymous, show_feedback
+    survey.save(update_fields=["title", "intro", "purpose", "anonymous", "show_feedback"])
+    return survey
+
+
+QUESTION_FIELDS = (
+    "kind",
+    "text",
+    "help_text",
+    "required",
+    "multiple_correct",
+    "ask_confidence",
+    "explanation",
+    "objective",
+)
+
+
+@transaction.atomic
+def question_save(
+    *,
+    survey: Survey,
+    question: Question | None = None,
+    fields: dict,
+    choices: list[tuple[str, bool]],
+) -> Question:
+    """Create or change a question and replace its choices; refused once answers exist.
+
+    `fields` holds QUESTION_FIELDS; `choices` (text, is_correct) pairs in order. Replacing the
+    choices is safe only because no answer can point at them yet (checked first).
+    """
+    check_survey_editable(survey)
+    if question is None:
+        last = survey.questions.order_by("-position").values_list("position", flat=True).first()
+        question = Question(survey=survey, position=(last or 0) + 1)
+    for name in QUESTION_FIELDS:
+        setattr(question, name, fields[name])
+    if question.pk is None:
+        question.save()
+    else:
+        question.save(update_fields=list(QUESTION_FIELDS))
+    question.choices.all().delete()
+    if question.has_choices:
+        Choice.objects.bulk_create(
+            Choice(question=question, position=n, text=text, is_correct=correct)
+            for n, (text, correct) in enumerate(choices, start=1)
+        )
+    return question
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    check_survey_editable(question.survey)
+    question.delete()
+
+
+@transaction.atomic
+def question_move(*, question: Question, by: int) -> bool:
+    """Move a question `by` places (-1 up, 1 down); False when it is already at that end."""
+    check_survey_editable(question.survey)
+    ordered = list(question.survey.questions.select_for_update().order_by("position", "pk"))
+    index = next(i for i, q in enumerate(ordered) if q.pk == question.pk)
+    target = index + by
+    if not 0 <= target < len(ordered):
+        return False
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    # Renumber everything: positions from older edits may have gaps or ties.
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    Question.objects.bulk_update(ordered, ["position"])
+    return True
+
+
+@transaction.atomic
+def round_update(
+    *,
+    round_: Round,
+    label: str,
+    anchor: str,
+    offset_days: int = 0,
+    release_time: time = time(9, 0),
+    opens_at: datetime | None = None,
+    open_days: int = DEFAULT_OPEN_DAYS,
+    remind_after_days: int | None = 3,
+    now: datetime | None = None,
+) -> Round:
+    """Re-plan a round that has not opened: a new point on the timeline, length and reminder."""
+    now = now or timezone.now()
+    round_ = Round.objects.select_for_update().select_related("cohort").get(pk=round_.pk)
+    if round_.status != RoundStatus.SCHEDULED:
+        raise RoundError("Only a round that has not opened yet can be changed.")
+    opening = round_opening(
+        cohort=round_.cohort,
+        anchor=anchor,
+        offset_days=offset_days,
+        release_time=release_time,
+        opens_at=opens_at,
+    )
+    closes_at = opening + timedelta(days=open_days)
+    if closes_at <= now:
+        raise RoundError(
+            "That round would already be closed. Choose a later point, or keep it open longer."
+        )
+    round_.label, round_.anchor, round_.offset_days = label, anchor, offset_days
+    round_.release_time, round_.remind_after_days = release_time, remind_after_days
+    round_.save(
+        update_fields=["label", "anchor", "offset_days", "release_time", "remind_after_days"]
+    )
+    return round_reschedule(round_=round_, opens_at=opening, closes_at=closes_at)

@@ -1,0 +1,78 @@
+from django.urls import path
+
+from surveys import views
+
+app_name = "surveys"
+
+urlpatterns = [
+    path("surveys/link/<str:token>/", views.round_link, name="link"),
+    # Building and scheduling.
+    path("cohorts/<int:pk>/surveys/", views.survey_list, name="list"),
+    path("cohorts/<int:pk>/surveys/new/", views.survey_create, name="create"),
+    path("cohorts/<int:pk>/surveys/<int:survey_pk>/", views.survey_build, name="build"),
+    path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/settings/",
+        views.survey_settings,
+        name="settings",
+    ),
+    path("cohorts/<int:pk>/surveys/<int:survey_pk>/preview/", views.survey_preview, name="preview"),
+    path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/new-version/",
+        views.survey_new_version,
+        name="new_version",
+    ),
+    path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/questions/new/",
+        views.question_create,
+        name="question_create",
+    ),
+    path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/questions/<int:question_pk>/",
+        views.question_edit,
+        name="question_edit",
+    ),
+    path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/questions/<int:question_pk>/delete/",
+        views.question_delete,
+        name="question_delete",
+    ),
+    path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/questions/<int:question_pk>/move/",
+        views.question_move,
+        name="question_move",
+    ),
+    path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/rounds/new/",
+        views.round_create,
+        name="round_create",
+    ),
+    path(
+        "cohorts/<int:pk>/surveys/rounds/<int:round_pk>/edit/",
+        views.round_edit,
+        name="round_edit",
+    ),
+    path(
+        "cohorts/<int:pk>/surveys/rounds/<int:round_pk>/cancel/",
+        views.round_cancel,
+        name="round_cancel",
+    ),
+    # Answering and results.
+    path("surveys/", views.waiting, name="waiting"),
+    path("cohorts/<int:cohort_pk>/surveys/rounds/<int:pk>/", views.answer, name="answer"),
+    path(
+        "cohorts/<int:cohort_pk>/surveys/rounds/<int:pk>/draft/",
+        views.answer_draft,
+        name="answer_draft",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/surveys/rounds/<int:pk>/results/",
+        views.round_results,
+        name="results",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/surveys/rounds/<int:pk>/results.csv",
+        views.round_results_csv,
+        name="results_csv",
+    ),
+    path("cohorts/<int:cohort_pk>/surveys/retention/", views.cohort_retention, name="retention"),
+]

@@ -1,0 +1,41 @@
+import pytest
+
+from surveys.models import Choice, Question, QuestionKind, Survey
+
+
+@pytest.fixture
+def knowledge_survey(world):
+    """A knowledge check: a Likert, an NPS, a free text and two scored questions."""
+    survey = Survey.objects.create(
+        cohort=world.cohort,
+        title="Feedback check",
+        purpose="knowledge",
+        created_by=world.instructor,
+    )
+    Question.objects.create(survey=survey, position=1, kind=QuestionKind.LIKERT, text="Useful?")
+    Question.objects.create(survey=survey, position=2, kind=QuestionKind.NPS, text="Recommend?")
+    Question.objects.create(
+        survey=survey, position=3, kind=QuestionKind.TEXT, text="Anything else?", required=False
+    )
+    sbi = Question.objects.create(
+        survey=survey,
+        position=4,
+        kind=QuestionKind.KNOWLEDGE,
+        text="What does the B in SBI stand for?",
+        ask_confidence=True,
+        explanation="Situation, Behaviour, Impact.",
+    )
+    for n, (text, correct) in enumerate([("Behaviour", True), ("Belief", False)]):
+        Choice.objects.create(question=sbi, position=n, text=text, is_correct=correct)
+    parts = Question.objects.create(
+        survey=survey,
+        position=5,
+        kind=QuestionKind.KNOWLEDGE,
+        multiple_correct=True,
+        text="Which make feedback land?",
+    )
+    for n, (text, correct) in enumerate(
+        [("Specific", True), ("Timely", True), ("Anonymous", False)]
+    ):
+        Choice.objects.create(question=parts, position=n, text=text, is_correct=correct)
+    return survey

@@ -1,0 +1,22 @@
+"""Small builders shared by the survey-building tests."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from cohorts.timeline import Anchor
+from surveys import services
+from surveys.models import Answer, Response
+
+
+def answered(survey, participant):
+    """Give `survey` one stored answer, as the answer form would, so it is locked."""
+    round_ = services.round_schedule(
+        survey=survey,
+        label="Right after",
+        anchor=Anchor.AT,
+        opens_at=timezone.now() - timedelta(minutes=1),
+    )
+    response = Response.objects.create(round=round_, participant=participant)
+    Answer.objects.create(response=response, question=survey.questions.first(), number=4)
+    return round_

@@ -1,0 +1,56 @@
+"""Surveys waiting for a participant: listed on their home page (loaded with htmx) and alone."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from surveys.models import Response, ResponseStatus, Round, RoundStatus, Survey
+
+
+def a_round(cohort, title, *, status=RoundStatus.OPEN, opens_in_days=-1):
+    now = timezone.now()
+    return Round.objects.create(
+        survey=Survey.objects.create(cohort=cohort, title=title),
+        cohort=cohort,
+        label="Right after",
+        opens_at=now + timedelta(days=opens_in_days),
+        closes_at=now + timedelta(days=opens_in_days + 7),
+        status=status,
+    )
+
+
+def test_it_lists_open_unanswered_rounds_of_my_cohorts_only(
+    world, client_for, django_assert_max_num_queries
+):
+    waiting = a_round(world.cohort, "How was the workshop?")
+    done = a_round(world.cohort, "Already answered")
+    Response.objects.create(
+        round=done, participant=world.participant, status=ResponseStatus.SUBMITTED
+    )
+    a_round(world.cohort, "Not open yet", status=RoundStatus.SCHEDULED, opens_in_days=3)
+    a_round(world.cohort, "Closed", status=RoundStatus.CLOSED)
+    a_round(world.other_cohort, "Another cohort's")
+    client = client_for(world.participant)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("surveys:waiting"), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "Surveys waiting for you" in html and "<html" not in html
+    assert "How was the workshop?" in html
+    assert reverse("surveys:answer", args=[world.cohort.pk, waiting.pk]) in html
+    for hidden in ("Already answered", "Not open yet", "Closed", "Another cohort"):
+        assert hidden not in html
+
+
+def test_it_loads_the_list_from_a_participant_home_page(world, client_for):
+    html = client_for(world.participant).get(reverse("home")).content.decode()
+    assert f'hx-get="{reverse("surveys:waiting")}"' in html
+    manager_home = client_for(world.manager).get(reverse("home")).content.decode()
+    assert reverse("surveys:waiting") not in manager_home
+
+
+def test_it_leaves_the_home_page_alone_when_nothing_waits(world, client_for):
+    response = client_for(world.participant).get(
+        reverse("surveys:waiting"), headers={"HX-Request": "true"}
+    )
+    assert response.content.decode().strip() == ""
