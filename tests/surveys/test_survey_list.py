@@ -89,3 +89,15 @@ def test_it_hides_another_cohort_s_surveys(world, client_for):
     other = Survey.objects.create(cohort=world.other_cohort, title="Theirs")
     html = client_for(world.manager).get(f"/cohorts/{world.cohort.pk}/surveys/").content.decode()
     assert "Ours" in html and other.title not in html
+
+
+def test_it_links_the_results_of_opened_rounds_only(world, client_for):
+    _, scheduled = _survey_with_round(world, "Later")
+    survey, opened = _survey_with_round(world, "Now")
+    type(opened).objects.filter(pk=opened.pk).update(status="open")
+
+    html = client_for(world.instructor).get(f"/cohorts/{world.cohort.pk}/surveys/").text
+
+    assert f"/cohorts/{world.cohort.pk}/surveys/rounds/{opened.pk}/results/" in html
+    assert f"/cohorts/{world.cohort.pk}/surveys/rounds/{scheduled.pk}/results/" not in html
+    assert f"/cohorts/{world.cohort.pk}/surveys/retention/" in html
