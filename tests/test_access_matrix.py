@@ -9,12 +9,14 @@ Each persona gets a fresh world, so one persona's write never changes what the n
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
-from discussions.models import Post, Thread
+from discussions.models import Post, Prompt, Thread
 
 PERSONAS = [
     "manager",
@@ -124,6 +126,26 @@ CASES = [
         OTHER_GROUP,
     ),
     Case("comment", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/comment/", "post", VIEW),
+    Case("prompt timeline", "/cohorts/{cohort}/prompts/", "get", TEACH),
+    Case("new prompt", "/cohorts/{cohort}/prompts/new/", "get", TEACH),
+    Case("schedule a prompt", "/cohorts/{cohort}/prompts/new/", "post", TEACH),
+    Case("edit a prompt", "/cohorts/{cohort}/prompts/{prompt}/edit/", "get", TEACH),
+    Case("save a prompt", "/cohorts/{cohort}/prompts/{prompt}/edit/", "post", TEACH),
+    Case("cancel a prompt", "/cohorts/{cohort}/prompts/{prompt}/cancel/", "post", TEACH),
+    Case(
+        "cancel a prompt (htmx)",
+        "/cohorts/{cohort}/prompts/{prompt}/cancel/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case("publish a prompt now", "/cohorts/{cohort}/prompts/{prompt}/publish/", "post", TEACH),
+    Case(
+        "another organisation's prompt",
+        "/cohorts/{cohort}/prompts/{outsider_prompt}/edit/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
 ]
 
 
@@ -146,8 +168,16 @@ def _ids(world) -> dict:
         Thread.objects.create(cohort=world.cohort, study_group=group, title=group.name)
         for group in (world.group, world.other_group)
     )
+    prompt, outsider_prompt = (
+        Prompt.objects.create(
+            cohort=cohort, title="Upcoming", due_at=timezone.now() + timedelta(days=3)
+        )
+        for cohort in (world.cohort, world.outsider_cohort)
+    )
     return {
         "org": world.organization.slug,
+        "prompt": prompt.pk,
+        "outsider_prompt": outsider_prompt.pk,
         "thread": thread.pk,
         "reply": reply.pk,
         "group_thread": group_thread.pk,
