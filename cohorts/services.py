@@ -22,6 +22,7 @@ from accounts.services import (
     membership_ensure,
     user_for_email,
 )
+from cohorts import hooks
 from cohorts.models import Cohort, CohortRole, Enrolment, RosterImport, StudyGroup, WorkshopSession
 from cohorts.roster import ParsedRoster
 from notifications.services import notify
@@ -65,10 +66,13 @@ def cohort_update(
     sessions: list[dict],
     instructors: Iterable[User],
 ) -> Cohort:
+    previous_time_zone = cohort.time_zone
     cohort.name, cohort.description, cohort.time_zone = name, description, time_zone
     cohort.save(update_fields=["name", "description", "time_zone"])
     cohort_sessions_set(cohort=cohort, sessions=sessions)
     cohort_instructors_set(cohort=cohort, instructors=instructors)
+    # Rows due relative to the sessions (prompts, later surveys and sparks) move with them.
+    hooks.schedule_changed(cohort=cohort, previous_time_zone=previous_time_zone)
     return cohort
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts.models import User
 from cohorts.access import Action, get_cohort_for, get_study_group_for, study_groups_visible_to
 from cohorts.models import Cohort, StudyGroup
-from discussions.models import Post, Thread
+from discussions.models import Post, Prompt, Thread
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,13 @@ def get_post_for(
         raise Http404("No such post.")
     post.thread = thread
     return post
+
+
+def get_prompt_for(user: User, cohort_pk: int, pk: int) -> Prompt:
+    """A prompt of the cohort, for its instructors and the organisation's managers only."""
+    cohort = get_cohort_for(user, cohort_pk, "teach")
+    prompt = Prompt.objects.filter(cohort=cohort, pk=pk).first()
+    if prompt is None:
+        raise Http404("No such prompt.")
+    prompt.cohort = cohort
+    return prompt

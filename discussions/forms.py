@@ -7,7 +7,14 @@ import uuid
 from django import forms
 from django.core.validators import URLValidator
 
-from discussions.models import PostKind, ReactionKind
+from discussions.models import (
+    OFFSET_ANCHORS,
+    PROMPT_KIND_LABELS,
+    Anchor,
+    PostKind,
+    ReactionKind,
+    Target,
+)
 
 BODY_MAX_LENGTH = 20_000
 
@@ -123,3 +130,88 @@ class FlagForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search discussions", max_length=200, required=False, strip=True)
+
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class PromptForm(forms.Form):
+    """A prompt's content and schedule. Times are read in the active zone: the cohort's."""
+
+    kind = forms.ChoiceField(
+        label="What kind of prompt?",
+        choices=[(kind.value, label) for kind, label in PROMPT_KIND_LABELS.items()],
+        initial=PostKind.QUESTION,
+        widget=forms.RadioSelect,
+    )
+    title = forms.CharField(
+        max_length=200, help_text="The question itself, the article's title, or a headline."
+    )
+    url = forms.URLField(
+        label="Link to the article",
+        max_length=500,
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    body = forms.CharField(
+        label="Why it matters / your post",
+        max_length=BODY_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Markdown works. For an article: why it matters. Optional for a question.",
+    )
+    quote = forms.CharField(
+        label="Quote from the article (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    target = forms.ChoiceField(
+        label="Where?", choices=Target.choices, initial=Target.COHORT, widget=forms.RadioSelect
+    )
+    post_first = forms.BooleanField(
+        label="Post before you see replies",
+        required=False,
+        help_text="Participants see their peers' replies only after posting their own.",
+    )
+    anchor = forms.ChoiceField(
+        label="When?", choices=Anchor.choices, initial=Anchor.NOW, widget=forms.RadioSelect
+    )
+    at = forms.DateTimeField(
+        label="Date and time",
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="For “at a date and time”.",
+    )
+    offset_days = forms.IntegerField(
+        label="Number of days",
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text="For “days before the first session” or “days after the last session”.",
+    )
+    release_time = forms.TimeField(
+        label="At (local time)",
+        required=False,
+        initial="09:00",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="For the day counted from a session.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, anchor = cleaned.get("kind"), cleaned.get("anchor")
+        if kind == PostKind.ARTICLE and not cleaned.get("url"):
+            self.add_error("url", "An article needs its link.")
+        if kind in (PostKind.ARTICLE, PostKind.DISCUSSION) and not cleaned.get("body"):
+            what = "why the article matters" if kind == PostKind.ARTICLE else "your post"
+            self.add_error("body", f"Write {what}.")
+        if anchor == Anchor.AT and not cleaned.get("at") and "at" not in self.errors:
+            self.add_error("at", "Choose the date and time to publish it.")
+        if anchor in OFFSET_ANCHORS:
+            if cleaned.get("offset_days") is None and "offset_days" not in self.errors:
+                self.add_error("offset_days", "How many days from the session?")
+            if not cleaned.get("release_time") and "release_time" not in self.errors:
+                self.add_error("release_time", "Choose the local time of day to publish it.")
+        return cleaned

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -38,6 +38,23 @@ class Anchor(models.TextChoices):
 class Target(models.TextChoices):
     COHORT = "cohort", "The whole cohort"
     GROUPS = "groups", "Every study group (a thread each)"
+
+
+class ScheduleError(ValueError):
+    """A release time that cannot be worked out, with a message for the person who chose it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+OFFSET_ANCHORS = (Anchor.BEFORE_FIRST, Anchor.AFTER_LAST)
+# How instructors name the kinds of prompt (a thread of kind "question" is a provocative one here).
+PROMPT_KIND_LABELS = {
+    PostKind.QUESTION: "Provocative question",
+    PostKind.ARTICLE: "Article",
+    PostKind.DISCUSSION: "Plain post",
+}
 
 
 class Prompt(DueRow):
@@ -78,6 +95,59 @@ class Prompt(DueRow):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_offset(self) -> bool:
+        return self.anchor in OFFSET_ANCHORS
+
+    @property
+    def kind_label(self) -> str:
+        return PROMPT_KIND_LABELS.get(self.kind, self.get_kind_display())
+
+    @property
+    def schedule_label(self) -> str:
+        if not self.is_offset:
+            return "Published on request" if self.anchor == Anchor.NOW else "At a set date and time"
+        days = f"{self.offset_days} day{'' if self.offset_days == 1 else 's'}"
+        which = "before the first" if self.anchor == Anchor.BEFORE_FIRST else "after the last"
+        release_time = self.release_time
+        at = release_time if isinstance(release_time, str) else release_time.strftime("%H:%M")
+        return f"{days} {which} session, at {at}"
+
+    def compute_due_at(
+        self, *, at: datetime | None = None, now: datetime | None = None
+    ) -> datetime:
+        """When the prompt is due (aware UTC) from its anchor, in the cohort's time zone.
+
+        `at` is the aware moment chosen for the AT anchor. Offsets count calendar days in the
+        cohort's zone and release at `release_time` on the local wall clock, so "2 days before the
+        first session at 09:00" is 09:00 local on either side of a daylight-saving change. A local
+        time that does not exist that day (skipped by a DST jump) resolves with fold=0, i.e. the
+        offset in force before the jump, which lands an hour later on the wall clock.
+        """
+        if self.anchor == Anchor.NOW:
+            return now or timezone.now()
+        if self.anchor == Anchor.AT:
+            if at is None:
+                raise ScheduleError("Choose the date and time to publish it.", "at")
+            return at.astimezone(UTC)
+        first, last = self.cohort.first_start, self.cohort.last_end
+        session = first if self.anchor == Anchor.BEFORE_FIRST else last
+        if session is None:
+            raise ScheduleError(
+                "This cohort has no workshop sessions yet, so there is nothing to count days "
+                "from. Add its sessions first, or pick a date and time.",
+                "anchor",
+            )
+        tz = self.cohort.tz
+        days = timedelta(days=self.offset_days)
+        local_day = session.astimezone(tz).date()
+        local_day = local_day - days if self.anchor == Anchor.BEFORE_FIRST else local_day + days
+        release_time = self.release_time
+        if isinstance(release_time, str):
+            # The field's default is a string until the row is saved and read back.
+            release_time = time.fromisoformat(release_time)
+        return datetime.combine(local_day, release_time, tzinfo=tz).astimezone(UTC)
 
 
 class ThreadQuerySet(models.QuerySet["Thread"]):

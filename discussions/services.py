@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from cohorts.models import Enrolment, StudyGroup
+from cohorts.models import Cohort, Enrolment, StudyGroup
 from discussions.models import (
+    Anchor,
     Flag,
     Follow,
     Post,
@@ -22,9 +24,11 @@ from discussions.models import (
     Reaction,
     ReactionKind,
     ReadMarker,
+    ScheduleError,
     Target,
     Thread,
 )
+from notifications.scheduling import DueStatus
 from notifications.services import notify
 
 THREAD_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
@@ -433,3 +437,203 @@ def post_restore(*, post: Post, moderator: User) -> None:
 def flags_dismiss(*, post: Post, moderator: User) -> int:
     """A moderator finds the flags unfounded: they are resolved and the post stays as it is."""
     return _resolve_flags(post, moderator)
+
+
+# Prompts: scheduling, editing, cancelling, publishing now.
+
+
+class PromptError(Exception):
+    """A change to a prompt refused for a reason the instructor should read."""
+
+
+def _release_after_commit(prompt: Prompt) -> None:
+    """Release through the due-row task, as the dispatcher would, once the row is committed.
+
+    robust: with the broker down the request still succeeds; the row is pending and due, so the
+    next minute's dispatcher sweep releases it.
+    """
+    from discussions.tasks import release_prompt
+
+    transaction.on_commit(lambda: release_prompt.delay("prompt_release", prompt.pk), robust=True)
+
+
+def _schedule(prompt: Prompt, *, at: datetime | None, now: datetime) -> None:
+    """Set `due_at` from the prompt's anchor; a chosen moment must still be ahead."""
+    prompt.due_at = prompt.compute_due_at(at=at, now=now)
+    if prompt.anchor != Anchor.NOW and prompt.due_at <= now:
+        local = timezone.localtime(prompt.due_at, prompt.cohort.tz)
+        raise ScheduleError(
+            f"That is {local:%a %-d %b %Y, %H:%M} in {prompt.cohort.time_zone}, which has already "
+            "passed. Choose a later time, or publish it now.",
+            "at" if prompt.anchor == Anchor.AT else "offset_days",
+        )
+
+
+@transaction.atomic
+def prompt_create(
+    *,
+    cohort: Cohort,
+    author: User,
+    kind: str,
+    title: str,
+    body: str,
+    url: str = "",
+    quote: str = "",
+    target: str = Target.COHORT,
+    post_first: bool = False,
+    anchor: str = Anchor.NOW,
+    at: datetime | None = None,
+    offset_days: int = 0,
+    release_time: time | None = None,
+) -> Prompt:
+    """Schedule a prompt; one for "now" is released straight away by the same task."""
+    prompt = Prompt(
+        cohort=cohort,
+        author=author,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        quote=quote,
+        target=target,
+        post_first=post_first,
+        anchor=anchor,
+        offset_days=offset_days or 0,
+        release_time=release_time or time(9, 0),
+    )
+    _schedule(prompt, at=at, now=timezone.now())
+    prompt.save()
+    if prompt.anchor == Anchor.NOW:
+        _release_after_commit(prompt)
+    return prompt
+
+
+def _lock_for_change(prompt: Prompt, *, allowed=(DueStatus.PENDING, DueStatus.FAILED)) -> Prompt:
+    """The prompt's row, locked, if its status allows the change; otherwise a PromptError.
+
+    The lock waits for a release in progress (process_due_row holds the row), so a prompt is
+    never changed or cancelled half-way through its release.
+    """
+    locked = Prompt.objects.select_for_update().get(pk=prompt.pk)
+    locked.cohort = prompt.cohort
+    if locked.status in allowed:
+        return locked
+    if locked.status == DueStatus.DONE:
+        raise PromptError(
+            "This prompt has been released: it is a thread now, and its schedule and content can "
+            "no longer change here. Edit the opening post in the thread instead."
+        )
+    if locked.status == DueStatus.CANCELLED:
+        raise PromptError("This prompt was cancelled; it will not be released.")
+    raise PromptError("This prompt is being released right now; it can no longer be changed.")
+
+
+@transaction.atomic
+def prompt_update(
+    *,
+    prompt: Prompt,
+    kind: str,
+    title: str,
+    body: str,
+    url: str = "",
+    quote: str = "",
+    target: str = Target.COHORT,
+    post_first: bool = False,
+    anchor: str,
+    at: datetime | None = None,
+    offset_days: int = 0,
+    release_time: time | None = None,
+) -> Prompt:
+    """Change an upcoming prompt's content and schedule; rescheduling recomputes `due_at`."""
+    locked = _lock_for_change(prompt)
+    locked.kind, locked.title, locked.body, locked.url, locked.quote = (
+        kind,
+        title,
+        body,
+        url,
+        quote,
+    )
+    locked.target, locked.post_first = target, post_first
+    locked.anchor, locked.offset_days = anchor, offset_days or 0
+    locked.release_time = release_time or time(9, 0)
+    _schedule(locked, at=at, now=timezone.now())
+    # A failed prompt that is edited gets a fresh start.
+    locked.status, locked.attempts, locked.last_error = DueStatus.PENDING, 0, ""
+    locked.save(
+        update_fields=[
+            "kind",
+            "title",
+            "body",
+            "url",
+            "quote",
+            "target",
+            "post_first",
+            "anchor",
+            "offset_days",
+            "release_time",
+            "due_at",
+            "status",
+            "attempts",
+            "last_error",
+        ]
+    )
+    if locked.anchor == Anchor.NOW:
+        _release_after_commit(locked)
+    return locked
+
+
+@transaction.atomic
+def prompt_cancel(*, prompt: Prompt) -> Prompt:
+    """Cancel a prompt not yet released; a claimed one is skipped by its release task."""
+    locked = _lock_for_change(
+        prompt, allowed=(DueStatus.PENDING, DueStatus.CLAIMED, DueStatus.FAILED)
+    )
+    locked.status, locked.claimed_until = DueStatus.CANCELLED, None
+    locked.save(update_fields=["status", "claimed_until"])
+    return locked
+
+
+@transaction.atomic
+def prompt_publish_now(*, prompt: Prompt) -> Prompt:
+    """Release an upcoming (or failed) prompt now, through the same task as the dispatcher."""
+    locked = _lock_for_change(prompt)
+    # Anchored to "now" from here on, so a later change of the sessions does not move it back.
+    locked.anchor, locked.due_at = Anchor.NOW, timezone.now()
+    locked.status, locked.attempts, locked.last_error = DueStatus.PENDING, 0, ""
+    locked.save(update_fields=["anchor", "due_at", "status", "attempts", "last_error"])
+    _release_after_commit(locked)
+    return locked
+
+
+def prompts_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> int:
+    """Recompute the due time of the cohort's pending prompts after its sessions or zone changed.
+
+    Registered with cohorts.hooks and called inside cohort_update's transaction. Offset prompts
+    follow the sessions; a prompt at a fixed local date and time keeps its wall-clock time in a
+    new time zone. A prompt whose anchor session is gone keeps its last due time (the timeline
+    warns). Rows already tried (attempts > 0) are in their retry backoff and keep it.
+    """
+    prompts = list(
+        Prompt.objects.select_for_update()
+        .filter(cohort=cohort, status=DueStatus.PENDING, attempts=0)
+        .exclude(anchor=Anchor.NOW)
+    )
+    zone_changed = previous_time_zone != cohort.time_zone
+    changed = []
+    for prompt in prompts:
+        prompt.cohort = cohort
+        try:
+            if prompt.is_offset:
+                due_at = prompt.compute_due_at()
+            elif zone_changed:
+                local = timezone.localtime(prompt.due_at, ZoneInfo(previous_time_zone))
+                due_at = prompt.compute_due_at(at=local.replace(tzinfo=cohort.tz))
+            else:
+                continue
+        except ScheduleError:
+            continue
+        if due_at != prompt.due_at:
+            prompt.due_at = due_at
+            changed.append(prompt)
+    Prompt.objects.bulk_update(changed, ["due_at"])
+    return len(changed)

@@ -72,3 +72,20 @@ urlpatterns += [
     ),
     path("cohorts/<int:pk>/discussions/search/", views.search, name="search"),
 ]
+
+# Prompts: the instructors' timeline.
+urlpatterns += [
+    path("cohorts/<int:pk>/prompts/", views.prompt_timeline, name="prompt_timeline"),
+    path("cohorts/<int:pk>/prompts/new/", views.prompt_new, name="prompt_new"),
+    path("cohorts/<int:pk>/prompts/<int:prompt_pk>/edit/", views.prompt_edit, name="prompt_edit"),
+    path(
+        "cohorts/<int:pk>/prompts/<int:prompt_pk>/cancel/",
+        views.prompt_cancel,
+        name="prompt_cancel",
+    ),
+    path(
+        "cohorts/<int:pk>/prompts/<int:prompt_pk>/publish/",
+        views.prompt_publish,
+        name="prompt_publish",
+    ),
+]

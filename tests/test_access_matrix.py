@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
-from discussions.models import Post, Thread
+from discussions.models import Post, Prompt, Thread
 from surveys import services as survey_services
 from surveys.models import Question, Round, RoundStatus, Survey
 
@@ -132,6 +132,26 @@ CASES = [
         OTHER_GROUP,
     ),
     Case("comment", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/comment/", "post", VIEW),
+    Case("prompt timeline", "/cohorts/{cohort}/prompts/", "get", TEACH),
+    Case("new prompt", "/cohorts/{cohort}/prompts/new/", "get", TEACH),
+    Case("schedule a prompt", "/cohorts/{cohort}/prompts/new/", "post", TEACH),
+    Case("edit a prompt", "/cohorts/{cohort}/prompts/{prompt}/edit/", "get", TEACH),
+    Case("save a prompt", "/cohorts/{cohort}/prompts/{prompt}/edit/", "post", TEACH),
+    Case("cancel a prompt", "/cohorts/{cohort}/prompts/{prompt}/cancel/", "post", TEACH),
+    Case(
+        "cancel a prompt (htmx)",
+        "/cohorts/{cohort}/prompts/{prompt}/cancel/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case("publish a prompt now", "/cohorts/{cohort}/prompts/{prompt}/publish/", "post", TEACH),
+    Case(
+        "another organisation's prompt",
+        "/cohorts/{cohort}/prompts/{outsider_prompt}/edit/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
     Case(
         "load more replies (htmx)", "/cohorts/{cohort}/threads/{thread}/?page=2", "get", VIEW, True
     ),
@@ -322,6 +342,12 @@ def _ids(world) -> dict:
     other_group_reply = Post.objects.create(
         thread=other_group_thread, author=world.other_group_participant, kind="reply", body="Hi"
     )
+    prompt, outsider_prompt = (
+        Prompt.objects.create(
+            cohort=cohort, title="Upcoming", due_at=timezone.now() + timedelta(days=3)
+        )
+        for cohort in (world.cohort, world.outsider_cohort)
+    )
     survey = Survey.objects.create(cohort=world.cohort, title="Pulse")
     question = Question.objects.create(survey=survey, kind="likert", text="Useful?")
     other_survey = Survey.objects.create(cohort=world.other_cohort, title="Elsewhere")
@@ -343,6 +369,8 @@ def _ids(world) -> dict:
         for cohort in (world.cohort, world.other_cohort)
     )
     return {
+        "prompt": prompt.pk,
+        "outsider_prompt": outsider_prompt.pk,
         "survey": survey.pk,
         "question": question.pk,
         "round": round_.pk,

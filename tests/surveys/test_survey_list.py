@@ -93,7 +93,7 @@ def test_it_hides_another_cohort_s_surveys(world, client_for):
 
 def test_it_links_the_results_of_opened_rounds_only(world, client_for):
     _, scheduled = _survey_with_round(world, "Later")
-    survey, opened = _survey_with_round(world, "Now")
+    _, opened = _survey_with_round(world, "Now")
     type(opened).objects.filter(pk=opened.pk).update(status="open")
 
     html = client_for(world.instructor).get(f"/cohorts/{world.cohort.pk}/surveys/").text

@@ -1,0 +1,87 @@
+"""Editing the cohort's sessions moves pending prompts counted from them (cohorts.hooks)."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from discussions import services
+from discussions.models import Prompt
+from notifications.scheduling import DueStatus
+
+
+@pytest.fixture
+def before_first(world):
+    return services.prompt_create(
+        cohort=world.cohort,
+        author=world.instructor,
+        kind="question",
+        title="Before",
+        body="",
+        anchor="before_first",
+        offset_days=2,
+        release_time=time(9, 0),
+    )
+
+
+def _save_cohort(client, world, *, starts_local: datetime, time_zone="Europe/Paris"):
+    session = world.cohort.sessions.get()
+    ends_local = starts_local + timedelta(hours=3)
+    return client.post(
+        f"/cohorts/{world.cohort.pk}/edit/",
+        {
+            "name": world.cohort.name,
+            "description": "",
+            "time_zone": time_zone,
+            "instructors": [world.instructor.pk],
+            "sessions-TOTAL_FORMS": "1",
+            "sessions-INITIAL_FORMS": "1",
+            "sessions-MIN_NUM_FORMS": "0",
+            "sessions-MAX_NUM_FORMS": "1000",
+            "sessions-0-id": str(session.pk),
+            "sessions-0-starts_at": f"{starts_local:%Y-%m-%dT%H:%M}",
+            "sessions-0-ends_at": f"{ends_local:%Y-%m-%dT%H:%M}",
+        },
+    )
+
+
+def test_it_moves_a_prompt_when_the_first_session_moves(world, client_for, before_first):
+    new_start = (timezone.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
+    response = _save_cohort(client_for(world.manager), world, starts_local=new_start)
+    assert response.status_code == 302
+    before_first.refresh_from_db()
+    expected_day = new_start.date() - timedelta(days=2)
+    assert before_first.due_at == datetime.combine(expected_day, time(9), tzinfo=world.cohort.tz)
+
+
+def test_it_keeps_the_local_hour_when_the_time_zone_changes(world, client_for):
+    day = (timezone.now() + timedelta(days=20)).date()
+    at = services.prompt_create(
+        cohort=world.cohort,
+        author=world.instructor,
+        kind="question",
+        title="At",
+        body="",
+        anchor="at",
+        at=datetime.combine(day, time(14, 0), tzinfo=world.cohort.tz),
+    )
+    start = timezone.localtime(world.cohort.sessions.get().starts_at, world.cohort.tz)
+    _save_cohort(
+        client_for(world.manager),
+        world,
+        starts_local=start.replace(tzinfo=None),
+        time_zone="America/New_York",
+    )
+    at.refresh_from_db()
+    # 14:00 on the cohort's clock stays 14:00 on its new clock, six hours later in UTC.
+    assert at.due_at == datetime.combine(day, time(14, 0), tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_it_leaves_released_and_cancelled_prompts_alone(world, client_for, before_first):
+    Prompt.objects.filter(pk=before_first.pk).update(status=DueStatus.CANCELLED)
+    due_at = before_first.due_at
+    new_start = (timezone.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
+    _save_cohort(client_for(world.manager), world, starts_local=new_start)
+    before_first.refresh_from_db()
+    assert before_first.due_at == due_at
