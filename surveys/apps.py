@@ -6,7 +6,10 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys"
 
     def ready(self) -> None:
+        from cohorts import hooks
         from notifications import scheduling
-        from surveys import tasks
+        from surveys import services, tasks
 
         scheduling.register_due_kind("survey_round", "surveys.RoundEvent", tasks.run_round_event)
+        # Rounds "30 days after the last session" move when the sessions do (see cohorts.hooks).
+        hooks.on_schedule_changed(services.rounds_follow_schedule)

@@ -162,6 +162,14 @@ def rounds_follow_sessions(*, cohort: Cohort) -> int:
     return moved
 
 
+def rounds_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> None:
+    """cohorts.hooks callback: the cohort's sessions or time zone were saved.
+
+    Rounds at a fixed date and time keep their moment; anchored ones are placed again.
+    """
+    rounds_follow_sessions(cohort=cohort)
+
+
 @transaction.atomic
 def round_cancel(*, round_: Round) -> Round:
     """Cancel a round that has not opened: nobody is notified and its steps never run."""
