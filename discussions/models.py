@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cohorts.models import Cohort, StudyGroup
+from cohorts.timeline import anchored_moment
 from notifications.scheduling import DueRow
 
 
@@ -122,8 +123,8 @@ class Prompt(DueRow):
         `at` is the aware moment chosen for the AT anchor. Offsets count calendar days in the
         cohort's zone and release at `release_time` on the local wall clock, so "2 days before the
         first session at 09:00" is 09:00 local on either side of a daylight-saving change. A local
-        time that does not exist that day (skipped by a DST jump) resolves with fold=0, i.e. the
-        offset in force before the jump, which lands an hour later on the wall clock.
+        time that does not exist that day (skipped by a DST jump) lands after the gap, an hour later
+        on the wall clock (cohorts.timeline).
         """
         if self.anchor == Anchor.NOW:
             return now or timezone.now()
@@ -131,23 +132,20 @@ class Prompt(DueRow):
             if at is None:
                 raise ScheduleError("Choose the date and time to publish it.", "at")
             return at.astimezone(UTC)
-        first, last = self.cohort.first_start, self.cohort.last_end
-        session = first if self.anchor == Anchor.BEFORE_FIRST else last
-        if session is None:
+        release_time = self.release_time
+        if isinstance(release_time, str):
+            # The field's default is a string until the row is saved and read back.
+            release_time = time.fromisoformat(release_time)
+        moment = anchored_moment(
+            self.cohort, anchor=self.anchor, offset_days=self.offset_days, at=release_time
+        )
+        if moment is None:
             raise ScheduleError(
                 "This cohort has no workshop sessions yet, so there is nothing to count days "
                 "from. Add its sessions first, or pick a date and time.",
                 "anchor",
             )
-        tz = self.cohort.tz
-        days = timedelta(days=self.offset_days)
-        local_day = session.astimezone(tz).date()
-        local_day = local_day - days if self.anchor == Anchor.BEFORE_FIRST else local_day + days
-        release_time = self.release_time
-        if isinstance(release_time, str):
-            # The field's default is a string until the row is saved and read back.
-            release_time = time.fromisoformat(release_time)
-        return datetime.combine(local_day, release_time, tzinfo=tz).astimezone(UTC)
+        return moment.astimezone(UTC)
 
 
 class ThreadQuerySet(models.QuerySet["Thread"]):
