@@ -457,6 +457,10 @@ class Digest:
     followed: list[DigestItem] = field(default_factory=list)
     prompts: list[DigestItem] = field(default_factory=list)
 
+    @property
+    def thread_count(self) -> int:
+        return len(self.followed) + len(self.prompts)
+
 
 def _sees(thread: Thread, user_id: int, enrolments: dict, managers: set) -> bool:
     if (user_id, thread.cohort.organization_id) in managers:

@@ -15,6 +15,7 @@ import pytest
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Thread
+from notifications.services import unsubscribe_token
 
 PERSONAS = [
     "manager",
@@ -43,6 +44,7 @@ MANAGE = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 ANY_MEMBER = (OK, OK, OK, OK, OK, SIGN_IN)
 OWN_GROUP = (OK, OK, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 OTHER_GROUP = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
+EVERYONE = (OK, OK, OK, OK, OK, OK)
 
 CASES = [
     Case("home", "/", "get", ANY_MEMBER),
@@ -162,6 +164,42 @@ CASES = [
     ),
     Case("remove a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/remove/", "post", VIEW),
     Case(
+        "mention autocomplete",
+        "/cohorts/{cohort}/threads/{thread}/mentions/?q=a",
+        "get",
+        VIEW,
+        True,
+    ),
+    Case(
+        "mention autocomplete in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/mentions/?q=a",
+        "get",
+        OTHER_GROUP,
+    ),
+    Case(
+        "mention autocomplete, new thread", "/cohorts/{cohort}/discussions/mentions/", "get", VIEW
+    ),
+    Case(
+        "mention autocomplete, new thread in another group",
+        "/cohorts/{cohort}/groups/{other_group}/discussions/mentions/",
+        "get",
+        OTHER_GROUP,
+    ),
+    Case("follow a thread", "/cohorts/{cohort}/threads/{thread}/follow/", "post", VIEW),
+    Case("follow (htmx)", "/cohorts/{cohort}/threads/{thread}/follow/", "post", VIEW, True),
+    Case(
+        "follow another group's thread",
+        "/cohorts/{cohort}/threads/{other_group_thread}/follow/",
+        "post",
+        OTHER_GROUP,
+    ),
+    Case("notification preferences", "/notifications/preferences/", "get", ANY_MEMBER),
+    Case("save notification preferences", "/notifications/preferences/", "post", ANY_MEMBER),
+    # Signed out by design: the signed link in the digest is the credential, so everyone,
+    # anonymous included, gets the confirm page (and a 400 "not valid" for a bad token).
+    Case("unsubscribe (confirm)", "/notifications/unsubscribe/{unsubscribe}/", "get", EVERYONE),
+    Case("unsubscribe", "/notifications/unsubscribe/{unsubscribe}/", "post", EVERYONE),
+    Case(
         "remove a post in another group",
         "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/remove/",
         "post",
@@ -208,6 +246,7 @@ def _ids(world) -> dict:
         ).pk,
         "invitation": invitation.pk,
         "roster_import": roster_import.pk,
+        "unsubscribe": unsubscribe_token(world.participant),
     }
 
 
