@@ -13,9 +13,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Membership, Role, User
 from cohorts.access import Action, get_cohort_for, get_study_group_for, study_groups_visible_to
-from cohorts.models import Cohort, StudyGroup
+from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup
 from discussions.models import Post, Prompt, Thread
 
 
@@ -114,3 +114,23 @@ def get_prompt_for(user: User, cohort_pk: int, pk: int) -> Prompt:
         raise Http404("No such prompt.")
     prompt.cohort = cohort
     return prompt
+
+
+# Mentions and following: who may see a space, for resolving mentions and re-checking followers.
+
+
+def people_who_see(space: Space) -> QuerySet[User]:
+    """Active people who may see the space: the cohort's members (a group's: its members and the
+    cohort's instructors) and the organisation's managers. One query when evaluated."""
+    enrolments = Enrolment.objects.filter(cohort=space.cohort)
+    if space.study_group is not None:
+        enrolments = enrolments.filter(
+            Q(study_group=space.study_group) | Q(role=CohortRole.INSTRUCTOR)
+        )
+    managers = Membership.objects.filter(
+        organization_id=space.cohort.organization_id, role=Role.MANAGER
+    )
+    return User.objects.filter(
+        Q(pk__in=enrolments.values("user_id")) | Q(pk__in=managers.values("user_id")),
+        is_active=True,
+    )

@@ -53,8 +53,11 @@ class ThreadForm(IdempotentForm):
     body = forms.CharField(
         label="Your post",
         max_length=BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Markdown works: **bold**, _italic_, [links](https://example.com), lists.",
+        widget=forms.Textarea(attrs={"rows": 6, "data-mentions": ""}),
+        help_text=(
+            "Markdown works: **bold**, _italic_, [links](https://example.com), lists. "
+            "Mention someone with @[Their Name]."
+        ),
     )
 
     def clean(self):
@@ -68,7 +71,7 @@ class PostForm(IdempotentForm):
     body = forms.CharField(
         label="Your reply",
         max_length=BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "data-mentions": ""}),
     )
 
 
@@ -76,7 +79,7 @@ class CommentForm(IdempotentForm):
     body = forms.CharField(
         label="Your comment",
         max_length=BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "data-mentions": ""}),
     )
 
 

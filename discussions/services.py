@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
-from cohorts.models import Cohort, Enrolment, StudyGroup
+from accounts.models import Membership, Role, User
+from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup
+from discussions import access
 from discussions.models import (
     Anchor,
     Flag,
     Follow,
+    Mention,
     Post,
     PostKind,
     Prompt,
@@ -28,8 +31,9 @@ from discussions.models import (
     Target,
     Thread,
 )
+from notifications.models import NotificationPreference
 from notifications.scheduling import DueStatus
-from notifications.services import notify
+from notifications.services import absolute_url, email_from_template, notify, unsubscribe_token
 
 THREAD_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
 
@@ -114,7 +118,7 @@ def thread_start(
             quote=quote,
         )
         Follow.objects.create(thread=thread, user=author)
-        return Post.objects.create(
+        post = Post.objects.create(
             thread=thread,
             author=author,
             kind=kind,
@@ -122,6 +126,8 @@ def thread_start(
             body=body,
             idempotency_key=idempotency_key,
         )
+        post_mentions_record(post=post)
+        return post
 
     return _once(author, idempotency_key, create).thread
 
@@ -161,6 +167,7 @@ def post_reply(
         )
         Follow.objects.get_or_create(thread=thread, user=author)
         _notify_followers(thread, post)
+        post_mentions_record(post=post)
         return post
 
     return _once(author, idempotency_key, create)
@@ -243,6 +250,7 @@ def post_edit(*, post: Post, user: User, body: str) -> Post:
     post.body = body
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "edited_at"])
+    post_mentions_record(post=post)
     return post
 
 
@@ -265,16 +273,23 @@ def post_remove(*, post: Post, user: User, may_moderate: bool) -> Post:
 
 
 def _notify_followers(thread: Thread, post: Post) -> None:
+    follower_ids = Follow.objects.filter(thread=thread).exclude(user=post.author).values("user_id")
+    # Followers are re-checked against the space in the same query: someone moved out of a
+    # study group (or out of the cohort) keeps the Follow row but hears nothing more.
     followers = (
-        Follow.objects.filter(thread=thread).exclude(user=post.author).select_related("user")
+        access.people_who_see(access.space_of(thread))
+        .filter(pk__in=follower_ids)
+        .select_related("notification_preference")
     )
     what = "commented in" if post.parent_id else "replied to"
-    for follow in followers:
+    for follower in followers:
         notify(
-            user=follow.user,
+            user=follower,
             key=f"reply:{post.pk}",
             title=f"{post.author.name} {what} “{thread.title}”",
             url=f"{thread_url(thread)}#post-{post.pk}",
+            email_template="notification",
+            email_preference="reply_emails",
         )
 
 
@@ -637,3 +652,271 @@ def prompts_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> int:
             changed.append(prompt)
     Prompt.objects.bulk_update(changed, ["due_at"])
     return len(changed)
+
+
+# Mentions and following.
+
+# `@[Ana Lima]`: the brackets carry names with spaces, and CommonMark leaves a lone `[text]`
+# (no link target follows) as literal text, so the syntax survives rendering and can be found
+# again in the sanitised HTML. `<`, `>` and newlines never belong to a name.
+MENTION_PATTERN = re.compile(r"@\[([^\]\n<>]{1,150})\]")
+MAX_MENTIONS_PER_POST = 20
+
+
+def mentioned_names(body: str) -> list[str]:
+    """The distinct names written as `@[Name]`, in order, at most MAX_MENTIONS_PER_POST."""
+    names: dict[str, str] = {}
+    for match in MENTION_PATTERN.finditer(body or ""):
+        name = match.group(1).strip()
+        if name:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())[:MAX_MENTIONS_PER_POST]
+
+
+def mention_candidates(space: access.Space, names: list[str]) -> list[User]:
+    """People who see the space and go by one of `names`; no one outside it is ever matched."""
+    if not names:
+        return []
+    by_name = Q()
+    for name in names:
+        # User.name is the display name, or the email's local part when there is none.
+        by_name |= Q(display_name__iexact=name) | Q(display_name="", email__istartswith=f"{name}@")
+    wanted = {name.casefold() for name in names}
+    people = access.people_who_see(space).filter(by_name).select_related("notification_preference")
+    return [person for person in people if person.name.casefold() in wanted]
+
+
+def post_mentions_record(*, post: Post) -> list[User]:
+    """Store whom the post mentions among the people who see its thread; notify the new ones.
+
+    Called after a post is written or edited: an edit that adds a mention notifies only the
+    added person (one notification per person and post, whatever the number of edits).
+    """
+    names = mentioned_names(post.body)
+    if not names and not post.edited_at:
+        return []
+    thread = post.thread
+    people = [
+        person
+        for person in mention_candidates(access.space_of(thread), names)
+        if person.pk != post.author_id
+    ]
+    before = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
+    Mention.objects.filter(post=post).exclude(user_id__in=[p.pk for p in people]).delete()
+    added = [person for person in people if person.pk not in before]
+    Mention.objects.bulk_create([Mention(post=post, user=p) for p in added], ignore_conflicts=True)
+    for person in added:
+        notify(
+            user=person,
+            key=f"mention:{post.pk}",
+            title=f"{post.author.name} mentioned you in “{thread.title}”",
+            url=f"{thread_url(thread)}#post-{post.pk}",
+            email_template="notification",
+            email_preference="mention_emails",
+        )
+    return added
+
+
+def mention_names_by_post(post_ids: list[int]) -> dict[int, set[str]]:
+    """The mentioned names of each post (casefolded), in one query, for highlighting."""
+    names: dict[int, set[str]] = {}
+    if post_ids:
+        for post_id, display_name, email in Mention.objects.filter(
+            post_id__in=post_ids
+        ).values_list("post_id", "user__display_name", "user__email"):
+            name = display_name or email.split("@")[0]
+            names.setdefault(post_id, set()).add(name.casefold())
+    return names
+
+
+def mention_suggestions(*, space: access.Space, prefix: str, exclude: User) -> list[User]:
+    """Up to 8 people who see the space whose name (or a word of it) starts with `prefix`."""
+    prefix = prefix.strip()[:50]
+    people = access.people_who_see(space).exclude(pk=exclude.pk)
+    if prefix:
+        people = people.filter(
+            Q(display_name__istartswith=prefix)
+            | Q(display_name__icontains=f" {prefix}")
+            | Q(display_name="", email__istartswith=prefix)
+        )
+    return list(people.order_by("display_name", "email")[:8])
+
+
+def thread_follow(*, thread: Thread, user: User, on: bool) -> bool:
+    """Follow (`on`) or stop following; a resent form changes nothing more."""
+    if on:
+        Follow.objects.get_or_create(thread=thread, user=user)
+    else:
+        Follow.objects.filter(thread=thread, user=user).delete()
+    return on
+
+
+def thread_is_followed(*, thread: Thread, user: User) -> bool:
+    return Follow.objects.filter(thread=thread, user=user).exists()
+
+
+# The daily digest: new replies in followed threads and new prompt threads, one email a day.
+
+DIGEST_MAX_DAYS = 7
+
+
+@dataclass
+class DigestItem:
+    thread: Thread
+    new_replies: int = 0
+
+    @property
+    def url(self) -> str:
+        return absolute_url(thread_url(self.thread))
+
+
+@dataclass
+class Digest:
+    user: User
+    followed: list[DigestItem] = field(default_factory=list)
+    prompts: list[DigestItem] = field(default_factory=list)
+
+    @property
+    def thread_count(self) -> int:
+        return len(self.followed) + len(self.prompts)
+
+
+def _sees(thread: Thread, user_id: int, enrolments: dict, managers: set) -> bool:
+    if (user_id, thread.cohort.organization_id) in managers:
+        return True
+    enrolment = enrolments.get((user_id, thread.cohort_id))
+    if enrolment is None:
+        return False
+    role, group_id = enrolment
+    return (
+        thread.study_group_id is None
+        or role == CohortRole.INSTRUCTOR
+        or group_id == thread.study_group_id
+    )
+
+
+def digests_build(*, now: datetime) -> list[Digest]:
+    """Everyone's digest, in a fixed number of queries whatever the people, threads or posts.
+
+    Since: each person's last digest (at most DIGEST_MAX_DAYS back), else one day. A followed
+    thread counts others' replies after that and after the person last read it (ReadMarker);
+    every follower is re-checked against the space, so someone moved out of a study group hears
+    nothing of it.
+    """
+    floor = now - timedelta(days=DIGEST_MAX_DAYS)
+    default_since = now - timedelta(days=1)
+    switched_off: set[int] = set()
+    since: dict[int, datetime] = {}
+    for user_id, on, last in NotificationPreference.objects.filter(
+        Q(daily_digest=False) | Q(last_digest_at__isnull=False)
+    ).values_list("user_id", "daily_digest", "last_digest_at"):
+        if not on:
+            switched_off.add(user_id)
+        elif last:
+            since[user_id] = max(last, floor)
+
+    read_at = ReadMarker.objects.filter(thread=OuterRef("thread_id"), user=OuterRef("user_id"))
+    follows = list(
+        Follow.objects.filter(thread__last_activity_at__gt=floor, thread__removed_at__isnull=True)
+        .annotate(read_at=Subquery(read_at.values("read_at")[:1]))
+        .values_list("user_id", "thread_id", "read_at")
+    )
+    follows = [f for f in follows if f[0] not in switched_off]
+    threads = {
+        t.pk: t
+        for t in Thread.objects.visible()
+        .filter(Q(pk__in={f[1] for f in follows}) | Q(prompt__isnull=False, created_at__gt=floor))
+        .select_related("cohort")
+    }
+    posts: dict[int, list[tuple[int, datetime]]] = {}
+    for thread_id, author_id, created_at in Post.objects.filter(
+        thread_id__in=list(threads),
+        is_opening=False,
+        created_at__gt=floor,
+        removed_at__isnull=True,
+        hidden_at__isnull=True,
+    ).values_list("thread_id", "author_id", "created_at"):
+        posts.setdefault(thread_id, []).append((author_id, created_at))
+    cohort_ids = {t.cohort_id for t in threads.values()}
+    enrolments = {
+        (user_id, cohort_id): (role, group_id)
+        for user_id, cohort_id, role, group_id in Enrolment.objects.filter(
+            cohort_id__in=cohort_ids
+        ).values_list("user_id", "cohort_id", "role", "study_group_id")
+    }
+    managers = set(
+        Membership.objects.filter(
+            role=Role.MANAGER,
+            organization_id__in={t.cohort.organization_id for t in threads.values()},
+        ).values_list("user_id", "organization_id")
+    )
+
+    digests: dict[int, Digest] = {}
+
+    def digest_of(user_id: int) -> Digest:
+        return digests.setdefault(user_id, Digest(user=None))
+
+    for user_id, thread_id, read in follows:
+        thread = threads.get(thread_id)
+        if thread is None or not _sees(thread, user_id, enrolments, managers):
+            continue
+        after = max(since.get(user_id, default_since), read or floor)
+        new = sum(1 for author, at in posts.get(thread_id, []) if author != user_id and at > after)
+        if new:
+            digest_of(user_id).followed.append(DigestItem(thread, new))
+    followed_pairs = {(user_id, thread_id) for user_id, thread_id, _ in follows}
+    prompt_threads = [t for t in threads.values() if t.prompt_id]
+    for (user_id, cohort_id), _ in enrolments.items():
+        if user_id in switched_off:
+            continue
+        for thread in prompt_threads:
+            if (
+                thread.cohort_id == cohort_id
+                and thread.author_id != user_id
+                and thread.created_at > since.get(user_id, default_since)
+                and (user_id, thread.pk) not in followed_pairs
+                and _sees(thread, user_id, enrolments, managers)
+            ):
+                digest_of(user_id).prompts.append(DigestItem(thread))
+
+    for user in User.objects.filter(pk__in=list(digests), is_active=True):
+        digests[user.pk].user = user
+    return [d for d in digests.values() if d.user is not None]
+
+
+def digest_send(*, digest: Digest, today: date) -> None:
+    user = digest.user
+    unsubscribe_url = absolute_url(
+        reverse("notifications:unsubscribe", args=[unsubscribe_token(user)])
+    )
+    email_from_template(
+        key=f"digest:{user.pk}:{today.isoformat()}",
+        user=user,
+        to_email=user.email,
+        template="digest",
+        context={
+            "digest": digest,
+            "unsubscribe_url": unsubscribe_url,
+            "preferences_url": absolute_url(reverse("notifications:preferences")),
+        },
+        # RFC 8058: mail providers show an unsubscribe button and POST to the link themselves.
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def digests_send(*, now: datetime) -> int:
+    """Send today's digests; a second run the same day sends nothing again (outbox key)."""
+    digests = digests_build(now=now)
+    today = timezone.localdate(now)
+    for digest in digests:
+        digest_send(digest=digest, today=today)
+    NotificationPreference.objects.bulk_create(
+        [NotificationPreference(user=d.user, last_digest_at=now) for d in digests],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["last_digest_at"],
+    )
+    return len(digests)

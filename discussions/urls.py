@@ -89,3 +89,27 @@ urlpatterns += [
         name="prompt_publish",
     ),
 ]
+
+# Mentions and following.
+urlpatterns += [
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/mentions/",
+        views.thread_mention_options,
+        name="thread_mention_options",
+    ),
+    path(
+        "cohorts/<int:pk>/discussions/mentions/",
+        views.space_mention_options,
+        name="mention_options",
+    ),
+    path(
+        "cohorts/<int:pk>/groups/<int:group_pk>/discussions/mentions/",
+        views.space_mention_options,
+        name="group_mention_options",
+    ),
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/follow/",
+        views.thread_follow,
+        name="thread_follow",
+    ),
+]

@@ -142,6 +142,7 @@ def _decorate(posts: list[Post], user, *, thread: Thread) -> None:
         post.can_edit = shown and post.author_id == user.pk and now <= post.editable_until()
         post.can_remove = not post.removed_at and (post.author_id == user.pk or may_moderate)
         post.can_endorse = shown and may_moderate and post.kind == PostKind.REPLY
+    _attach_mention_names(posts)
 
 
 def _replies_context(request: HttpRequest, thread: Thread, *, opening: Post | None = None) -> dict:
@@ -192,6 +193,7 @@ def thread_page_context(
         "space": access.space_of(thread),
         "opening": opening,
         "form": form or PostForm(),
+        "following": services.thread_is_followed(thread=thread, user=request.user),
     }
 
 
@@ -649,3 +651,54 @@ def prompt_publish(request: HttpRequest, pk: int, prompt_pk: int) -> HttpRespons
     return _prompt_changed(
         request, prompt, services.prompt_publish_now, "“{title}” is being published now."
     )
+
+
+# Mentions and following.
+
+
+def _mention_options(request: HttpRequest, space: access.Space) -> HttpResponse:
+    people = services.mention_suggestions(
+        space=space, prefix=request.GET.get("q", ""), exclude=request.user
+    )
+    return render(request, "discussions/mention_options.html", {"people": people})
+
+
+@login_required
+@require_GET
+def thread_mention_options(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
+    """Up to 8 people who see the thread, for the @mention autocomplete of its reply forms."""
+    thread = access.get_thread_for(request.user, pk, thread_pk)
+    return _mention_options(request, access.space_of(thread))
+
+
+@login_required
+@require_GET
+def space_mention_options(
+    request: HttpRequest, pk: int, group_pk: int | None = None
+) -> HttpResponse:
+    """The same for a new thread of a space."""
+    return _mention_options(request, access.get_space_for(request.user, pk, group_pk))
+
+
+@login_required
+@require_POST
+def thread_follow(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
+    thread = access.get_thread_for(request.user, pk, thread_pk)
+    following = services.thread_follow(thread=thread, user=request.user, on=_switch(request))
+    if request.htmx:
+        context = {"cohort": thread.cohort, "thread": thread, "following": following}
+        return render(request, "discussions/follow_button.html", context)
+    messages.success(
+        request,
+        "You follow this thread: you will hear of new replies."
+        if following
+        else "You no longer follow this thread.",
+    )
+    return redirect(services.thread_url(thread))
+
+
+def _attach_mention_names(posts: list[Post]) -> None:
+    """Each post's mentioned names, for highlighting: one query for all shown posts."""
+    names = services.mention_names_by_post([p.pk for p in posts])
+    for post in posts:
+        post.mentioned_names = names.get(post.pk, set())

@@ -43,6 +43,8 @@ class OutboxMessage(DueRow):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # Extra mail headers, such as List-Unsubscribe on the digest.
+    headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(DueRow.Meta):
@@ -51,3 +53,29 @@ class OutboxMessage(DueRow):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email}"
+
+
+class NotificationPreference(models.Model):
+    """What a person wants by email; in-app notifications are always on.
+
+    A person without a row has the defaults below (everything on), so nobody needs one to start.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField("Daily digest email", default=True)
+    reply_emails = models.BooleanField("Emails for replies in threads I follow", default=True)
+    mention_emails = models.BooleanField("Emails when someone mentions me", default=True)
+    # The digest covers what happened since the last one sent.
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    EMAIL_CHOICES = ("reply_emails", "mention_emails")
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user_id}"
+
+    def wants(self, email_choice: str) -> bool:
+        if email_choice not in self.EMAIL_CHOICES:
+            raise ValueError(f"No such email preference: {email_choice!r}")
+        return getattr(self, email_choice)

@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from notifications.models import Notification, OutboxMessage
+from notifications.models import Notification, NotificationPreference, OutboxMessage
 
 if TYPE_CHECKING:
     # notifications knows people through AUTH_USER_MODEL; it never imports accounts at run time.
@@ -36,6 +38,7 @@ def outbox_enqueue(
     body_html: str = "",
     user: User | None = None,
     due_at=None,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Put one email in the outbox, once per key, and send it after the transaction commits."""
     message, created = OutboxMessage.objects.get_or_create(
@@ -47,6 +50,7 @@ def outbox_enqueue(
             "body_html": body_html,
             "user": user,
             "due_at": due_at or timezone.now(),
+            "headers": headers or {},
         },
     )
     if created and message.due_at <= timezone.now():
@@ -59,7 +63,13 @@ def outbox_enqueue(
 
 
 def email_from_template(
-    *, key: str, user: User | None, to_email: str, template: str, context: dict
+    *,
+    key: str,
+    user: User | None,
+    to_email: str,
+    template: str,
+    context: dict,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Render `notifications/email/<template>.{subject,txt,html}` and put it in the outbox."""
     context = {"site_url": settings.SITE_URL, "recipient": user, **context}
@@ -72,6 +82,7 @@ def email_from_template(
         subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
         body_text=render_to_string(f"{base}.txt", context),
         body_html=render_to_string(f"{base}.html", context),
+        headers=headers,
     )
 
 
@@ -80,7 +91,7 @@ def outbox_deliver(message: OutboxMessage) -> None:
         subject=message.subject,
         body=message.body_text,
         to=[message.to_email],
-        headers={"X-Outbox-Key": message.idempotency_key},
+        headers={**message.headers, "X-Outbox-Key": message.idempotency_key},
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
@@ -96,11 +107,16 @@ def notify(
     url: str = "",
     email_template: str | None = None,
     email_context: dict | None = None,
+    email_preference: str | None = None,
 ) -> Notification | None:
     """Notify one person of one event, in-app and optionally by email, at most once per key.
 
     Both rows are written in one transaction, so a failure leaves neither and a retry sends both.
+    `email_preference` names the NotificationPreference field that must be on for the email
+    ("mention_emails", "reply_emails"); the in-app notification is always written.
     """
+    if email_preference and not preferences_of(user).wants(email_preference):
+        email_template = None
     url = site_path(url)
     try:
         with transaction.atomic():
@@ -130,3 +146,45 @@ def notifications_mark_read(*, user: User, notification_id: int | None = None) -
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
     return unread.update(read_at=timezone.now())
+
+
+# Preferences and the digest's one-click unsubscribe.
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe-digest"
+
+
+def preferences_of(user: User) -> NotificationPreference:
+    """The person's preferences, or unsaved defaults when they never changed any.
+
+    Uses the row already loaded by `select_related("notification_preference")` when there is
+    one, so callers that notify many people load everyone's preferences in their own query.
+    """
+    try:
+        return user.notification_preference
+    except ObjectDoesNotExist:
+        return NotificationPreference(user=user)
+
+
+def preferences_update(*, user: User, **choices: bool) -> NotificationPreference:
+    preferences, _ = NotificationPreference.objects.update_or_create(user=user, defaults=choices)
+    return preferences
+
+
+def unsubscribe_token(user: User) -> str:
+    # Salted, so a token signed for anything else on the site never unsubscribes anyone.
+    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def user_from_unsubscribe_token(token: str) -> int | None:
+    """The person's id, or None for a changed, truncated or foreign token."""
+    try:
+        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return user_id if isinstance(user_id, int) else None
+
+
+def digest_unsubscribe(*, user_id: int) -> None:
+    NotificationPreference.objects.update_or_create(
+        user_id=user_id, defaults={"daily_digest": False}
+    )

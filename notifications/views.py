@@ -1,10 +1,19 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications.services import notifications_mark_read
+from notifications.forms import PreferencesForm
+from notifications.services import (
+    digest_unsubscribe,
+    notifications_mark_read,
+    preferences_of,
+    preferences_update,
+    user_from_unsubscribe_token,
+)
 
 
 @login_required
@@ -35,3 +44,34 @@ def mark_read(request: HttpRequest) -> HttpResponse:
         # The list, and the header's unread badge out of band, so both agree at once.
         return render(request, "notifications/_mark_read.html", {"page": page})
     return redirect("notifications:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    current = preferences_of(request.user)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, instance=current)
+    if form.is_valid():
+        preferences_update(
+            user=request.user,
+            **{name: form.cleaned_data[name] for name in PreferencesForm.Meta.fields},
+        )
+        messages.success(request, "Your preferences are saved.")
+        return redirect("notifications:preferences")
+    status = 400 if form.errors else 200
+    return render(request, "notifications/preferences.html", {"form": form}, status=status)
+
+
+# Signed out by design: the link in the digest is the credential. CSRF-exempt because mail
+# providers send the RFC 8058 one-click POST without any token; the signed link protects it.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    user_id = user_from_unsubscribe_token(token)
+    if user_id is None:
+        return render(request, "notifications/unsubscribe_invalid.html", status=400)
+    # GET only asks: mail clients and scanners open links on their own.
+    if request.method == "POST":
+        digest_unsubscribe(user_id=user_id)
+        return render(request, "notifications/unsubscribe.html", {"done": True})
+    return render(request, "notifications/unsubscribe.html", {"token": token})

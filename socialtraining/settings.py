@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -239,6 +240,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-rows": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
+    # The daily digest at 07:00 UTC (CELERY_TIMEZONE): before the working day in Europe, the
+    # evening before in the Americas' west. One email per person and date, so a rerun is harmless.
+    "send-daily-digests": {
+        "task": "discussions.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Prompt, Thread
+from notifications.services import unsubscribe_token
 from surveys import services as survey_services
 from surveys.models import Question, Round, RoundStatus, Survey
 
@@ -189,6 +190,42 @@ CASES = [
         OTHER_GROUP,
     ),
     Case("remove a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/remove/", "post", VIEW),
+    Case(
+        "mention autocomplete",
+        "/cohorts/{cohort}/threads/{thread}/mentions/?q=a",
+        "get",
+        VIEW,
+        True,
+    ),
+    Case(
+        "mention autocomplete in another group",
+        "/cohorts/{cohort}/threads/{other_group_thread}/mentions/?q=a",
+        "get",
+        OTHER_GROUP,
+    ),
+    Case(
+        "mention autocomplete, new thread", "/cohorts/{cohort}/discussions/mentions/", "get", VIEW
+    ),
+    Case(
+        "mention autocomplete, new thread in another group",
+        "/cohorts/{cohort}/groups/{other_group}/discussions/mentions/",
+        "get",
+        OTHER_GROUP,
+    ),
+    Case("follow a thread", "/cohorts/{cohort}/threads/{thread}/follow/", "post", VIEW),
+    Case("follow (htmx)", "/cohorts/{cohort}/threads/{thread}/follow/", "post", VIEW, True),
+    Case(
+        "follow another group's thread",
+        "/cohorts/{cohort}/threads/{other_group_thread}/follow/",
+        "post",
+        OTHER_GROUP,
+    ),
+    Case("notification preferences", "/notifications/preferences/", "get", ANY_MEMBER),
+    Case("save notification preferences", "/notifications/preferences/", "post", ANY_MEMBER),
+    # Signed out by design: the signed link in the digest is the credential, so everyone,
+    # anonymous included, gets the confirm page (and a 400 "not valid" for a bad token).
+    Case("unsubscribe (confirm)", "/notifications/unsubscribe/{unsubscribe}/", "get", ANYONE),
+    Case("unsubscribe", "/notifications/unsubscribe/{unsubscribe}/", "post", ANYONE),
     Case(
         "remove a post in another group",
         "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/remove/",
@@ -394,6 +431,7 @@ def _ids(world) -> dict:
         ).pk,
         "invitation": invitation.pk,
         "roster_import": roster_import.pk,
+        "unsubscribe": unsubscribe_token(world.participant),
     }
 
 

@@ -63,6 +63,8 @@ CASES = [
     Case("/cohorts/{cohort}/surveys/rounds/{round}/cancel/"),
     Case("/cohorts/{cohort}/surveys/rounds/{open_round}/", as_user="participant"),
     Case("/cohorts/{cohort}/surveys/rounds/{open_round}/draft/", as_user="participant"),
+    Case("/cohorts/{cohort}/threads/{thread}/follow/"),
+    Case("/notifications/preferences/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/react/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/endorse/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/edit/", as_user="participant"),
@@ -136,10 +138,31 @@ class _Placeholders(dict):
         return "1"
 
 
+# Writes that take no CSRF token on purpose, each with its reason and its own protection.
+CSRF_EXEMPT = {
+    # RFC 8058 one-click unsubscribe: mail providers POST without any token of ours; the signed,
+    # salted token in the URL is what protects it (tests/notifications/test_unsubscribe.py).
+    "notifications.views.unsubscribe:notifications/unsubscribe/<str:token>/",
+}
+
+
 def test_it_covers_every_view_that_accepts_post():
-    covered = {_case_key(case) for case in CASES}
+    covered = {_case_key(case) for case in CASES} | CSRF_EXEMPT
     missing = sorted(set(_post_views()) - covered)
     assert not missing, f"Add a Case to tests/test_csrf.py for: {missing}"
+
+
+def test_it_exempts_only_views_that_say_so():
+    views = {key: view for key, view in _post_view_functions().items() if key in CSRF_EXEMPT}
+    assert set(views) == CSRF_EXEMPT
+    assert all(getattr(view, "csrf_exempt", False) for view in views.values())
+
+
+def _post_view_functions() -> dict:
+    return {
+        f"{view.__module__}.{view.__name__}:{route}": view
+        for route, view in _patterns(get_resolver().url_patterns)
+    }
 
 
 def test_it_finds_post_views_by_their_decorators():
