@@ -141,11 +141,15 @@ def dispatch_all(*, now: datetime | None = None) -> dict[str, int]:
     return {kind.name: dispatch_kind(kind, now=now) for kind in due_kinds()}
 
 
-def process_due_row(model: type[DueRow], row_id: int, work: Callable[[DueRow], None]) -> bool:
+def process_due_row(
+    model: type[DueRow], row_id: int, work: Callable[[DueRow], datetime | None]
+) -> bool:
     """Do `work` for one row exactly once; return True if this call did it.
 
     The row stays locked while the work runs, so a second task for the same row (a retry, a
-    duplicate enqueue, a second dispatcher) waits and then finds it done.
+    duplicate enqueue, a second dispatcher) waits and then finds it done. A row with several steps
+    (send, then remind, then expire) has `work` return when it comes due next: it goes back to
+    pending at that moment, with a fresh count of attempts, instead of done.
     """
     with transaction.atomic():
         row = model.objects.select_for_update().filter(pk=row_id).first()
@@ -159,7 +163,7 @@ def process_due_row(model: type[DueRow], row_id: int, work: Callable[[DueRow], N
             row.attempts += 1
         try:
             with transaction.atomic():
-                work(row)
+                next_due = work(row)
         except Exception as exc:
             logger.warning("due row %s %s failed: %s", model.__name__, row_id, exc)
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -171,8 +175,12 @@ def process_due_row(model: type[DueRow], row_id: int, work: Callable[[DueRow], N
             row.claimed_until = None
             row.save(update_fields=["attempts", "last_error", "status", "due_at", "claimed_until"])
             return False
+        row.claimed_until = None
+        if isinstance(next_due, datetime):
+            row.status, row.due_at, row.attempts = DueStatus.PENDING, next_due, 0
+            row.save(update_fields=["attempts", "status", "due_at", "claimed_until"])
+            return True
         row.status = DueStatus.DONE
         row.done_at = now
-        row.claimed_until = None
         row.save(update_fields=["attempts", "status", "done_at", "claimed_until"])
         return True

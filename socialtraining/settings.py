@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "cohorts",
     "discussions",
     "surveys",
+    "sparks",
     "demo",
 ]
 
@@ -246,6 +247,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "discussions.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Late enrolments get the spark asks still ahead of them.
+    "plan-sparks": {"task": "sparks.tasks.plan_sparks", "schedule": crontab(minute=17)},
 }
 
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
@@ -259,6 +262,11 @@ POST_RATE_LIMIT = env.str("POST_RATE_LIMIT", default="30/10m")
 # Surveys: how long the one-click link in a round's email stays valid (seconds; the form itself
 # closes with its round).
 SURVEY_LINK_MAX_AGE = env.int("SURVEY_LINK_MAX_AGE", default=120 * 24 * 3600)
+
+# Sparks: the reminder after sending, the expiry after sending, and how long an email link works.
+SPARK_REMIND_AFTER_HOURS = env.int("SPARK_REMIND_AFTER_HOURS", default=48)
+SPARK_EXPIRE_AFTER_DAYS = env.int("SPARK_EXPIRE_AFTER_DAYS", default=5)
+SPARK_LINK_MAX_AGE = env.int("SPARK_LINK_MAX_AGE", default=14 * 24 * 3600)
 
 # Roster uploads larger than this run as a Celery task with a progress page.
 ROSTER_INLINE_MAX_ROWS = env.int("ROSTER_INLINE_MAX_ROWS", default=200)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("cohorts.urls")),
     path("", include("discussions.urls")),
     path("", include("surveys.urls")),
+    path("", include("sparks.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),

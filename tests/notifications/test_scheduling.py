@@ -359,3 +359,24 @@ def test_it_leaves_claims_to_the_lease_when_the_broker_is_down(
     assert statuses() == {DueStatus.CLAIMED: 3}
     assert scheduling.dispatch_kind(outbox_kind, now=start + lease + timedelta(seconds=1)) == 3
     assert sent_keys() == keys_of(ids)
+
+
+@pytest.mark.django_db
+def test_it_puts_a_row_back_to_pending_when_its_work_says_when_it_is_due_next(make_outbox_rows):
+    [row_id] = make_outbox_rows(1)
+    next_time = timezone.now() + timedelta(days=2)
+    steps = []
+
+    def send_then_remind(row):
+        steps.append(row.pk)
+        return next_time if len(steps) == 1 else None
+
+    assert scheduling.process_due_row(OutboxMessage, row_id, send_then_remind) is True
+    row = OutboxMessage.objects.get(pk=row_id)
+    assert (row.status, row.due_at, row.attempts) == (DueStatus.PENDING, next_time, 0)
+    # Not due yet: nothing runs, however often it is handed over.
+    assert scheduling.process_due_row(OutboxMessage, row_id, send_then_remind) is False
+    OutboxMessage.objects.filter(pk=row_id).update(due_at=timezone.now())
+    assert scheduling.process_due_row(OutboxMessage, row_id, send_then_remind) is True
+    assert OutboxMessage.objects.get(pk=row_id).status == DueStatus.DONE
+    assert steps == [row_id, row_id]

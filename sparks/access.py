@@ -1,0 +1,25 @@
+"""Who may answer which spark ask: its participant, signed in or through the ask's signed link.
+
+Anything else is a 404, like every other object.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+
+from sparks import links
+from sparks.models import Delivery
+
+
+def get_delivery_to_answer(request: HttpRequest, pk: int) -> Delivery:
+    """The ask, for its participant: signed in as them, or holding this ask's link grant."""
+    delivery = Delivery.objects.select_related("spark__cohort", "participant").filter(pk=pk).first()
+    if delivery is None:
+        raise Http404("No such question.")
+    if request.user.is_authenticated:
+        if request.user.pk == delivery.participant_id:
+            return delivery
+        raise Http404("No such question.")
+    if links.granted_user_id(request.session, delivery.pk) == delivery.participant_id:
+        return delivery
+    raise Http404("No such question.")

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from sparks.models import Delivery, Spark, SparkChoice, SparkSchedule
+
+
+class SparkChoiceInline(admin.TabularInline):
+    model = SparkChoice
+    extra = 0
+
+
+@admin.register(Spark)
+class SparkAdmin(admin.ModelAdmin):
+    list_display = ["question", "cohort", "kind", "offset_days", "target", "cancelled_at"]
+    list_filter = ["kind", "target"]
+    raw_id_fields = ["cohort", "source_post", "created_by"]
+    inlines = [SparkChoiceInline]
+
+
+@admin.register(SparkSchedule)
+class SparkScheduleAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "window_start", "window_end", "weekdays", "repeat_mode"]
+    raw_id_fields = ["cohort"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["spark", "participant", "attempt", "step", "status", "outcome", "due_at"]
+    list_filter = ["status", "step", "outcome"]
+    raw_id_fields = ["spark", "participant"]

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class SparksConfig(AppConfig):
+    name = "sparks"
+    verbose_name = "Sparks"
+
+    def ready(self) -> None:
+        from cohorts import hooks
+        from notifications import scheduling
+        from sparks import services, tasks
+
+        scheduling.register_due_kind("spark_delivery", "sparks.Delivery", tasks.run_delivery_step)
+        # Asks counted from the workshop move when its sessions do (see cohorts.hooks).
+        hooks.on_schedule_changed(services.sparks_follow_schedule)

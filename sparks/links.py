@@ -1,0 +1,46 @@
+"""Signed links from a spark's email straight to that one ask's answer page, without a password.
+
+A link names one delivery and its participant and works for a limited time. Opening it grants this
+browser session that one ask only (not a sign-in): a forwarded email reaches nothing else.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+SALT = "sparks.delivery-link"
+SESSION_KEY = "spark_link_grants"
+
+
+def delivery_link_token(delivery) -> str:
+    return signing.dumps({"d": delivery.pk, "u": delivery.participant_id}, salt=SALT)
+
+
+def delivery_link_path(delivery) -> str:
+    return reverse("sparks:link", args=[delivery_link_token(delivery)])
+
+
+def read_delivery_link(token: str) -> tuple[int, int] | None:
+    """(delivery id, participant id) a link names; None when tampered with or expired."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=settings.SPARK_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not {"d", "u"} <= data.keys():
+        return None
+    return int(data["d"]), int(data["u"])
+
+
+def grant(session, delivery_id: int, user_id: int) -> None:
+    grants = [g for g in session.get(SESSION_KEY, []) if g[0] != delivery_id]
+    # The session keeps the last few links it opened.
+    session[SESSION_KEY] = [*grants[-9:], [delivery_id, user_id]]
+
+
+def granted_user_id(session, delivery_id: int) -> int | None:
+    for granted, user_id in session.get(SESSION_KEY, []):
+        if granted == delivery_id:
+            return user_id
+    return None

@@ -1,0 +1,409 @@
+"""Planning, delivering, answering and repeating sparks.
+
+Every ask is a `Delivery` row (a due row): the minute dispatcher claims it when due and runs
+`delivery_step`, which sends it, later reminds once, and finally expires it unless answered. A
+unique constraint per (spark, participant, attempt) makes a second delivery of the same ask
+impossible; the outbox key per delivery makes a second email impossible.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Cohort, CohortRole, Enrolment
+from cohorts.timeline import Anchor, anchored_moment, local_moment
+from discussions import services as discussions
+from discussions.models import PostKind, Thread
+from notifications.scheduling import DueStatus
+from notifications.services import notify
+from sparks import links
+from sparks.models import (
+    Delivery,
+    DeliveryOutcome,
+    DeliveryStep,
+    RepeatMode,
+    Spark,
+    SparkAnswer,
+    SparkKind,
+    SparkSchedule,
+    SparkSettings,
+    SparkTarget,
+    SparkThread,
+)
+
+# A knowledge spark answered wrongly or unsurely comes back sooner than one answered well.
+REPEAT_SOON_DAYS = 3
+REPEAT_LATER_DAYS = 7
+# Correct answers (sure of them) that retire a knowledge spark as mastered.
+MASTERY_CORRECT = 2
+MAX_ATTEMPTS = 5
+# "How sure are you?" at or below this is a guess, even when right.
+UNSURE_CONFIDENCE = 2
+
+
+class SparkClosed(Exception):
+    """This ask no longer takes an answer, for a reason the participant should read."""
+
+
+class AnswerInvalid(Exception):
+    """An answer refused for a reason the participant should read (their text is kept)."""
+
+
+def schedule_for(cohort: Cohort) -> SparkSchedule:
+    schedule, _ = SparkSchedule.objects.get_or_create(cohort=cohort)
+    return schedule
+
+
+def in_send_window(
+    cohort: Cohort, schedule: SparkSchedule, moment: datetime, *, spread_key: int
+) -> datetime:
+    """The first moment inside the cohort's send window on or after `moment`.
+
+    Sends spread over the window by `spread_key` (the participant), so a cohort's deliveries do
+    not all land at the window's first minute; the same person always gets the same minute.
+    """
+    tz = cohort.tz
+    local = moment.astimezone(tz)
+    start, end = schedule.window_start, schedule.window_end
+    window_minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    spread = (spread_key * 7919) % max(1, window_minutes)
+    day = local.date()
+    allowed = schedule.allowed_weekdays or {1, 2, 3, 4, 5, 6, 7}
+    for _ in range(15):
+        if day.isoweekday() in allowed:
+            minutes = start.hour * 60 + start.minute + spread
+            candidate = local_moment(cohort, day, time(minutes // 60, minutes % 60))
+            if candidate >= moment:
+                return candidate
+        day += timedelta(days=1)
+    raise ValueError("The send window has no allowed weekday.")
+
+
+def first_ask_at(spark: Spark, schedule: SparkSchedule, participant_id: int) -> datetime | None:
+    """When a spark first goes to a participant: its offset after the last session, in the window.
+
+    None while the cohort has no sessions.
+    """
+    day_start = anchored_moment(
+        spark.cohort, anchor=Anchor.AFTER_LAST, offset_days=spark.offset_days, at=time(0, 0)
+    )
+    if day_start is None:
+        return None
+    return in_send_window(spark.cohort, schedule, day_start, spread_key=participant_id)
+
+
+def _participants(cohort: Cohort) -> dict[int, Enrolment]:
+    opted_out = SparkSettings.objects.filter(cohort=cohort, opted_out_at__isnull=False).values(
+        "user_id"
+    )
+    enrolments = Enrolment.objects.filter(
+        cohort=cohort, role=CohortRole.PARTICIPANT, user__is_active=True
+    ).exclude(user_id__in=opted_out)
+    return {e.user_id: e for e in enrolments}
+
+
+@transaction.atomic
+def sparks_plan(*, cohort: Cohort, now: datetime | None = None) -> int:
+    """Make the first ask of every active spark for every participant, where it is still ahead.
+
+    Safe to run at any time and any number of times: existing asks are kept (their time follows
+    the plan while they wait to be sent), a late enrolment gets only the sparks still ahead, and a
+    cancelled ask (a participant removed) comes back if they were enrolled again in time.
+    Returns how many asks were created or moved.
+    """
+    now = now or timezone.now()
+    schedule = schedule_for(cohort)
+    participants = _participants(cohort)
+    sparks = list(cohort.sparks.filter(cancelled_at__isnull=True))
+    existing = {
+        (d.spark_id, d.participant_id): d
+        for d in Delivery.objects.select_for_update().filter(spark__in=sparks, attempt=1)
+    }
+    to_create, changed = [], 0
+    for spark in sparks:
+        spark.cohort = cohort
+        for user_id in participants:
+            due = first_ask_at(spark, schedule, user_id)
+            if due is None:
+                continue
+            delivery = existing.get((spark.pk, user_id))
+            if delivery is None:
+                if due > now:
+                    to_create.append(Delivery(spark=spark, participant_id=user_id, due_at=due))
+                continue
+            waiting_to_send = delivery.step == DeliveryStep.SEND and delivery.sent_at is None
+            if not waiting_to_send or due <= now:
+                continue
+            if delivery.status == DueStatus.PENDING and delivery.due_at != due:
+                delivery.due_at = due
+                delivery.save(update_fields=["due_at"])
+                changed += 1
+            elif delivery.status == DueStatus.CANCELLED:
+                delivery.status, delivery.due_at = DueStatus.PENDING, due
+                delivery.outcome, delivery.closed_at = DeliveryOutcome.WAITING, None
+                delivery.save(update_fields=["status", "due_at", "outcome", "closed_at"])
+                changed += 1
+    # ignore_conflicts: a plan running at the same moment made the same asks; one row each.
+    Delivery.objects.bulk_create(to_create, ignore_conflicts=True)
+    return len(to_create) + changed
+
+
+def sparks_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> None:
+    """cohorts.hooks callback: the sessions or time zone moved, so the plan moves with them."""
+    sparks_plan(cohort=cohort)
+
+
+def _enrolled(delivery: Delivery) -> Enrolment | None:
+    return (
+        Enrolment.objects.filter(
+            cohort_id=delivery.spark.cohort_id,
+            user_id=delivery.participant_id,
+            role=CohortRole.PARTICIPANT,
+            user__is_active=True,
+        )
+        .select_related("study_group")
+        .first()
+    )
+
+
+def _close(delivery: Delivery, outcome: str, now: datetime) -> None:
+    delivery.outcome, delivery.closed_at = outcome, now
+    delivery.save(update_fields=["outcome", "closed_at"])
+
+
+def delivery_step(delivery: Delivery) -> datetime | None:
+    """Do the step that came due; return when the next one is due (None: finished).
+
+    Runs inside `process_due_row`, which holds the row's lock and makes each step happen once.
+    Cancellation, opting out, leaving the cohort and a vacation hold are checked first, every time.
+    """
+    now = timezone.now()
+    spark = Spark.objects.select_related("cohort").get(pk=delivery.spark_id)
+    delivery.spark = spark
+    if delivery.outcome != DeliveryOutcome.WAITING:
+        return None
+    settings_row = SparkSettings.objects.filter(
+        cohort_id=spark.cohort_id, user_id=delivery.participant_id
+    ).first()
+    if (
+        spark.cancelled_at
+        or _enrolled(delivery) is None
+        or (settings_row and settings_row.opted_out_at)
+    ):
+        _close(delivery, DeliveryOutcome.CANCELLED, now)
+        return None
+    if delivery.step == DeliveryStep.SEND:
+        if settings_row and settings_row.paused_until and settings_row.paused_until > now:
+            # A vacation hold: the ask waits until the hold ends, then lands in the send window.
+            return in_send_window(
+                spark.cohort,
+                schedule_for(spark.cohort),
+                settings_row.paused_until,
+                spread_key=delivery.participant_id,
+            )
+        _notify(delivery, key=f"spark:{delivery.pk}", title=f"A question from {spark.cohort.name}")
+        delivery.step, delivery.sent_at = DeliveryStep.REMIND, now
+        delivery.save(update_fields=["step", "sent_at"])
+        return now + timedelta(hours=settings.SPARK_REMIND_AFTER_HOURS)
+    if delivery.step == DeliveryStep.REMIND:
+        _notify(delivery, key=f"spark-reminder:{delivery.pk}", title="Still time to answer")
+        delivery.step, delivery.reminded_at = DeliveryStep.EXPIRE, now
+        delivery.save(update_fields=["step", "reminded_at"])
+        return delivery.sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)
+    _close(delivery, DeliveryOutcome.MISSED, now)
+    _ask_again(delivery, answered_well=False, now=now)
+    return None
+
+
+def _notify(delivery: Delivery, *, key: str, title: str) -> None:
+    participant = User.objects.get(pk=delivery.participant_id)
+    notify(
+        user=participant,
+        key=key,
+        title=title,
+        body=delivery.spark.question,
+        url=links.delivery_link_path(delivery),
+        email_template="notification",
+    )
+
+
+def _ask_again(delivery: Delivery, *, answered_well: bool, now: datetime) -> Delivery | None:
+    """Schedule the next ask of a knowledge spark, as the cohort's repeat mode says.
+
+    Until mastered: a wrong, unsure or missed answer comes back after REPEAT_SOON_DAYS, a good
+    one after REPEAT_LATER_DAYS, until MASTERY_CORRECT good answers retire it. Only missed: a
+    wrong or missed answer comes back once. None: nothing comes back.
+    """
+    spark = delivery.spark
+    if spark.kind != SparkKind.KNOWLEDGE or delivery.attempt >= MAX_ATTEMPTS:
+        return None
+    mode = schedule_for(spark.cohort).repeat_mode
+    if mode == RepeatMode.NONE:
+        return None
+    if mode == RepeatMode.MISSED and (answered_well or delivery.attempt > 1):
+        return None
+    if mode == RepeatMode.UNTIL_MASTERED and answered_well:
+        good = SparkAnswer.objects.filter(
+            delivery__spark=spark,
+            delivery__participant_id=delivery.participant_id,
+            is_correct=True,
+        ).filter(Q(confidence__isnull=True) | Q(confidence__gt=UNSURE_CONFIDENCE))
+        if good.count() >= MASTERY_CORRECT:
+            return None
+    wait = REPEAT_LATER_DAYS if answered_well else REPEAT_SOON_DAYS
+    due = in_send_window(
+        spark.cohort,
+        schedule_for(spark.cohort),
+        now + timedelta(days=wait),
+        spread_key=delivery.participant_id,
+    )
+    repeat, _ = Delivery.objects.get_or_create(
+        spark=spark,
+        participant_id=delivery.participant_id,
+        attempt=delivery.attempt + 1,
+        defaults={"due_at": due},
+    )
+    return repeat
+
+
+def spark_thread(*, spark: Spark, enrolment: Enrolment) -> Thread:
+    """The thread where this participant's answer is discussed: the cohort's or their group's."""
+    group = enrolment.study_group if spark.target == SparkTarget.GROUPS else None
+    link = SparkThread.objects.select_related("thread").filter(spark=spark, study_group=group)
+    existing = link.first()
+    if existing is not None:
+        return existing.thread
+    thread = Thread.objects.create(
+        cohort=spark.cohort,
+        study_group=group,
+        author=spark.created_by,
+        kind=PostKind.QUESTION,
+        title=spark.question,
+        # Peers' answers show once you have given yours.
+        post_first=True,
+    )
+    SparkThread.objects.create(spark=spark, study_group=group, thread=thread)
+    return thread
+
+
+def _answer_text(spark: Spark, text: str, picked: list) -> str:
+    if spark.kind == SparkKind.OPEN:
+        return text
+    chosen = "; ".join(choice.text for choice in picked)
+    return f"**My answer:** {chosen}" + (f"\n\n{text}" if text else "")
+
+
+@transaction.atomic
+def spark_answer(
+    *,
+    delivery: Delivery,
+    text: str = "",
+    choice_ids: list[int] | tuple[int, ...] = (),
+    confidence: int | None = None,
+    now: datetime | None = None,
+) -> SparkAnswer:
+    """Answer one ask: record it, post it into the spark's thread, and plan what comes next."""
+    now = now or timezone.now()
+    delivery = (
+        Delivery.objects.select_for_update().select_related("spark__cohort").get(pk=delivery.pk)
+    )
+    spark = delivery.spark
+    if delivery.outcome == DeliveryOutcome.ANSWERED:
+        raise SparkClosed("You have already answered this one. Thank you!")
+    if delivery.outcome != DeliveryOutcome.WAITING or delivery.sent_at is None:
+        raise SparkClosed("This question is closed: it no longer takes answers.")
+    enrolment = _enrolled(delivery)
+    if enrolment is None:
+        raise SparkClosed("You are no longer part of this cohort.")
+    text = text.strip()
+    picked = []
+    if spark.kind == SparkKind.KNOWLEDGE:
+        valid = {c.pk: c for c in spark.choices.all()}
+        if not choice_ids:
+            raise AnswerInvalid("Choose an answer.")
+        if any(pk not in valid for pk in choice_ids):
+            raise AnswerInvalid("That choice is not one of this question's answers.")
+        picked = [valid[pk] for pk in dict.fromkeys(choice_ids)]
+        if confidence is not None and confidence not in (1, 2, 3, 4):
+            raise AnswerInvalid("Say how sure you are with one of the four options.")
+    elif not text:
+        raise AnswerInvalid("Write your answer first.")
+    correct = None
+    if spark.kind == SparkKind.KNOWLEDGE:
+        right = {pk for pk, choice in valid.items() if choice.is_correct}
+        correct = {c.pk for c in picked} == right
+    thread = spark_thread(spark=spark, enrolment=enrolment)
+    post = discussions.post_reply(
+        thread=thread,
+        author=User.objects.get(pk=delivery.participant_id),
+        body=_answer_text(spark, text, picked),
+        idempotency_key=f"spark-answer:{delivery.pk}",
+    )
+    answer = SparkAnswer.objects.create(
+        delivery=delivery,
+        text=text,
+        confidence=confidence,
+        is_correct=correct,
+        post=post,
+        created_at=now,
+    )
+    answer.choices.set(picked)
+    # The ask is finished: its reminder and expiry never run.
+    delivery.outcome, delivery.closed_at = DeliveryOutcome.ANSWERED, now
+    delivery.status, delivery.done_at, delivery.claimed_until = DueStatus.DONE, now, None
+    delivery.save(update_fields=["outcome", "closed_at", "status", "done_at", "claimed_until"])
+    sure = confidence is None or confidence > UNSURE_CONFIDENCE
+    _ask_again(delivery, answered_well=bool(correct) and sure, now=now)
+    return answer
+
+
+@transaction.atomic
+def spark_cancel(*, spark: Spark) -> int:
+    """Cancel a spark: asks not yet sent never go out; sent ones stay answerable."""
+    spark.cancelled_at = timezone.now()
+    spark.save(update_fields=["cancelled_at"])
+    return Delivery.objects.filter(
+        spark=spark, status=DueStatus.PENDING, step=DeliveryStep.SEND
+    ).update(status=DueStatus.CANCELLED, outcome=DeliveryOutcome.CANCELLED)
+
+
+@transaction.atomic
+def sparks_pause(
+    *, cohort: Cohort, user: User, until: datetime, now: datetime | None = None
+) -> SparkSettings:
+    """A vacation hold: every ask still to be sent shifts by the length of the pause.
+
+    Shifting keeps the spacing between sparks, so the return from holiday brings no burst; the
+    send step also checks the hold, for asks planned while it lasts.
+    """
+    now = now or timezone.now()
+    row, _ = SparkSettings.objects.get_or_create(cohort=cohort, user=user)
+    previous = row.paused_until if row.paused_until and row.paused_until > now else now
+    shift = until - previous
+    row.paused_until = until
+    row.save(update_fields=["paused_until"])
+    if shift > timedelta(0):
+        Delivery.objects.filter(
+            spark__cohort=cohort,
+            participant=user,
+            status=DueStatus.PENDING,
+            step=DeliveryStep.SEND,
+        ).update(due_at=F("due_at") + shift)
+    return row
+
+
+@transaction.atomic
+def sparks_opt_out(*, cohort: Cohort, user: User) -> SparkSettings:
+    row, _ = SparkSettings.objects.get_or_create(cohort=cohort, user=user)
+    row.opted_out_at = timezone.now()
+    row.save(update_fields=["opted_out_at"])
+    Delivery.objects.filter(
+        spark__cohort=cohort, participant=user, status=DueStatus.PENDING, step=DeliveryStep.SEND
+    ).update(status=DueStatus.CANCELLED, outcome=DeliveryOutcome.CANCELLED)
+    return row

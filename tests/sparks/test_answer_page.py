@@ -1,0 +1,67 @@
+"""The answer page: reached from the email link without a password, for that one ask only."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from notifications import scheduling
+from sparks import links, services
+from sparks.models import Delivery, DeliveryOutcome
+
+
+@pytest.fixture
+def sent_ask(world, knowledge_spark, django_capture_on_commit_callbacks):
+    services.sparks_plan(cohort=world.cohort)
+    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.dispatch_all()
+    return Delivery.objects.get(participant=world.participant)
+
+
+def test_it_opens_the_ask_from_the_email_link_without_signing_in(client, sent_ask):
+    response = client.get(links.delivery_link_path(sent_ask), follow=True)
+    assert response.status_code == 200
+    assert "What does the B in SBI stand for?" in response.text
+    assert "Fairly sure" in response.text
+
+
+def test_it_answers_and_then_shows_the_explanation_and_the_way_to_peers(client, sent_ask):
+    client.get(links.delivery_link_path(sent_ask))
+    right = sent_ask.spark.choices.get(text="Behaviour")
+    response = client.post(
+        f"/sparks/{sent_ask.pk}/", {"choices": [right.pk], "confidence": "3"}, follow=True
+    )
+    assert "Right!" in response.text
+    assert "describe what they did" in response.text
+    assert "See what your peers answered" in response.text
+    sent_ask.refresh_from_db()
+    assert sent_ask.outcome == DeliveryOutcome.ANSWERED
+
+
+def test_it_keeps_the_text_and_says_why_when_an_answer_is_refused(client, sent_ask):
+    client.get(links.delivery_link_path(sent_ask))
+    response = client.post(f"/sparks/{sent_ask.pk}/", {"text": "I think it is behaviour"})
+    assert response.status_code == 400
+    assert "Choose an answer." in response.text
+    assert "I think it is behaviour" in response.text
+
+
+def test_it_refuses_a_tampered_link_with_a_clear_page(client, sent_ask):
+    token = links.delivery_link_token(sent_ask)
+    tampered = token[:-1] + ("B" if token[-1] == "A" else "A")
+    response = client.get(f"/sparks/link/{tampered}/")
+    assert response.status_code == 400
+    assert "This link cannot be used" in response.text
+
+
+def test_it_opens_one_ask_per_link_and_no_one_else_s(client, world, sent_ask):
+    client.get(links.delivery_link_path(sent_ask))
+    other = Delivery.objects.get(participant=world.groupmate)
+    assert client.get(f"/sparks/{other.pk}/").status_code == 404
+
+
+def test_it_shows_a_signed_in_participant_only_their_own_ask(client_for, world, sent_ask):
+    assert client_for(world.participant).get(f"/sparks/{sent_ask.pk}/").status_code == 200
+    assert client_for(world.groupmate).get(f"/sparks/{sent_ask.pk}/").status_code == 404
+    assert client_for(world.instructor).get(f"/sparks/{sent_ask.pk}/").status_code == 404
