@@ -11,8 +11,11 @@ from sparks import links
 from sparks.models import Delivery
 
 
-def get_delivery_to_answer(request: HttpRequest, pk: int) -> Delivery:
-    """The ask, for its participant: signed in as them, or holding this ask's link grant."""
+def get_delivery_to_answer(request: HttpRequest, pk: int) -> Delivery | None:
+    """The ask, for its participant: signed in as them, or holding this ask's link grant.
+
+    None for a visitor who is neither signed in nor holding the grant: they should sign in.
+    """
     delivery = Delivery.objects.select_related("spark__cohort", "participant").filter(pk=pk).first()
     if delivery is None:
         raise Http404("No such question.")
@@ -22,4 +25,4 @@ def get_delivery_to_answer(request: HttpRequest, pk: int) -> Delivery:
         raise Http404("No such question.")
     if links.granted_user_id(request.session, delivery.pk) == delivery.participant_id:
         return delivery
-    raise Http404("No such question.")
+    return None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -34,6 +35,8 @@ def _thread_link(delivery) -> str | None:
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """One ask: the question, then (once answered) the explanation and the way to the discussion."""
     delivery = access.get_delivery_to_answer(request, pk)
+    if delivery is None:
+        return redirect_to_login(request.get_full_path())
     spark = delivery.spark
     form = AnswerForm(request.POST if request.method == "POST" else None, spark=spark)
     error = ""

@@ -18,6 +18,7 @@ from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Prompt, Thread
 from notifications.services import unsubscribe_token
+from sparks.models import Delivery, Spark
 from surveys import services as survey_services
 from surveys.models import Question, Round, RoundStatus, Survey
 
@@ -331,6 +332,9 @@ CASES = [
     Case("surveys waiting", "/surveys/", "get", ANY_MEMBER),
     Case("surveys waiting (htmx)", "/surveys/", "get", ANY_MEMBER, htmx=True),
     Case("survey form", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "get", OWN_FORM),
+    Case("spark link (tampered)", "/sparks/link/not-a-token/", "get", ANYONE),
+    Case("spark ask", "/sparks/{delivery}/", "get", OWN_FORM),
+    Case("answer a spark", "/sparks/{delivery}/", "post", OWN_FORM),
     Case("submit a survey", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "post", OWN_FORM),
     Case("save a draft", "/cohorts/{cohort}/surveys/rounds/{open_round}/draft/", "post", OWN_FORM),
     Case(
@@ -405,7 +409,12 @@ def _ids(world) -> dict:
         )
         for cohort in (world.cohort, world.other_cohort)
     )
+    spark = Spark.objects.create(cohort=world.cohort, question="What did you try?", offset_days=2)
+    delivery = Delivery.objects.create(
+        spark=spark, participant=world.participant, sent_at=timezone.now()
+    )
     return {
+        "delivery": delivery.pk,
         "prompt": prompt.pk,
         "outsider_prompt": outsider_prompt.pk,
         "survey": survey.pk,

@@ -51,6 +51,7 @@ CASES = [
     Case("/cohorts/{cohort}/prompts/{prompt}/edit/"),
     Case("/cohorts/{cohort}/prompts/{prompt}/cancel/"),
     Case("/cohorts/{cohort}/prompts/{prompt}/publish/"),
+    Case("/sparks/{delivery}/", as_user="participant"),
     Case("/cohorts/{cohort}/surveys/new/"),
     Case("/cohorts/{cohort}/surveys/{survey}/settings/"),
     Case("/cohorts/{cohort}/surveys/{survey}/new-version/"),

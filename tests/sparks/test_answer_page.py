@@ -58,7 +58,10 @@ def test_it_refuses_a_tampered_link_with_a_clear_page(client, sent_ask):
 def test_it_opens_one_ask_per_link_and_no_one_else_s(client, world, sent_ask):
     client.get(links.delivery_link_path(sent_ask))
     other = Delivery.objects.get(participant=world.groupmate)
-    assert client.get(f"/sparks/{other.pk}/").status_code == 404
+    response = client.get(f"/sparks/{other.pk}/")
+    # Not shown: the visitor is asked to sign in, as anyone without this ask's link would be.
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_it_shows_a_signed_in_participant_only_their_own_ask(client_for, world, sent_ask):
