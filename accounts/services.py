@@ -177,22 +177,34 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def invitation_send(*, invitation: Invitation) -> None:
-    from notifications.services import email_from_template
+def _invitation_email(invitation: Invitation) -> dict:
+    from notifications.services import email_render
 
-    email_from_template(
-        key=f"invitation:{invitation.pk}:{invitation.nonce}",
-        user=None,
-        to_email=invitation.email,
-        template="invitation",
-        context={
-            "invitation": invitation,
-            "organization": invitation.organization,
-            "inviter": invitation.invited_by,
-            "accept_url": invitation_url(invitation),
-            "expires_at": invitation.expires_at,
-        },
-    )
+    context = {
+        "invitation": invitation,
+        "organization": invitation.organization,
+        "inviter": invitation.invited_by,
+        "accept_url": invitation_url(invitation),
+        "expires_at": invitation.expires_at,
+    }
+    return {
+        "key": f"invitation:{invitation.pk}:{invitation.nonce}",
+        "to_email": invitation.email,
+        **email_render(template="invitation", context=context, user=None),
+    }
+
+
+def invitation_send(*, invitation: Invitation) -> None:
+    from notifications.services import outbox_enqueue
+
+    outbox_enqueue(**_invitation_email(invitation))
+
+
+def invitations_send(*, invitations: list[Invitation]) -> int:
+    """Email many invitations at once (a roster import's chunk), in a constant number of queries."""
+    from notifications.services import outbox_enqueue_many
+
+    return outbox_enqueue_many([_invitation_email(i) for i in invitations])
 
 
 def invitation_lock_open(*, invitation: Invitation) -> Invitation:

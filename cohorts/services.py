@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from accounts.models import Invitation, Membership, Organization, Role, User
 from accounts.services import (
     invitation_create,
     invitation_resend,
-    invitation_send,
+    invitations_send,
     membership_ensure,
     user_for_email,
 )
@@ -28,6 +29,8 @@ from cohorts.roster import ParsedRoster
 from notifications.services import notify
 
 ROSTER_CHUNK_SIZE = 500
+# A background import that lost its task this many times fails instead of starting again.
+ROSTER_MAX_RUNS = 3
 
 
 # Cohorts, sessions, instructors
@@ -236,29 +239,75 @@ def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterI
         return roster_import_run(roster_import=roster_import, invited_by=user)
     updated = RosterImport.objects.filter(
         pk=roster_import.pk, status=RosterImport.Status.PREVIEW
-    ).update(status=RosterImport.Status.QUEUED)
+    ).update(status=RosterImport.Status.QUEUED, requested_by=user, heartbeat_at=timezone.now())
     if updated:
         roster_import.status = RosterImport.Status.QUEUED
+        # robust: with the broker down the import stays queued and the sweep starts it.
         transaction.on_commit(
             lambda: roster_import_run_task.delay(roster_import.pk, user.pk), robust=True
         )
     return roster_import
 
 
+def roster_lease() -> timedelta:
+    return timedelta(seconds=settings.DUE_LEASE_SECONDS)
+
+
+def roster_imports_resume(*, now: datetime | None = None) -> list[int]:
+    """Start again every background import whose task was lost; return their ids.
+
+    An import queued or running without a heartbeat for longer than the lease lost its task (the
+    broker was flushed, the worker killed). It resumes from its last committed chunk, as the
+    person who confirmed it; one that keeps dying fails after ROSTER_MAX_RUNS runs.
+    """
+    now = now or timezone.now()
+    stale = RosterImport.objects.filter(
+        status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING],
+        heartbeat_at__lt=now - roster_lease(),
+    )
+    RosterImport.objects.filter(pk__in=stale.values("pk"), runs__gte=ROSTER_MAX_RUNS).update(
+        status=RosterImport.Status.FAILED,
+        failure="The import stopped several times without finishing. Please upload it again.",
+        finished_at=now,
+    )
+    resumed = list(
+        stale.filter(runs__lt=ROSTER_MAX_RUNS, requested_by__isnull=False).values_list(
+            "pk", "requested_by_id"
+        )
+    )
+    from cohorts.tasks import roster_import_run_task
+
+    for roster_import_id, user_id in resumed:
+        transaction.on_commit(
+            lambda i=roster_import_id, u=user_id: roster_import_run_task.delay(i, u), robust=True
+        )
+    return [pk for pk, _ in resumed]
+
+
 def roster_import_run(*, roster_import: RosterImport, invited_by: User) -> RosterImport:
-    """Import the confirmed rows in chunks; running it again on the same rows changes nothing."""
-    claimed = RosterImport.objects.filter(
-        pk=roster_import.pk,
-        status__in=[RosterImport.Status.PREVIEW, RosterImport.Status.QUEUED],
-    ).update(status=RosterImport.Status.RUNNING)
+    """Import the confirmed rows in chunks, from the last committed one.
+
+    Each chunk commits with its counters, so a run that died resumes exactly where it stopped;
+    importing rows again would change nothing anyway. Only one run holds an import at a time: a
+    running import is taken over only once its heartbeat is older than the lease.
+    """
+    now = timezone.now()
+    claimed = (
+        RosterImport.objects.filter(pk=roster_import.pk)
+        .filter(
+            Q(status__in=[RosterImport.Status.PREVIEW, RosterImport.Status.QUEUED])
+            | Q(status=RosterImport.Status.RUNNING, heartbeat_at__lt=now - roster_lease())
+        )
+        .update(status=RosterImport.Status.RUNNING, heartbeat_at=now, runs=F("runs") + 1)
+    )
+    roster_import.refresh_from_db()
     if not claimed:
-        roster_import.refresh_from_db()
         return roster_import
     cohort = roster_import.cohort
     group_ids = dict(cohort.study_groups.values_list("name", "pk"))
     rows = roster_import.rows
     try:
-        for start in range(0, len(rows), ROSTER_CHUNK_SIZE):
+        for start in range(roster_import.processed_rows, len(rows), ROSTER_CHUNK_SIZE):
             chunk = rows[start : start + ROSTER_CHUNK_SIZE]
             with transaction.atomic():
                 counts = _roster_import_chunk(
@@ -268,6 +317,7 @@ def roster_import_run(*, roster_import: RosterImport, invited_by: User) -> Roste
                     invited_by=invited_by,
                 )
                 RosterImport.objects.filter(pk=roster_import.pk).update(
+                    heartbeat_at=timezone.now(),
                     processed_rows=F("processed_rows") + len(chunk),
                     created_count=F("created_count") + counts["created"],
                     enrolled_count=F("enrolled_count") + counts["enrolled"],
@@ -359,8 +409,6 @@ def _roster_import_chunk(
 
 
 def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by: User) -> None:
-    from cohorts.tasks import roster_invitations_send_task
-
     if not users:
         return
     organization = roster_import.cohort.organization
@@ -392,26 +440,22 @@ def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by
         .filter(organization=organization, email__in=emails)
         .values_list("pk", flat=True)
     )
-    # Rendering and queueing one email per person is the slow part; it runs in its own task, once
-    # the people it invites are committed (the outbox key makes a second run send nothing twice).
-    transaction.on_commit(
-        lambda: roster_invitations_send_task.delay(roster_import.pk, invited_by.pk, invitation_ids),
-        robust=True,
-    )
+    # The mails go into the outbox in the chunk's own transaction: they exist exactly when the
+    # invitations do, and the outbox sweep sends them even if the broker loses the send tasks.
+    roster_invitations_send(roster_import=roster_import, invitation_ids=invitation_ids)
 
 
 def roster_invitations_send(*, roster_import: RosterImport, invitation_ids: list[int]) -> int:
-    invitations = (
+    """Put the invitation mails of one chunk in the outbox, in the chunk's transaction."""
+    invitations = list(
         Invitation.objects.unfinished()
         .filter(organization_id=roster_import.cohort.organization_id, pk__in=invitation_ids)
         .select_related("organization", "invited_by")
     )
-    sent = 0
+    fresh = [i for i in invitations if not i.is_expired]
     for invitation in invitations:
         if invitation.is_expired:
             # An old invitation of this person: a fresh link and expiry rather than a dead link.
             invitation_resend(invitation=invitation)
-        else:
-            invitation_send(invitation=invitation)
-        sent += 1
-    return sent
+    invitations_send(invitations=fresh)
+    return len(invitations)

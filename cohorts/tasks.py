@@ -41,14 +41,9 @@ def roster_import_run_task(roster_import_id: int, user_id: int) -> str:
     ).status
 
 
-@shared_task(acks_late=True)
-def roster_invitations_send_task(
-    roster_import_id: int, user_id: int, invitation_ids: list[int]
-) -> int:
-    """Email the invitations of one imported chunk, if the importer may still run the cohort."""
-    from cohorts.services import roster_invitations_send
+@shared_task
+def resume_roster_imports() -> list[int]:
+    """Beat, each minute: start again the background imports whose task was lost."""
+    from cohorts.services import roster_imports_resume
 
-    roster_import = _roster_import_as(roster_import_id, user_id)
-    if roster_import is None:
-        return 0
-    return roster_invitations_send(roster_import=roster_import, invitation_ids=invitation_ids)
+    return roster_imports_resume()

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications.models import Notification, NotificationPreference, OutboxMessage
+from notifications.scheduling import DueStatus
 
 if TYPE_CHECKING:
     # notifications knows people through AUTH_USER_MODEL; it never imports accounts at run time.
@@ -62,6 +63,18 @@ def outbox_enqueue(
     return message
 
 
+def email_render(*, template: str, context: dict, user: User | None) -> dict[str, str]:
+    """`notifications/email/<template>.{subject.txt,txt,html}` rendered: subject and both bodies."""
+    context = {"site_url": settings.SITE_URL, "recipient": user, **context}
+    base = f"notifications/email/{template}"
+    subject = render_to_string(f"{base}.subject.txt", context).strip()
+    return {
+        "subject": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        "body_text": render_to_string(f"{base}.txt", context),
+        "body_html": render_to_string(f"{base}.html", context),
+    }
+
+
 def email_from_template(
     *,
     key: str,
@@ -72,18 +85,56 @@ def email_from_template(
     headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Render `notifications/email/<template>.{subject,txt,html}` and put it in the outbox."""
-    context = {"site_url": settings.SITE_URL, "recipient": user, **context}
-    base = f"notifications/email/{template}"
-    subject = render_to_string(f"{base}.subject.txt", context).strip()
     return outbox_enqueue(
         key=key,
         to_email=to_email,
         user=user,
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body_text=render_to_string(f"{base}.txt", context),
-        body_html=render_to_string(f"{base}.html", context),
         headers=headers,
+        **email_render(template=template, context=context, user=user),
     )
+
+
+@transaction.atomic
+def outbox_enqueue_many(messages: list[dict]) -> int:
+    """Put many emails in the outbox in two queries, once per key; send them after commit.
+
+    Each message is a dict of `key`, `to_email`, `subject`, `body_text` and optionally
+    `body_html` and `user`. For writes of thousands (a roster import's invitations) that must
+    commit with the rows they announce.
+    """
+    if not messages:
+        return 0
+    now = timezone.now()
+    keys = [m["key"] for m in messages]
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                idempotency_key=m["key"],
+                to_email=m["to_email"],
+                subject=m["subject"],
+                body_text=m["body_text"],
+                body_html=m.get("body_html", ""),
+                user=m.get("user"),
+                due_at=now,
+            )
+            for m in messages
+        ],
+        ignore_conflicts=True,
+    )
+    ids = list(
+        OutboxMessage.objects.filter(
+            idempotency_key__in=keys, status=DueStatus.PENDING, attempts=0
+        ).values_list("pk", flat=True)
+    )
+    from notifications.tasks import send_outbox_message
+
+    def enqueue() -> None:
+        for pk in ids:
+            send_outbox_message.delay("outbox", pk)
+
+    # robust: with the broker down the rows are committed and the sweep sends them.
+    transaction.on_commit(enqueue, robust=True)
+    return len(ids)
 
 
 def outbox_deliver(message: OutboxMessage) -> None:

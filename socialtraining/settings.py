@@ -241,6 +241,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-rows": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
+    # Background roster imports whose task was lost (flushed broker, killed worker) start again.
+    "resume-roster-imports": {"task": "cohorts.tasks.resume_roster_imports", "schedule": 60.0},
     # The daily digest at 07:00 UTC (CELERY_TIMEZONE): before the working day in Europe, the
     # evening before in the Americas' west. One email per person and date, so a rerun is harmless.
     "send-daily-digests": {

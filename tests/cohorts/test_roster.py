@@ -211,21 +211,6 @@ def test_the_task_refuses_someone_who_lost_access(world, roster_preview):
     assert not User.objects.filter(email="ada@example.test").exists()
 
 
-def test_the_invitation_task_sends_nothing_for_someone_who_lost_access(world, roster_preview):
-    from cohorts.tasks import roster_invitations_send_task
-
-    invitation = Invitation.objects.create(
-        organization=world.organization,
-        email="ada@example.test",
-        expires_at=Invitation.default_expiry(),
-    )
-    args = (roster_preview.pk, world.participant.pk, [invitation.pk])
-    assert roster_invitations_send_task(*args) == 0
-    assert (
-        roster_invitations_send_task(roster_preview.pk, world.instructor.pk, [invitation.pk]) == 1
-    )
-
-
 def test_it_polls_progress_without_loading_the_rows(world, client_for):
     from cohorts.models import RosterImport
 
