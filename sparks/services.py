@@ -85,17 +85,12 @@ def in_send_window(
     raise ValueError("The send window has no allowed weekday.")
 
 
-def first_ask_at(spark: Spark, schedule: SparkSchedule, participant_id: int) -> datetime | None:
-    """When a spark first goes to a participant: its offset after the last session, in the window.
-
-    None while the cohort has no sessions.
-    """
-    day_start = anchored_moment(
+def first_day_of(spark: Spark) -> datetime | None:
+    """Midnight of the day a spark first goes out (its offset after the last session), or None
+    while the cohort has no sessions. Each participant's ask lands in that day's send window."""
+    return anchored_moment(
         spark.cohort, anchor=Anchor.AFTER_LAST, offset_days=spark.offset_days, at=time(0, 0)
     )
-    if day_start is None:
-        return None
-    return in_send_window(spark.cohort, schedule, day_start, spread_key=participant_id)
 
 
 def _participants(cohort: Cohort) -> dict[int, Enrolment]:
@@ -118,6 +113,8 @@ def sparks_plan(*, cohort: Cohort, now: datetime | None = None) -> int:
     Returns how many asks were created or moved.
     """
     now = now or timezone.now()
+    # The sessions' bounds, read once: every spark's day derives from them.
+    cohort = Cohort.objects.with_schedule().get(pk=cohort.pk)
     schedule = schedule_for(cohort)
     participants = _participants(cohort)
     sparks = list(cohort.sparks.filter(cancelled_at__isnull=True))
@@ -125,13 +122,14 @@ def sparks_plan(*, cohort: Cohort, now: datetime | None = None) -> int:
         (d.spark_id, d.participant_id): d
         for d in Delivery.objects.select_for_update().filter(spark__in=sparks, attempt=1)
     }
-    to_create, changed = [], 0
+    to_create, changed = [], []
     for spark in sparks:
         spark.cohort = cohort
+        first_day = first_day_of(spark)
+        if first_day is None:
+            continue
         for user_id in participants:
-            due = first_ask_at(spark, schedule, user_id)
-            if due is None:
-                continue
+            due = in_send_window(cohort, schedule, first_day, spread_key=user_id)
             delivery = existing.get((spark.pk, user_id))
             if delivery is None:
                 if due > now:
@@ -142,16 +140,15 @@ def sparks_plan(*, cohort: Cohort, now: datetime | None = None) -> int:
                 continue
             if delivery.status == DueStatus.PENDING and delivery.due_at != due:
                 delivery.due_at = due
-                delivery.save(update_fields=["due_at"])
-                changed += 1
+                changed.append(delivery)
             elif delivery.status == DueStatus.CANCELLED:
                 delivery.status, delivery.due_at = DueStatus.PENDING, due
                 delivery.outcome, delivery.closed_at = DeliveryOutcome.WAITING, None
-                delivery.save(update_fields=["status", "due_at", "outcome", "closed_at"])
-                changed += 1
+                changed.append(delivery)
     # ignore_conflicts: a plan running at the same moment made the same asks; one row each.
     Delivery.objects.bulk_create(to_create, ignore_conflicts=True)
-    return len(to_create) + changed
+    Delivery.objects.bulk_update(changed, ["status", "due_at", "outcome", "closed_at"])
+    return len(to_create) + len(changed)
 
 
 def sparks_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> None:

@@ -101,3 +101,23 @@ def test_it_cancels_unsent_asks_of_someone_who_opts_out(world, knowledge_spark):
     services.sparks_opt_out(cohort=world.cohort, user=world.participant)
     assert Delivery.objects.get(participant=world.participant).status == DueStatus.CANCELLED
     assert services.sparks_plan(cohort=world.cohort) == 0
+
+
+def test_it_plans_in_the_same_queries_for_one_or_many_participants(
+    world, knowledge_spark, open_spark, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # The first plan also makes the cohort's spark schedule: leave that out of the comparison.
+    services.sparks_plan(cohort=world.cohort)
+    Delivery.objects.all().delete()
+    with CaptureQueriesContext(connection) as few:
+        services.sparks_plan(cohort=world.cohort)
+    Delivery.objects.all().delete()
+    for n in range(12):
+        factories.EnrolmentFactory(
+            cohort=world.cohort, user=factories.UserFactory(email=f"many{n}@example.test")
+        )
+    with django_assert_num_queries(len(few)):
+        assert services.sparks_plan(cohort=world.cohort) == 2 * (PARTICIPANTS + 12)
