@@ -462,11 +462,8 @@ def _cohort_conversations_create(
             release_time=plan.release_time,
             created_at=now - timedelta(days=1),
         )
-        if plan.anchor == Anchor.BEFORE_FIRST:
-            day = bounds["first"].astimezone(cohort.tz).date() - timedelta(days=plan.offset_days)
-        else:
-            day = bounds["last"].astimezone(cohort.tz).date() + timedelta(days=plan.offset_days)
-        prompt.due_at = datetime.combine(day, plan.release_time, tzinfo=cohort.tz)
+        # The same computation the prompt timeline uses, so the demo's times match its rules.
+        prompt.due_at = prompt.compute_due_at()
         prompt.save()
         counts.prompts += 1
 
