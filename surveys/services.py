@@ -64,6 +64,33 @@ def round_opening(
     return moment
 
 
+def _round_window(
+    *,
+    cohort: Cohort,
+    anchor: str,
+    offset_days: int,
+    release_time: time,
+    opens_at: datetime | None,
+    open_days: int,
+    now: datetime,
+) -> tuple[datetime, datetime]:
+    """When a round opens and closes; refused if it would already be closed."""
+    opening = round_opening(
+        cohort=cohort,
+        anchor=anchor,
+        offset_days=offset_days,
+        release_time=release_time,
+        opens_at=opens_at,
+    )
+    # Aware arithmetic in the cohort's zone: the round closes at the local hour it opened.
+    closes_at = opening + timedelta(days=open_days)
+    if closes_at <= now:
+        raise RoundError(
+            "That round would already be closed. Choose a later point, or keep it open longer."
+        )
+    return opening, closes_at
+
+
 def _events_plan(round_: Round) -> dict[str, datetime]:
     plan = {RoundStep.OPEN: round_.opens_at, RoundStep.CLOSE: round_.closes_at}
     if round_.remind_after_days:
@@ -89,18 +116,15 @@ def round_schedule(
 ) -> Round:
     """Attach `survey` to its cohort at one point of its timeline, with open/remind/close rows."""
     now = now or timezone.now()
-    opening = round_opening(
+    opening, closes_at = _round_window(
         cohort=survey.cohort,
         anchor=anchor,
         offset_days=offset_days,
         release_time=release_time,
         opens_at=opens_at,
+        open_days=open_days,
+        now=now,
     )
-    closes_at = opening + timedelta(days=open_days)
-    if closes_at <= now:
-        raise RoundError(
-            "That round would already be closed. Choose a later point, or keep it open longer."
-        )
     round_ = Round.objects.create(
         survey=survey,
         cohort=survey.cohort,
@@ -579,18 +603,15 @@ def round_update(
     round_ = Round.objects.select_for_update().select_related("cohort").get(pk=round_.pk)
     if round_.status != RoundStatus.SCHEDULED:
         raise RoundError("Only a round that has not opened yet can be changed.")
-    opening = round_opening(
+    opening, closes_at = _round_window(
         cohort=round_.cohort,
         anchor=anchor,
         offset_days=offset_days,
         release_time=release_time,
         opens_at=opens_at,
+        open_days=open_days,
+        now=now,
     )
-    closes_at = opening + timedelta(days=open_days)
-    if closes_at <= now:
-        raise RoundError(
-            "That round would already be closed. Choose a later point, or keep it open longer."
-        )
     round_.label, round_.anchor, round_.offset_days = label, anchor, offset_days
     round_.release_time, round_.remind_after_days = release_time, remind_after_days
     round_.save(
