@@ -37,7 +37,8 @@ def test_it_starts_an_import_whose_task_the_broker_lost(world, django_capture_on
     roster_import.refresh_from_db()
     assert roster_import.status == "done"
     assert (roster_import.processed_rows, roster_import.created_count) == (ROWS, ROWS)
-    assert Enrolment.objects.filter(cohort=world.cohort, user__email__endswith="@bulk.test").count()
+    enrolled = Enrolment.objects.filter(cohort=world.cohort, user__email__endswith="@bulk.test")
+    assert enrolled.count() == ROWS
     assert Invitation.objects.count() == ROWS
 
 
