@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from socialtraining import link_grants
+
 SALT = "sparks.delivery-link"
-SESSION_KEY = "spark_link_grants"
 
 
 def delivery_link_token(delivery) -> str:
@@ -34,13 +35,8 @@ def read_delivery_link(token: str) -> tuple[int, int] | None:
 
 
 def grant(session, delivery_id: int, user_id: int) -> None:
-    grants = [g for g in session.get(SESSION_KEY, []) if g[0] != delivery_id]
-    # The session keeps the last few links it opened.
-    session[SESSION_KEY] = [*grants[-9:], [delivery_id, user_id]]
+    link_grants.grant(session, "spark_delivery", delivery_id, user_id)
 
 
 def granted_user_id(session, delivery_id: int) -> int | None:
-    for granted, user_id in session.get(SESSION_KEY, []):
-        if granted == delivery_id:
-            return user_id
-    return None
+    return link_grants.granted_user_id(session, "spark_delivery", delivery_id)

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from socialtraining import link_grants
+
 SALT = "surveys.round-link"
-SESSION_KEY = "survey_link_grants"
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,8 @@ def read_round_link(token: str) -> LinkGrant | None:
 
 
 def grant(session, link: LinkGrant) -> None:
-    grants = [g for g in session.get(SESSION_KEY, []) if g != [link.round_id, link.user_id]]
-    # A session keeps the last few links it opened; older grants fall off.
-    session[SESSION_KEY] = [*grants[-9:], [link.round_id, link.user_id]]
+    link_grants.grant(session, "survey_round", link.round_id, link.user_id)
 
 
 def granted_user_id(session, round_id: int) -> int | None:
-    for granted_round, user_id in session.get(SESSION_KEY, []):
-        if granted_round == round_id:
-            return user_id
-    return None
+    return link_grants.granted_user_id(session, "survey_round", round_id)
