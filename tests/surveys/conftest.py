@@ -1,6 +1,11 @@
-import pytest
+from datetime import timedelta
 
-from surveys.models import Choice, Question, QuestionKind, Survey
+import pytest
+from django.utils import timezone
+
+from cohorts.timeline import Anchor
+from surveys import services
+from surveys.models import Choice, Question, QuestionKind, Round, RoundStatus, Survey
 
 
 @pytest.fixture
@@ -39,3 +44,17 @@ def knowledge_survey(world):
     ):
         Choice.objects.create(question=parts, position=n, text=text, is_correct=correct)
     return survey
+
+
+@pytest.fixture
+def open_round(knowledge_survey):
+    """A round of the knowledge survey, open since a minute ago."""
+    round_ = services.round_schedule(
+        survey=knowledge_survey,
+        label="Right after",
+        anchor=Anchor.AT,
+        opens_at=timezone.now() - timedelta(minutes=1),
+    )
+    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
+    round_.refresh_from_db()
+    return round_

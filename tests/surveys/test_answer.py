@@ -2,26 +2,12 @@
 
 from datetime import timedelta
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.timeline import Anchor
 from surveys import links, services
 from surveys.models import Answer, Response, ResponseStatus, Round, RoundStatus
-
-
-@pytest.fixture
-def open_round(knowledge_survey):
-    round_ = services.round_schedule(
-        survey=knowledge_survey,
-        label="Right after",
-        anchor=Anchor.AT,
-        opens_at=timezone.now() - timedelta(minutes=1),
-    )
-    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
-    round_.refresh_from_db()
-    return round_
 
 
 def url(round_, name="surveys:answer"):

@@ -7,20 +7,7 @@ from django.utils import timezone
 
 from cohorts.timeline import Anchor
 from surveys import services
-from surveys.models import Answer, Response, ResponseStatus, RoundStatus
-
-
-@pytest.fixture
-def open_round(knowledge_survey):
-    round_ = services.round_schedule(
-        survey=knowledge_survey,
-        label="Right after",
-        anchor=Anchor.AT,
-        opens_at=timezone.now() - timedelta(minutes=1),
-    )
-    type(round_).objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
-    round_.refresh_from_db()
-    return round_
+from surveys.models import Answer, Response, ResponseStatus
 
 
 def questions(survey):
