@@ -1,6 +1,7 @@
 """Threads and replies in the `world` cohort, made through the services as a user would."""
 
 import uuid
+from datetime import time
 
 import pytest
 
@@ -63,3 +64,18 @@ def reply_to(world):
         )
 
     return reply
+
+
+@pytest.fixture
+def prompt(world):
+    """A question scheduled two days before the first session, at 09:00."""
+    return services.prompt_create(
+        cohort=world.cohort,
+        author=world.instructor,
+        kind="question",
+        title="What makes feedback land?",
+        body="",
+        anchor="before_first",
+        offset_days=2,
+        release_time=time(9, 0),
+    )

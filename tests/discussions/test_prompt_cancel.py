@@ -1,30 +1,14 @@
 """Cancelling an upcoming prompt: never released, even if the dispatcher already claimed it."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
-from discussions import services
 from discussions.models import Prompt, Thread
 from discussions.tasks import release_prompt
 from notifications import scheduling
 from notifications.models import Notification
 from notifications.scheduling import DueStatus
-
-
-@pytest.fixture
-def prompt(world):
-    return services.prompt_create(
-        cohort=world.cohort,
-        author=world.instructor,
-        kind="question",
-        title="What makes feedback land?",
-        body="",
-        anchor="before_first",
-        offset_days=2,
-        release_time=time(9, 0),
-    )
 
 
 def _url(prompt):

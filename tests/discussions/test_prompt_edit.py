@@ -2,26 +2,11 @@
 
 from datetime import datetime, time, timedelta
 
-import pytest
 from django.utils import timezone
 
 from discussions import services
 from discussions.models import Prompt, Thread
 from notifications.scheduling import DueStatus
-
-
-@pytest.fixture
-def prompt(world):
-    return services.prompt_create(
-        cohort=world.cohort,
-        author=world.instructor,
-        kind="question",
-        title="What makes feedback land?",
-        body="",
-        anchor="before_first",
-        offset_days=2,
-        release_time=time(9, 0),
-    )
 
 
 def _url(prompt):
