@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "discussions",
     "surveys",
     "sparks",
+    "insights",
+    "xapi",
     "demo",
 ]
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("surveys.urls")),
     path("", include("sparks.urls")),
+    path("", include("insights.urls")),
+    path("", include("xapi.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
