@@ -500,9 +500,18 @@ def prompt_create(
     at: datetime | None = None,
     offset_days: int = 0,
     release_time: time | None = None,
+    idempotency_key: str = "",
 ) -> Prompt:
-    """Schedule a prompt; one for "now" is released straight away by the same task."""
+    """Schedule a prompt; one for "now" is released straight away by the same task.
+
+    With an idempotency key already used by this author, the prompt made then is returned.
+    """
+    if idempotency_key:
+        existing = Prompt.objects.filter(author=author, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     prompt = Prompt(
+        idempotency_key=idempotency_key,
         cohort=cohort,
         author=author,
         kind=kind,
@@ -517,7 +526,14 @@ def prompt_create(
         release_time=release_time or time(9, 0),
     )
     _schedule(prompt, at=at, now=timezone.now())
-    prompt.save()
+    try:
+        with transaction.atomic():
+            prompt.save()
+    except IntegrityError:
+        # Two submits of the same form raced; the other one scheduled the prompt.
+        if not idempotency_key:
+            raise
+        return Prompt.objects.get(author=author, idempotency_key=idempotency_key)
     if prompt.anchor == Anchor.NOW:
         _release_after_commit(prompt)
     return prompt
