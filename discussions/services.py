@@ -166,8 +166,9 @@ def post_reply(
             reply_count=F("reply_count") + 1, last_activity_at=now
         )
         Follow.objects.get_or_create(thread=thread, user=author)
-        _notify_followers(thread, post)
-        post_mentions_record(post=post)
+        mentioned = post_mentions_record(post=post)
+        # A follower who is also mentioned hears once, by the more personal notification.
+        _notify_followers(thread, post, skip={person.pk for person in mentioned})
         return post
 
     return _once(author, idempotency_key, create)
@@ -272,8 +273,13 @@ def post_remove(*, post: Post, user: User, may_moderate: bool) -> Post:
     return post
 
 
-def _notify_followers(thread: Thread, post: Post) -> None:
-    follower_ids = Follow.objects.filter(thread=thread).exclude(user=post.author).values("user_id")
+def _notify_followers(thread: Thread, post: Post, *, skip: set[int]) -> None:
+    follower_ids = (
+        Follow.objects.filter(thread=thread)
+        .exclude(user=post.author)
+        .exclude(user_id__in=skip)
+        .values("user_id")
+    )
     # Followers are re-checked against the space in the same query: someone moved out of a
     # study group (or out of the cohort) keeps the Follow row but hears nothing more.
     followers = (
