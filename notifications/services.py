@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
@@ -226,13 +227,26 @@ def unsubscribe_token(user: User) -> str:
     return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
 
 
+class UnsubscribeLinkExpired(Exception):
+    pass
+
+
 def user_from_unsubscribe_token(token: str) -> int | None:
-    """The person's id, or None for a changed, truncated or foreign token."""
+    """The person's id; None for a changed, truncated or foreign token or a deleted account.
+
+    Raises UnsubscribeLinkExpired for a genuine link older than UNSUBSCRIBE_LINK_MAX_AGE.
+    """
     try:
-        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user_id = signing.loads(
+            token, salt=UNSUBSCRIBE_SALT, max_age=settings.UNSUBSCRIBE_LINK_MAX_AGE
+        )
+    except signing.SignatureExpired as error:
+        raise UnsubscribeLinkExpired from error
     except signing.BadSignature:
         return None
-    return user_id if isinstance(user_id, int) else None
+    if not isinstance(user_id, int) or not get_user_model().objects.filter(pk=user_id).exists():
+        return None
+    return user_id
 
 
 def digest_unsubscribe(*, user_id: int) -> None:
