@@ -100,8 +100,8 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
     """Put many emails in the outbox in two queries, once per key; send them after commit.
 
     Each message is a dict of `key`, `to_email`, `subject`, `body_text` and optionally
-    `body_html` and `user`. For writes of thousands (a roster import's invitations) that must
-    commit with the rows they announce.
+    `body_html`, `headers` and `user`. For writes of thousands (a roster import's invitations,
+    the daily digests) that must commit with the rows they announce.
     """
     if not messages:
         return 0
@@ -116,6 +116,7 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
                 body_text=m["body_text"],
                 body_html=m.get("body_html", ""),
                 user=m.get("user"),
+                headers=m.get("headers") or {},
                 due_at=now,
             )
             for m in messages
