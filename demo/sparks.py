@@ -17,7 +17,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from unittest import mock
 
 from django.db import transaction
@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort
+from cohorts.timeline import local_moment
 from discussions import services as discussions
 from discussions.models import Post, Thread
 from notifications import scheduling
@@ -174,9 +175,15 @@ class _Replay:
         self, cohort: Cohort, *, rng: random.Random, until: datetime, answering: bool
     ) -> None:
         self.cohort, self.rng, self.until, self.answering = cohort, rng, until, answering
-        self.answers: list[tuple[datetime, int, int]] = []
+        # One seed for the whole replay; each decision draws from its own generator (below).
+        self.seed = rng.random()
+        self.answers: list[tuple[datetime, str, int]] = []
         self.notified_up_to = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
-        self.eagerness: dict[int, float] = {}
+
+    def _chance(self, *parts: object) -> random.Random:
+        """A generator for one decision, seeded by who and what it is about, not by ids or by the
+        order of events (send minutes spread by user id), so every seed tells the same story."""
+        return random.Random(":".join(str(p) for p in (self.seed, *parts)))
 
     def run(self) -> None:
         while True:
@@ -205,34 +212,41 @@ class _Replay:
         with clock_at(delivery.due_at):
             scheduling.process_due_row(Delivery, delivery.pk, services.delivery_step)
         self._stamp_notifications(delivery.due_at)
-        delivery.refresh_from_db()
+        delivery = Delivery.objects.select_related("spark").get(pk=delivery.pk)
         if not (self.answering and was_sending and delivery.sent_at):
             return
-        eagerness = self.eagerness.setdefault(
-            delivery.participant_id, self.rng.choice((0.95, 0.85, 0.7, 0.5, 0.2))
-        )
-        if self.rng.random() >= eagerness:
+        email = User.objects.values_list("email", flat=True).get(pk=delivery.participant_id)
+        eagerness = self._chance(email).choice((0.95, 0.85, 0.7, 0.5, 0.2))
+        chance = self._chance(email, delivery.spark.question, delivery.attempt)
+        if chance.random() >= eagerness:
             return  # Missed: reminded, then expired (and asked again if it is knowledge).
-        # Most answer the same day or the next; some only after the reminder.
-        hours = self.rng.uniform(1, 30) if self.rng.random() < 0.75 else self.rng.uniform(50, 110)
-        at = delivery.sent_at + timedelta(hours=hours)
+        # Most answer the same evening or the next; some only after the reminder (two days on).
+        # Evenings, after every send window: the answer's day and order do not depend on the
+        # minute the ask went out.
+        days = chance.choice((0, 0, 1, 1, 1, 3, 4))
+        local = delivery.sent_at.astimezone(self.cohort.tz).date() + timedelta(days=days)
+        at = local_moment(self.cohort, local, time(18, 0)) + timedelta(
+            seconds=chance.randrange(0, 4 * 3600)
+        )
         if at < self.until:
-            heapq.heappush(self.answers, (at, delivery.pk, delivery.pk))
+            heapq.heappush(self.answers, (at, email, delivery.pk))
 
     def _answer(self, delivery: Delivery, at: datetime) -> None:
         spark = Spark.objects.get(pk=delivery.spark_id)
+        email = User.objects.values_list("email", flat=True).get(pk=delivery.participant_id)
+        chance = self._chance(email, spark.question, delivery.attempt, "answer")
         choice_ids, confidence, text = [], None, ""
         if spark.kind == SparkKind.KNOWLEDGE:
             choices = list(spark.choices.all())
             right = [c.pk for c in choices if c.is_correct]
             wrong = [c.pk for c in choices if not c.is_correct]
             # Each ask of the same question is likelier to be right: that is the point of repeats.
-            correct = self.rng.random() < min(0.95, 0.5 + 0.17 * delivery.attempt)
-            choice_ids = right if correct else [self.rng.choice(wrong)]
+            correct = chance.random() < min(0.95, 0.5 + 0.17 * delivery.attempt)
+            choice_ids = right if correct else [chance.choice(wrong)]
             if spark.ask_confidence:
-                confidence = self.rng.choice((3, 4, 4, 2) if correct else (1, 2, 2, 3))
+                confidence = chance.choice((3, 4, 4, 2) if correct else (1, 2, 2, 3))
         else:
-            text = self.rng.choice(OPEN_ANSWERS)
+            text = chance.choice(OPEN_ANSWERS)
         with clock_at(at):
             try:
                 services.spark_answer(
@@ -345,7 +359,10 @@ def demo_sparks_create(
         Spark.objects.filter(cohort=cohort).update(created_at=written)
         services.sparks_plan(cohort=cohort, now=written)
         # The just-finished cohort: asks already due go out; nobody has answered yet.
-        replay = _Replay(cohort, rng=rng, until=now, answering=answering)
+        # Replayed up to today's midnight on the cohort's clock: whether a step due today has
+        # run would depend on the minute each person's asks land; the dispatcher runs those.
+        today = local_moment(cohort, now.astimezone(cohort.tz).date(), time(0, 0))
+        replay = _Replay(cohort, rng=rng, until=today, answering=answering)
         replay.run()
         if answering:
             comments += replay.comment(instructor)

@@ -1,6 +1,6 @@
 """Demo sparks: a consistent two-month history for one cohort, sparks ahead for another."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.conf import settings
@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from cohorts.timeline import local_moment
 from discussions.models import Post
 from notifications.models import OutboxMessage
 from notifications.scheduling import DueStatus
@@ -82,9 +83,10 @@ def test_it_keeps_the_history_consistent_with_the_rules(coaching):
         )
         assert before.closed_at is not None
         assert repeat.due_at >= before.closed_at + timedelta(days=REPEAT_SOON_DAYS)
-    # Nothing past is left waiting: every due step has run.
+    # Nothing from before today is left waiting: every step due then has run.
+    today = local_moment(cohort, now.astimezone(cohort.tz).date(), time(0, 0))
     assert not Delivery.objects.filter(
-        spark__cohort=cohort, status=DueStatus.PENDING, due_at__lte=now
+        spark__cohort=cohort, status=DueStatus.PENDING, due_at__lt=today
     ).exists()
 
 
