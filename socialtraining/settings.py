@@ -254,6 +254,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Late enrolments get the spark asks still ahead of them.
     "plan-sparks": {"task": "sparks.tasks.plan_sparks", "schedule": crontab(minute=17)},
+    # New xAPI statements to each organisation's Learning Record Store, when one is set up.
+    "push-xapi-statements": {"task": "xapi.tasks.push_statements", "schedule": 300.0},
 }
 
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
