@@ -408,6 +408,18 @@ CASES = [
         "get",
         TEACH,
     ),
+    # xAPI exports and the Learning Record Store (xapi app).
+    Case("exports and LRS", "/org/{org}/exports/", "get", MANAGE),
+    Case("save the LRS", "/org/{org}/exports/", "post", MANAGE),
+    Case("push to the LRS again", "/org/{org}/exports/lrs/retry/", "post", MANAGE),
+    Case("organisation xAPI statements", "/org/{org}/exports/xapi.json", "get", MANAGE),
+    Case("cohort xAPI statements", "/cohorts/{cohort}/exports/xapi.json", "get", TEACH),
+    Case(
+        "another organisation's cohort xAPI statements",
+        "/cohorts/{outsider_cohort}/exports/xapi.json",
+        "get",
+        (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, SIGN_IN),
+    ),
 ]
 
 
@@ -498,6 +510,7 @@ def _ids(world) -> dict:
         "invitation": invitation.pk,
         "roster_import": roster_import.pk,
         "unsubscribe": unsubscribe_token(world.participant),
+        "outsider_cohort": world.outsider_cohort.pk,
     }
 
 

@@ -85,6 +85,8 @@ CASES = [
     Case("/cohorts/{cohort}/sparks/{spark}/cancel/"),
     Case("/cohorts/{cohort}/sparks/{spark}/send-now/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/"),
+    Case("/org/{org}/exports/"),
+    Case("/org/{org}/exports/lrs/retry/"),
     # allauth's forms our users post to most; the rest of allauth is left out below.
     Case("/accounts/login/", as_user="anonymous"),
     Case("/accounts/logout/"),
