@@ -254,6 +254,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Late enrolments get the spark asks still ahead of them.
     "plan-sparks": {"task": "sparks.tasks.plan_sparks", "schedule": crontab(minute=17)},
+    # The insights dashboards read rollups: every 10 minutes keeps them well within an hour.
+    "refresh-insights-rollups": {
+        "task": "insights.tasks.refresh_rollups",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
