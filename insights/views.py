@@ -1,15 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from accounts.models import Organization
 from insights import dashboard
 from insights.access import get_insights_organization_for, get_rollups_for
 from insights.charts import chart_csv
 from insights.forms import CohortFilterForm, CompareForm
+from insights.models import CohortRollup
 from socialtraining.csv_download import csv_download
 
 COHORTS_PER_PAGE = 25
@@ -25,7 +28,10 @@ def _query(params: QueryDict, **changes: str | None) -> str:
     return query.urlencode()
 
 
-def _filtered(request: HttpRequest):
+def _filtered(
+    request: HttpRequest,
+) -> tuple[Organization, CohortFilterForm, QuerySet[CohortRollup]]:
+    """The organisation, the validated filters and the rows they select (invalid ones ignored)."""
     organization = get_insights_organization_for(request.user, request.GET.get("org"))
     form = CohortFilterForm(request.GET, instructors=dashboard.instructors_of(organization))
     form.is_valid()
