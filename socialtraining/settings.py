@@ -76,7 +76,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
                 "socialtraining.context_processors.site",
-                "insights.context_processors.insights_nav",
             ],
         },
     },

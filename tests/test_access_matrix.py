@@ -363,6 +363,7 @@ CASES = [
     Case("cohort survey results", "/cohorts/{cohort}/surveys/retention/", "get", TEACH),
     # Insights: managers only, each their own organisation (the outsider manages another one).
     Case("organisation insights", "/insights/", "get", MANAGERS),
+    Case("insights navigation link (htmx)", "/insights/nav/", "get", ANY_MEMBER, htmx=True),
     Case("organisation insights by slug", "/insights/?org={org}", "get", MANAGE),
     Case("insights table (htmx)", "/insights/?org={org}&sort=name", "get", MANAGE, htmx=True),
     Case("cohort metrics CSV", "/insights/cohorts.csv?org={org}", "get", MANAGE),

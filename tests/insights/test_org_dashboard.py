@@ -273,13 +273,18 @@ def test_it_lets_a_manager_of_several_organisations_switch(client_for, world, pa
     assert client.get(URL, {"org": "nowhere"}).status_code == 404
 
 
-def test_it_links_insights_for_managers_only(client_for, world):
-    manager_home = client_for(world.manager).get("/").content.decode()
-    participant_home = client_for(world.participant).get("/").content.decode()
+def test_it_links_insights_in_the_navigation_for_managers_only(client_for, world):
+    manager = client_for(world.manager)
+    home = manager.get("/").content.decode()
+    link = manager.get("/insights/nav/", headers={"HX-Request": "true"}).content.decode()
 
-    assert '<a href="/insights/">Insights</a>' in manager_home
-    assert '<a href="/insights/?org=acme">Insights</a>' in manager_home
-    assert "/insights/" not in participant_home
+    assert 'hx-get="/insights/nav/" hx-trigger="load"' in home
+    assert '<a href="/insights/?org=acme">Insights</a>' in home
+    assert link.strip() == '<li><a href="/insights/">Insights</a></li>'
+    for persona in ("instructor", "participant"):
+        client = client_for(getattr(world, persona))
+        assert client.get("/insights/nav/").content.decode().strip() == ""
+        assert "/insights/?org=" not in client.get("/").content.decode()
 
 
 def test_it_costs_the_same_queries_for_3_and_30_cohorts(
