@@ -1,6 +1,8 @@
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from cohorts.models import Phase
@@ -119,3 +121,16 @@ def test_it_is_refreshed_by_beat_at_least_every_15_minutes():
     entry = CELERY_BEAT_SCHEDULE["refresh-insights-rollups"]
     assert entry["task"] == "insights.tasks.refresh_rollups"
     assert entry["schedule"].minute == {0, 10, 20, 30, 40, 50}
+
+
+def test_it_refreshes_from_the_command_line(world, past):
+    out = io.StringIO()
+
+    call_command("refresh_insights", organization="acme", stdout=out)
+
+    assert out.getvalue() == "Refreshed the insights of 3 cohorts.\n"
+    assert set(CohortRollup.objects.values_list("cohort_id", flat=True)) == {
+        world.cohort.pk,
+        world.other_cohort.pk,
+        past.cohort.pk,
+    }
