@@ -57,7 +57,9 @@ class CohortFilterForm(forms.Form):
 
     @property
     def sort_key(self) -> str:
-        return (self.is_valid() and self.cleaned_data.get("sort")) or DEFAULT_SORT
+        # Valid fields stay in cleaned_data, so a bad date range keeps the chosen sort.
+        self.is_valid()
+        return self.cleaned_data.get("sort") or DEFAULT_SORT
 
 
 class CohortIdsField(forms.Field):

@@ -285,4 +285,11 @@ def _write(rollups: list[CohortRollup], points: Iterable[RetentionPoint], cohort
         update_fields=ROLLUP_FIELDS,
     )
     RetentionPoint.objects.filter(cohort_id__in=cohort_ids).delete()
-    RetentionPoint.objects.bulk_create(points, batch_size=1000)
+    # An upsert, so a refresh running at the same moment (beat and the command) cannot collide.
+    RetentionPoint.objects.bulk_create(
+        points,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["cohort", "week"],
+        update_fields=["organization", "points", "possible", "refreshed_at"],
+    )
