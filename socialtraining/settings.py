@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
     "plan-sparks": {"task": "sparks.tasks.plan_sparks", "schedule": crontab(minute=17)},
     # New xAPI statements to each organisation's Learning Record Store, when one is set up.
     "push-xapi-statements": {"task": "xapi.tasks.push_statements", "schedule": 300.0},
+    # The insights dashboards read rollups: every 10 minutes keeps them well within an hour.
+    "refresh-insights-rollups": {
+        "task": "insights.tasks.refresh_rollups",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Prompt, Thread
+from insights.rollups import rollups_refresh
 from notifications.services import unsubscribe_token
 from sparks.models import Delivery, Spark
 from surveys import services as survey_services
@@ -53,6 +54,8 @@ OTHER_GROUP = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 OWN_FORM = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A bad or tampered link is a 400 page for everyone, signed in or not.
 ANYONE = (OK, OK, OK, OK, OK, OK)
+# Any manager, of whichever organisation they manage.
+MANAGERS = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, SIGN_IN)
 
 CASES = [
     Case("home", "/", "get", ANY_MEMBER),
@@ -420,6 +423,19 @@ CASES = [
         "get",
         (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, SIGN_IN),
     ),
+    # Insights: managers only, each their own organisation (the outsider manages another one).
+    Case("organisation insights", "/insights/", "get", MANAGERS),
+    Case("insights navigation link (htmx)", "/insights/nav/", "get", ANY_MEMBER, htmx=True),
+    Case("organisation insights by slug", "/insights/?org={org}", "get", MANAGE),
+    Case("insights table (htmx)", "/insights/?org={org}&sort=name", "get", MANAGE, htmx=True),
+    Case("cohort metrics CSV", "/insights/cohorts.csv?org={org}", "get", MANAGE),
+    Case("insights chart CSV", "/insights/charts/retention.csv?org={org}", "get", MANAGE),
+    Case(
+        "compare cohorts",
+        "/insights/compare/?cohort={cohort}&cohort={other_cohort}",
+        "get",
+        MANAGE,
+    ),
 ]
 
 
@@ -471,6 +487,7 @@ def _ids(world) -> dict:
         )
         for cohort in (world.cohort, world.other_cohort)
     )
+    rollups_refresh()
     spark = Spark.objects.create(cohort=world.cohort, question="What did you try?", offset_days=2)
     delivery = Delivery.objects.create(
         spark=spark, participant=world.participant, sent_at=timezone.now()

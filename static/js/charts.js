@@ -21,7 +21,9 @@
   }
 
   function draw(figure) {
-    const data = figure.querySelector('script[type="application/json"]');
+    // The JSON sits in a <template>, where htmx's script stripping does not reach it.
+    const holder = figure.querySelector("template[data-chart-config]");
+    const data = (holder ? holder.content : figure).querySelector('script[type="application/json"]');
     const canvas = figure.querySelector("canvas");
     if (!data || !canvas || figure.chart) return;
     const config = JSON.parse(data.textContent);
@@ -59,6 +61,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => drawAll(document));
-  // Fragments swapped in by htmx (filters, comparisons) bring their own charts.
-  document.addEventListener("htmx:afterSettle", (event) => drawAll(event.detail.elt));
+  // Fragments swapped in by htmx (filters, comparisons) bring their own charts. After an
+  // outerHTML swap event.detail.elt is the element that was replaced, no longer in the page, so
+  // look at the whole document: draw() skips figures already drawn.
+  document.addEventListener("htmx:afterSettle", () => drawAll(document));
 })();
