@@ -51,6 +51,9 @@ OWN_GROUP = (OK, OK, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 OTHER_GROUP = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A survey form is its participant's alone: not even the cohort's instructors or managers see it.
 OWN_FORM = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# The other cohort of the same organisation: its managers only (this cohort's instructor is not
+# its instructor).
+OTHER_COHORT_TEACH = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A bad or tampered link is a 400 page for everyone, signed in or not.
 ANYONE = (OK, OK, OK, OK, OK, OK)
 
@@ -358,6 +361,14 @@ CASES = [
         TEACH,
     ),
     Case("cohort survey results", "/cohorts/{cohort}/surveys/retention/", "get", TEACH),
+    Case("cohort dashboard", "/cohorts/{cohort}/insights/", "get", TEACH),
+    Case("cohort chart CSV", "/cohorts/{cohort}/insights/charts/retention.csv", "get", TEACH),
+    Case("participant activity CSV", "/cohorts/{cohort}/insights/participants.csv", "get", TEACH),
+    Case("nudge participants", "/cohorts/{cohort}/insights/nudge/", "post", TEACH),
+    Case("participant insights", "/cohorts/{cohort}/insights/people/{enrolment}/", "get", TEACH),
+    Case(
+        "another cohort's dashboard", "/cohorts/{other_cohort}/insights/", "get", OTHER_COHORT_TEACH
+    ),
 ]
 
 

@@ -76,6 +76,7 @@ CASES = [
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/hide/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/restore/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/dismiss/"),
+    Case("/cohorts/{cohort}/insights/nudge/"),
     # allauth's forms our users post to most; the rest of allauth is left out below.
     Case("/accounts/login/", as_user="anonymous"),
     Case("/accounts/logout/"),
