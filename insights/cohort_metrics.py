@@ -540,7 +540,8 @@ def retention_chart(metrics: CohortMetrics) -> Chart:
         )
         summary = (
             f"Scores fall with a half-life of {fit.half_life_days:.0f} days towards a floor of "
-            f"{fit.floor:.0f}%, from {fit.s0:.0f}% right after the workshop."
+            f"{fit.floor:.0f}%, from {fit.s0:.0f}% right after the workshop (fitted to "
+            f"{fit.points} weekly averages)."
         )
     else:
         summary = fit.reason
