@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,10 @@ from insights.cohort_metrics import (
 )
 from insights.cohort_services import participants_nudge
 from socialtraining.csv_download import csv_download
+
+PARTICIPANTS_PER_PAGE = 50
+# The at-risk list is a form: beyond this many rows, the participant CSV is the better tool.
+AT_RISK_SHOWN = 100
 
 
 def _metrics(request: HttpRequest, cohort: Cohort) -> tuple[CohortMetrics, QuietDaysForm]:
@@ -47,6 +52,10 @@ def _dashboard(
         "nudge_form": nudge_form,
         "nudge_id": uuid.uuid4().hex,
         "selected": {int(pk) for pk in selected if pk.isdigit()},
+        "page": Paginator(metrics.participants, PARTICIPANTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        ),
+        "at_risk": metrics.at_risk[:AT_RISK_SHOWN],
     }
     return render(request, "insights/cohort/dashboard.html", context, status=status)
 

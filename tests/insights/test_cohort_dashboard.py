@@ -159,3 +159,16 @@ def test_it_costs_the_same_queries_for_small_and_large_cohorts(
     with django_assert_max_num_queries(15):
         response = client.get(f"/cohorts/{world.cohort.pk}/insights/participants.csv")
         assert len(_csv(response)) == size + 4
+
+
+def test_it_pages_the_participant_table(world, client_for):
+    b.participants(world.cohort, world.organization, 52)
+    client = client_for(world.manager)
+
+    def table(page: int) -> str:
+        html = client.get(f"/cohorts/{world.cohort.pk}/insights/?page={page}").content.decode()
+        return html.split('id="participants-heading"')[1]
+
+    assert table(1).count('<th scope="row">') == 50
+    assert "Page 1 of 2" in table(1)
+    assert table(2).count('<th scope="row">') == 5
