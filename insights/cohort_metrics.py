@@ -18,6 +18,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     Max,
     Min,
@@ -362,29 +363,15 @@ class CohortMetrics:
     def sparks(self) -> list[SparkResult]:
         """Per spark: asks delivered, answered, answered correctly, missed; and the replies its
         answers drew in the spark's threads (posts there that are not themselves answers)."""
-        replies = dict(
+        spark_threads = SparkThread.objects.filter(spark_id=OuterRef(OuterRef("pk")))
+        replies = (
             Post.objects.filter(
-                thread_id__in=SparkThread.objects.filter(spark__cohort=self.cohort).values(
-                    "thread_id"
-                ),
-                removed_at__isnull=True,
+                thread_id__in=spark_threads.values("thread_id"), removed_at__isnull=True
             )
-            .exclude(
-                pk__in=SparkAnswer.objects.filter(
-                    delivery__spark__cohort=self.cohort, post__isnull=False
-                ).values("post_id")
-            )
-            .annotate(
-                spark_id=Subquery(
-                    SparkThread.objects.filter(thread_id=OuterRef("thread_id")).values("spark_id")[
-                        :1
-                    ]
-                )
-            )
-            .values("spark_id")
-            .annotate(n=Count("pk"))
+            .filter(~Exists(SparkAnswer.objects.filter(post_id=OuterRef("pk"))))
             .order_by()
-            .values_list("spark_id", "n")
+            .annotate(n=Func(F("pk"), function="COUNT"))
+            .values("n")
         )
         sparks = (
             Spark.objects.filter(cohort=self.cohort, cancelled_at__isnull=True)
@@ -395,6 +382,7 @@ class CohortMetrics:
                 ),
                 correct=Count("deliveries", filter=Q(deliveries__answer__is_correct=True)),
                 missed=Count("deliveries", filter=Q(deliveries__outcome=DeliveryOutcome.MISSED)),
+                replies=Subquery(replies, output_field=IntegerField()),
             )
             .order_by("offset_days", "pk")
         )
@@ -407,7 +395,7 @@ class CohortMetrics:
                 answered=s.answered,
                 correct=s.correct,
                 missed=s.missed,
-                replies=replies.get(s.pk, 0),
+                replies=s.replies or 0,
             )
             for s in sparks
         ]
