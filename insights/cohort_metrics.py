@@ -125,8 +125,20 @@ class Reactions:
     nps: int | None = None
     nps_answers: int = 0
     behaviour: list[ScaleResult] = field(default_factory=list)
-    behaviour_agree_percent: float | None = None
-    behaviour_answers: int = 0
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """Kirkpatrick level 3: of the people who answered a behaviour survey, those who agree (4 or
+    5 of 5) with at least one of its statements about applying what they learned."""
+
+    respondents: int
+    applying: int
+    hidden: bool
+
+    @property
+    def applying_percent(self) -> float | None:
+        return None if self.hidden else percent(self.applying, self.respondents)
 
 
 @dataclass(frozen=True)
@@ -318,7 +330,6 @@ class CohortMetrics:
             by_question[key][row["number"]] = row["n"]
         result = Reactions()
         promoters = detractors = 0
-        agree_total = behaviour_total = 0
         for (purpose, kind, text, anonymous), counts in by_question.items():
             answers = sum(counts.values())
             if anonymous and answers < ANONYMOUS_MINIMUM:
@@ -335,13 +346,27 @@ class CohortMetrics:
                 result.likert.append(scale)
             else:
                 result.behaviour.append(scale)
-                agree_total += agree
-                behaviour_total += answers
         if result.nps_answers:
             result.nps = round(100 * (promoters - detractors) / result.nps_answers)
-        result.behaviour_answers = behaviour_total
-        result.behaviour_agree_percent = percent(agree_total, behaviour_total)
         return result
+
+    @cached_property
+    def behaviour(self) -> Behaviour:
+        agreeing = Q(answers__question__kind=QuestionKind.LIKERT, answers__number__gte=AGREE_FROM)
+        totals = Response.objects.filter(
+            round__cohort=self.cohort,
+            round__survey__purpose=Purpose.BEHAVIOUR,
+            status=ResponseStatus.SUBMITTED,
+        ).aggregate(
+            respondents=Count("participant", distinct=True),
+            applying=Count("participant", distinct=True, filter=agreeing),
+            anonymous=Count("pk", filter=Q(round__survey__anonymous=True)),
+        )
+        return Behaviour(
+            respondents=totals["respondents"],
+            applying=totals["applying"],
+            hidden=bool(totals["anonymous"]) and totals["respondents"] < ANONYMOUS_MINIMUM,
+        )
 
     @cached_property
     def channel_weeks(self) -> dict[datetime, dict[Channel, int]]:

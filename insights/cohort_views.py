@@ -26,6 +26,7 @@ from insights.cohort_metrics import (
 )
 from insights.cohort_services import participants_nudge
 from socialtraining.csv_download import csv_download
+from surveys.results import ANONYMOUS_MINIMUM
 
 PARTICIPANTS_PER_PAGE = 50
 # The at-risk list is a form: beyond this many rows, the participant CSV is the better tool.
@@ -56,6 +57,7 @@ def _dashboard(
             request.GET.get("page")
         ),
         "at_risk": metrics.at_risk[:AT_RISK_SHOWN],
+        "minimum": ANONYMOUS_MINIMUM,
     }
     return render(request, "insights/cohort/dashboard.html", context, status=status)
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from discussions.models import PostKind, Thread
+from surveys.models import Purpose, QuestionKind, Survey
 from tests.insights import cohort_builders as b
 
 
@@ -172,3 +173,44 @@ def test_it_pages_the_participant_table(world, client_for):
     assert table(1).count('<th scope="row">') == 50
     assert "Page 1 of 2" in table(1)
     assert table(2).count('<th scope="row">') == 5
+
+
+def test_it_counts_people_who_report_applying_it(world, client_for):
+    end = b.workshop_ended(world.cohort, days_ago=60)
+    p, g, o = world.participant, world.groupmate, world.other_group_participant
+    for text, numbers in (
+        ("I use open questions.", [(p, 5), (g, 2), (o, 4)]),
+        ("I close with a next step.", [(p, 3), (g, 1), (o, 5)]),
+    ):
+        b.scale_answers(
+            world.cohort,
+            purpose=Purpose.BEHAVIOUR,
+            kind=QuestionKind.LIKERT,
+            text=text,
+            numbers=numbers,
+            at=end + timedelta(days=40),
+        )
+    html = client_for(world.manager).get(f"/cohorts/{world.cohort.pk}/insights/").content.decode()
+    assert (
+        "<strong>66.7%</strong> report applying it: 2 of the 3 people who answered a "
+        "behaviour survey agree (4 or 5 of 5) that they do." in html
+    )
+    assert "I use open questions.: 66.7% of 3 answers agree" in html
+    assert "I close with a next step.: 33.3% of 3 answers agree" in html
+
+
+def test_it_hides_level_three_below_the_anonymous_minimum(world, client_for):
+    end = b.workshop_ended(world.cohort, days_ago=60)
+    round_ = b.scale_answers(
+        world.cohort,
+        purpose=Purpose.BEHAVIOUR,
+        kind=QuestionKind.LIKERT,
+        text="I use open questions.",
+        numbers=[(world.participant, 5), (world.groupmate, 2)],
+        at=end + timedelta(days=40),
+    )
+    Survey.objects.filter(pk=round_.survey_id).update(anonymous=True)
+    html = client_for(world.manager).get(f"/cohorts/{world.cohort.pk}/insights/").content.decode()
+    assert "Fewer than 5 people answered the anonymous behaviour survey" in html
+    assert "report applying it" not in html
+    assert "I use open questions." not in html

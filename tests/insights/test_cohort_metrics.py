@@ -149,7 +149,10 @@ def test_it_sums_levels_one_and_three(small_world):
         66.7,
     )
     assert (reactions.nps, reactions.nps_answers) == (33, 3)
-    assert (reactions.behaviour_agree_percent, reactions.behaviour_answers) == (50.0, 2)
+    [used] = reactions.behaviour
+    assert (used.answers, used.agree_percent) == (2, 50.0)
+    behaviour = small_world.behaviour
+    assert (behaviour.respondents, behaviour.applying, behaviour.applying_percent) == (2, 1, 50.0)
 
 
 def test_it_splits_posts_into_the_four_channels(small_world):
