@@ -773,7 +773,9 @@ class ParticipantTimeline:
 TIMELINE_POSTS = 100
 
 
-def participant_timeline(cohort: Cohort, user, *, now: datetime) -> ParticipantTimeline:
+def participant_timeline(
+    cohort: Cohort, user, *, now: datetime, enrolment_pk: int
+) -> ParticipantTimeline:
     """Their newest posts, every spark answer and every submitted survey: three queries and a
     count, whatever they have done."""
     posts_qs = Post.objects.filter(author=user, thread__cohort=cohort, removed_at__isnull=True)
@@ -851,6 +853,7 @@ def participant_timeline(cohort: Cohort, user, *, now: datetime) -> ParticipantT
         unit="%",
         fresh_at=now,
         notes=["A knowledge check counts its share correct; a knowledge spark 100% or 0%."],
+        csv_url=reverse("insights:cohort_participant_scores_csv", args=[cohort.pk, enrolment_pk]),
     )
     return ParticipantTimeline(
         entries=entries, posts_shown=len(posts), posts_total=posts_total, scores=scores

@@ -118,14 +118,21 @@ def cohort_nudge(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     return redirect(reverse("insights:cohort_dashboard", args=[cohort.pk]) + "#at-risk")
 
 
-@login_required
-@require_GET
-def cohort_participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) -> HttpResponse:
+def _participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) -> Enrolment:
     enrolment = access.get_enrolment_for(request.user, cohort_pk, enrolment_pk, "teach")
     if enrolment.role != CohortRole.PARTICIPANT:
         raise Http404("No such participant.")
+    return enrolment
+
+
+@login_required
+@require_GET
+def cohort_participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) -> HttpResponse:
+    enrolment = _participant(request, cohort_pk, enrolment_pk)
     cohort = enrolment.cohort
-    timeline = participant_timeline(cohort, enrolment.user, now=timezone.now())
+    timeline = participant_timeline(
+        cohort, enrolment.user, now=timezone.now(), enrolment_pk=enrolment.pk
+    )
     context = {
         "cohort": cohort,
         "section": "insights",
@@ -135,3 +142,15 @@ def cohort_participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) 
         "now": timeline.scores.fresh_at,
     }
     return render(request, "insights/cohort/participant.html", context)
+
+
+@login_required
+@require_GET
+def cohort_participant_scores_csv(
+    request: HttpRequest, cohort_pk: int, enrolment_pk: int
+) -> StreamingHttpResponse:
+    enrolment = _participant(request, cohort_pk, enrolment_pk)
+    timeline = participant_timeline(
+        enrolment.cohort, enrolment.user, now=timezone.now(), enrolment_pk=enrolment.pk
+    )
+    return chart_csv(timeline.scores, name=f"{enrolment.cohort.name} {enrolment.user.name}")

@@ -29,5 +29,10 @@ urlpatterns += [
         cohort_views.cohort_participant,
         name="cohort_participant",
     ),
+    path(
+        "cohorts/<int:cohort_pk>/insights/people/<int:enrolment_pk>/scores.csv",
+        cohort_views.cohort_participant_scores_csv,
+        name="cohort_participant_scores_csv",
+    ),
 ]
 # --- end cohort dashboard ---

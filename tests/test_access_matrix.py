@@ -367,6 +367,12 @@ CASES = [
     Case("nudge participants", "/cohorts/{cohort}/insights/nudge/", "post", TEACH),
     Case("participant insights", "/cohorts/{cohort}/insights/people/{enrolment}/", "get", TEACH),
     Case(
+        "participant scores CSV",
+        "/cohorts/{cohort}/insights/people/{enrolment}/scores.csv",
+        "get",
+        TEACH,
+    ),
+    Case(
         "another cohort's dashboard", "/cohorts/{other_cohort}/insights/", "get", OTHER_COHORT_TEACH
     ),
 ]

@@ -70,6 +70,17 @@ def test_it_shows_a_participants_timeline_and_scores(world, client_for):
     )
 
 
+def test_it_serves_the_scores_as_csv(world, client_for):
+    _history(world, world.participant)
+    response = client_for(world.instructor).get(_url(world, world.participant) + "scores.csv")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.splitlines()
+    assert lines[0] == "When,Score"
+    assert [line.rsplit(",", 1)[1] for line in lines[1:]] == ["80.0", "100.0", "0.0", "60.0"]
+    assert "Spark: Spark at +7 days" in lines[2]
+
+
 def test_it_is_one_click_from_the_dashboard(world, client_for):
     html = client_for(world.manager).get(f"/cohorts/{world.cohort.pk}/insights/").content.decode()
     assert _url(world, world.participant) in html
@@ -97,3 +108,6 @@ def test_it_costs_the_same_queries_whatever_they_did(
     with django_assert_max_num_queries(12):
         response = client.get(_url(world, world.participant))
     assert response.content.decode().count("Reply in “Feedback models”") == posts
+    with django_assert_max_num_queries(12):
+        response = client.get(_url(world, world.participant) + "scores.csv")
+        assert len(b"".join(response.streaming_content).decode().splitlines()) == 5
