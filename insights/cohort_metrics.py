@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.db.models import (
+    CharField,
     Count,
-    Exists,
     F,
     Func,
     IntegerField,
@@ -27,8 +27,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.urls import reverse
 
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
@@ -182,15 +183,10 @@ class AtRisk:
     reasons: list[str]
 
 
-def _count(queryset: QuerySet, by: str) -> Coalesce:
-    """A correlated COUNT of `queryset` rows (already filtered on OuterRef) grouped by `by`."""
-    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def _latest(queryset: QuerySet, by: str, moment: str) -> Subquery:
-    latest = queryset.order_by().values(by).annotate(at=Max(moment)).values("at")
-    return Subquery(latest)
+def _count(queryset: QuerySet) -> Subquery:
+    """A correlated COUNT(*) of `queryset` (filtered on OuterRef), as a scalar subquery."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
 
 
 class CohortMetrics:
@@ -351,24 +347,6 @@ class CohortMetrics:
         return result
 
     @cached_property
-    def behaviour(self) -> Behaviour:
-        agreeing = Q(answers__question__kind=QuestionKind.LIKERT, answers__number__gte=AGREE_FROM)
-        totals = Response.objects.filter(
-            round__cohort=self.cohort,
-            round__survey__purpose=Purpose.BEHAVIOUR,
-            status=ResponseStatus.SUBMITTED,
-        ).aggregate(
-            respondents=Count("participant", distinct=True),
-            applying=Count("participant", distinct=True, filter=agreeing),
-            anonymous=Count("pk", filter=Q(round__survey__anonymous=True)),
-        )
-        return Behaviour(
-            respondents=totals["respondents"],
-            applying=totals["applying"],
-            hidden=bool(totals["anonymous"]) and totals["respondents"] < ANONYMOUS_MINIMUM,
-        )
-
-    @cached_property
     def channel_weeks(self) -> dict[datetime, dict[Channel, int]]:
         """Posts per calendar week (in the cohort's time zone) and channel of social learning."""
         rows = (
@@ -388,26 +366,25 @@ class CohortMetrics:
     def sparks(self) -> list[SparkResult]:
         """Per spark: asks delivered, answered, answered correctly, missed; and the replies its
         answers drew in the spark's threads (posts there that are not themselves answers)."""
+        # One row per spark, each number a correlated count: no join multiplies the deliveries
+        # by the posts, and the few sparks of a cohort each cost an index lookup per number.
+        deliveries = Delivery.objects.filter(spark_id=OuterRef("pk"))
         spark_threads = SparkThread.objects.filter(spark_id=OuterRef(OuterRef("pk")))
-        replies = (
-            Post.objects.filter(
-                thread_id__in=spark_threads.values("thread_id"), removed_at__isnull=True
-            )
-            .filter(~Exists(SparkAnswer.objects.filter(post_id=OuterRef("pk"))))
-            .order_by()
-            .annotate(n=Func(F("pk"), function="COUNT"))
-            .values("n")
+        replies = Post.objects.filter(
+            thread_id__in=spark_threads.values("thread_id"), removed_at__isnull=True
+        ).exclude(
+            pk__in=SparkAnswer.objects.filter(
+                delivery__spark_id=OuterRef(OuterRef("pk")), post__isnull=False
+            ).values("post_id")
         )
         sparks = (
             Spark.objects.filter(cohort=self.cohort, cancelled_at__isnull=True)
             .annotate(
-                delivered=Count("deliveries", filter=Q(deliveries__sent_at__isnull=False)),
-                answered=Count(
-                    "deliveries", filter=Q(deliveries__outcome=DeliveryOutcome.ANSWERED)
-                ),
-                correct=Count("deliveries", filter=Q(deliveries__answer__is_correct=True)),
-                missed=Count("deliveries", filter=Q(deliveries__outcome=DeliveryOutcome.MISSED)),
-                replies=Subquery(replies, output_field=IntegerField()),
+                delivered=_count(deliveries.filter(sent_at__isnull=False)),
+                answered=_count(deliveries.filter(outcome=DeliveryOutcome.ANSWERED)),
+                correct=_count(deliveries.filter(answer__is_correct=True)),
+                missed=_count(deliveries.filter(outcome=DeliveryOutcome.MISSED)),
+                replies=_count(replies),
             )
             .order_by("offset_days", "pk")
         )
@@ -420,81 +397,160 @@ class CohortMetrics:
                 answered=s.answered,
                 correct=s.correct,
                 missed=s.missed,
-                replies=s.replies or 0,
+                replies=s.replies,
             )
             for s in sparks
         ]
 
     @cached_property
-    def participants(self) -> list[ParticipantActivity]:
-        """One row per participant, in one query of correlated subqueries."""
+    def activity(self) -> dict[str, list[dict]]:
+        """Everyone's activity in the cohort, grouped per person and source, in one query.
+
+        One UNION ALL of grouped queries (each scans only this cohort's rows), rather than a
+        correlated subquery per participant, whose estimated cost grows with the cohort and makes
+        PostgreSQL spend seconds compiling it with JIT. Every part has the same columns: person,
+        source, two counts and a moment.
+        """
         cohort = self.cohort
-        user = OuterRef("user_id")
-        posts = Post.objects.filter(author=user, thread__cohort=cohort, removed_at__isnull=True)
-        reactions = Reaction.objects.filter(user=user, post__thread__cohort=cohort)
-        deliveries = Delivery.objects.filter(participant=user, spark__cohort=cohort)
-        responses = Response.objects.filter(
-            participant=user, round__cohort=cohort, status=ResponseStatus.SUBMITTED
-        )
-        answered_round = Response.objects.filter(
-            round=OuterRef("pk"),
-            participant=OuterRef(OuterRef("user_id")),
-            status=ResponseStatus.SUBMITTED,
-        )
-        missed_rounds = Round.objects.filter(cohort=cohort, status=RoundStatus.CLOSED).filter(
-            ~Exists(answered_round), opens_at__gte=OuterRef("created_at")
-        )
-        enrolments = (
-            Enrolment.objects.filter(cohort=cohort, role=CohortRole.PARTICIPANT)
-            .select_related("user", "study_group")
-            .annotate(
-                n_posts=_count(posts.filter(kind__in=OWN_POST_KINDS), "author"),
-                n_replies=_count(posts.filter(kind__in=REPLY_KINDS), "author"),
-                last_post=_latest(posts, "author", "created_at"),
-                n_reactions=_count(reactions, "user"),
-                last_reaction=_latest(reactions, "user", "created_at"),
-                n_answered=_count(
-                    deliveries.filter(outcome=DeliveryOutcome.ANSWERED), "participant"
-                ),
-                n_missed=_count(deliveries.filter(outcome=DeliveryOutcome.MISSED), "participant"),
-                last_answer=_latest(
-                    SparkAnswer.objects.filter(
-                        delivery__participant=user, delivery__spark__cohort=cohort
-                    ),
-                    "delivery__participant",
-                    "created_at",
-                ),
-                n_surveys=_count(responses, "participant"),
-                last_survey=_latest(responses, "participant", "submitted_at"),
-                n_missed_surveys=_count(missed_rounds, "cohort"),
-                last_read=_latest(
-                    ReadMarker.objects.filter(user=user, thread__cohort=cohort), "user", "read_at"
-                ),
-                last_nudged=_latest(
-                    Notification.objects.filter(
-                        user=user, key__startswith=nudge_key_prefix(cohort.pk)
-                    ),
-                    "user",
-                    "created_at",
-                ),
+
+        def part(queryset: QuerySet, person: str, source: str, a, b, at) -> QuerySet:
+            return (
+                queryset.order_by()
+                .values(uid=F(person), src=Value(source, output_field=CharField()))
+                .annotate(a=a, b=b, at=at)
             )
+
+        none = Value(0, output_field=IntegerField())
+        posts = Post.objects.filter(thread__cohort=cohort, removed_at__isnull=True)
+        deliveries = Delivery.objects.filter(spark__cohort=cohort)
+        responses = Response.objects.filter(round__cohort=cohort, status=ResponseStatus.SUBMITTED)
+        parts = [
+            part(
+                posts,
+                "author_id",
+                "posts",
+                Count("pk", filter=Q(kind__in=OWN_POST_KINDS)),
+                Count("pk", filter=Q(kind__in=REPLY_KINDS)),
+                Max("created_at"),
+            ),
+            part(
+                Reaction.objects.filter(post__thread__cohort=cohort),
+                "user_id",
+                "reactions",
+                Count("pk"),
+                none,
+                Max("created_at"),
+            ),
+            part(
+                deliveries,
+                "participant_id",
+                "sparks",
+                Count("pk", filter=Q(outcome=DeliveryOutcome.ANSWERED)),
+                Count("pk", filter=Q(outcome=DeliveryOutcome.MISSED)),
+                Max("answer__created_at"),
+            ),
+            part(responses, "participant_id", "surveys", Count("pk"), none, Max("submitted_at")),
+            part(
+                ReadMarker.objects.filter(thread__cohort=cohort),
+                "user_id",
+                "read",
+                none,
+                none,
+                Max("read_at"),
+            ),
+            part(
+                Notification.objects.filter(key__startswith=nudge_key_prefix(cohort.pk)),
+                "user_id",
+                "nudged",
+                none,
+                none,
+                Max("created_at"),
+            ),
+            # Each closed round answered, with when it opened: missed rounds are the others.
+            part(
+                responses.filter(round__status=RoundStatus.CLOSED),
+                "participant_id",
+                "closed_answered",
+                F("round_id"),
+                none,
+                Max("round__opens_at"),
+            ),
+            # Level 3: behaviour survey respondents, and whether they agree with any statement.
+            part(
+                responses.filter(round__survey__purpose=Purpose.BEHAVIOUR),
+                "participant_id",
+                "behaviour",
+                Count(
+                    "answers",
+                    filter=Q(
+                        answers__question__kind=QuestionKind.LIKERT,
+                        answers__number__gte=AGREE_FROM,
+                    ),
+                ),
+                Count("pk", distinct=True, filter=Q(round__survey__anonymous=True)),
+                Max("submitted_at"),
+            ),
+            Round.objects.filter(cohort=cohort, status=RoundStatus.CLOSED)
+            .order_by()
+            .values(
+                uid=Value(None, output_field=IntegerField()),
+                src=Value("closed_round", output_field=CharField()),
+                a=F("pk"),
+                b=none,
+                at=F("opens_at"),
+            ),
+        ]
+        found: dict[str, list[dict]] = defaultdict(list)
+        for row in parts[0].union(*parts[1:], all=True).order_by():
+            found[row["src"]].append(row)
+        return found
+
+    @cached_property
+    def behaviour(self) -> Behaviour:
+        rows = self.activity["behaviour"]
+        return Behaviour(
+            respondents=len(rows),
+            applying=sum(1 for row in rows if row["a"]),
+            hidden=any(row["b"] for row in rows) and len(rows) < ANONYMOUS_MINIMUM,
+        )
+
+    @cached_property
+    def participants(self) -> list[ParticipantActivity]:
+        """One row per participant: their enrolment and their activity, in two queries."""
+        enrolments = (
+            Enrolment.objects.filter(cohort=self.cohort, role=CohortRole.PARTICIPANT)
+            .select_related("user", "study_group")
             .order_by(F("user__display_name").asc(nulls_last=True), "user__email")
         )
+        activity = self.activity
+        by_source = {
+            source: {row["uid"]: row for row in activity[source]}
+            for source in ("posts", "reactions", "sparks", "surveys", "read", "nudged")
+        }
+        closed_rounds = [row["at"] for row in activity["closed_round"]]
+        answered: dict[int, list[datetime]] = defaultdict(list)
+        for row in activity["closed_answered"]:
+            answered[row["uid"]].append(row["at"])
+        empty = {"a": 0, "b": 0, "at": None}
         rows = []
         for e in enrolments:
-            moments = [e.last_post, e.last_reaction, e.last_answer, e.last_survey, e.last_read]
+            mine = {source: rows_.get(e.user_id, empty) for source, rows_ in by_source.items()}
+            # A round that opened before they joined is not one they missed.
+            due = sum(1 for opened in closed_rounds if opened >= e.created_at)
+            done = sum(1 for opened in answered[e.user_id] if opened >= e.created_at)
+            moments = [mine[s]["at"] for s in ("posts", "reactions", "sparks", "surveys", "read")]
             rows.append(
                 ParticipantActivity(
                     enrolment=e,
-                    posts=e.n_posts,
-                    replies=e.n_replies,
-                    reactions=e.n_reactions,
-                    sparks_answered=e.n_answered,
-                    sparks_missed=e.n_missed,
-                    surveys_submitted=e.n_surveys,
-                    surveys_missed=e.n_missed_surveys,
+                    posts=mine["posts"]["a"],
+                    replies=mine["posts"]["b"],
+                    reactions=mine["reactions"]["a"],
+                    sparks_answered=mine["sparks"]["a"],
+                    sparks_missed=mine["sparks"]["b"],
+                    surveys_submitted=mine["surveys"]["a"],
+                    surveys_missed=due - done,
                     last_active=max((m for m in moments if m is not None), default=None),
-                    last_nudged=e.last_nudged,
+                    last_nudged=mine["nudged"]["at"],
                 )
             )
         return rows
