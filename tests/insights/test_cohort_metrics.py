@@ -203,3 +203,11 @@ def test_it_finds_who_is_at_risk(small_world):
         "groupmate@example.test": ["missed 1 spark"],
         "green@example.test": ["no activity for 29 days", "missed 4 surveys"],
     }
+
+
+def test_it_does_not_count_rounds_before_someone_joined_as_missed(small_world, world):
+    late = b.participants(world.cohort, world.organization, 1)[0]
+    metrics = CohortMetrics(world.cohort, now=small_world.now)
+    [row] = [r for r in metrics.participants if r.user == late]
+    assert (row.surveys_submitted, row.surveys_missed, row.last_active) == (0, 0, None)
+    assert [r.reasons for r in metrics.at_risk if r.activity.user == late] == [["no activity yet"]]
