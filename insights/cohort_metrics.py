@@ -1,10 +1,10 @@
 """What one cohort's dashboard shows, aggregated live in the database.
 
-`CohortMetrics` loads each source once, on first use, with one grouped query (the participant
-table is one query of correlated subqueries), so a page costs the same whatever the number of
-participants, posts or answers. Everything is computed at `now`, which the page shows as
-"as of". The chart functions turn these numbers into `insights.charts.Chart`s: the dashboard
-draws them and each CSV route serves the same object.
+`CohortMetrics` loads each source once, on first use, with one grouped query (everyone's
+activity is one UNION ALL of grouped queries), so a page costs the same number of queries
+whatever the number of participants, posts or answers. Everything is computed at `now`, which
+the page shows as "as of". The chart functions turn these numbers into `insights.charts.Chart`s:
+the dashboard draws them and each CSV route serves the same object.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from django.db.models.functions import TruncWeek
 from django.urls import reverse
 
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
-from discussions.models import Channel, Post, PostKind, Reaction, ReadMarker
+from discussions.models import Channel, Post, PostKind, Reaction, ReadMarker, Thread
 from insights.charts import Chart, Series
 from insights.forgetting import ForgettingFit, NoFit, forgetting_fit
 from notifications.models import Notification
@@ -62,14 +62,9 @@ def nudge_key_prefix(cohort_id: int) -> str:
 
 
 def post_channel(kind: str, in_group: bool) -> Channel:
-    """`discussions.models.Post.channel` for a grouped row (kind and space) instead of a post."""
-    if in_group:
-        return Channel.COLLABORATION
-    if kind == PostKind.ARTICLE:
-        return Channel.RESEARCH
-    if kind in (PostKind.QUESTION, PostKind.DISCUSSION):
-        return Channel.CREATING
-    return Channel.COMMUNICATION
+    """`Post.channel`, the one rule, applied to a grouped row: a kind, in a group's space or not."""
+    space = Thread(study_group_id=-1 if in_group else None)
+    return Post(kind=kind, thread=space).channel
 
 
 @dataclass
