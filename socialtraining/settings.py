@@ -273,6 +273,10 @@ SPARK_REMIND_AFTER_HOURS = env.int("SPARK_REMIND_AFTER_HOURS", default=48)
 SPARK_EXPIRE_AFTER_DAYS = env.int("SPARK_EXPIRE_AFTER_DAYS", default=5)
 SPARK_LINK_MAX_AGE = env.int("SPARK_LINK_MAX_AGE", default=14 * 24 * 3600)
 
+# The daily digest's one-click unsubscribe link works this long (seconds); after that the page
+# points to the notification preferences.
+UNSUBSCRIBE_LINK_MAX_AGE = env.int("UNSUBSCRIBE_LINK_MAX_AGE", default=180 * 24 * 3600)
+
 # Roster uploads larger than this run as a Celery task with a progress page.
 ROSTER_INLINE_MAX_ROWS = env.int("ROSTER_INLINE_MAX_ROWS", default=200)
 
