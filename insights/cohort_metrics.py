@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from django.db.models import (
@@ -29,7 +29,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import TruncDate, TruncWeek
 from django.urls import reverse
 
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
@@ -214,6 +214,8 @@ class CohortMetrics:
         Anonymous rounds below ANONYMOUS_MINIMUM responses count nowhere, as in surveys.results.
         """
         own, others = defaultdict(Tally), defaultdict(Tally)
+        # This cohort by day too: the curve is fitted to days, the chart shows weeks.
+        own_days: dict[int, Tally] = defaultdict(Tally)
         baseline = Tally()
         rounds: list[KnowledgeRound] = []
         org = self.cohort.organization_id
@@ -260,27 +262,39 @@ class CohortMetrics:
                 if cohort_id == self.cohort.pk:
                     baseline.add(row["score"] or 0, row["max_score"])
                 continue
-            week = max((opens_at - schedule[1]).days, 0) // 7
-            tallies = own if cohort_id == self.cohort.pk else others
-            tallies[week].add(row["score"] or 0, row["max_score"])
-        # Sparks count at the week they were scheduled for (repeats at their spark's week).
+            days = max((opens_at - schedule[1]).days, 0)
+            if cohort_id == self.cohort.pk:
+                own[days // 7].add(row["score"] or 0, row["max_score"])
+                own_days[days].add(row["score"] or 0, row["max_score"])
+            else:
+                others[days // 7].add(row["score"] or 0, row["max_score"])
+        # Knowledge sparks count by the day they were answered (UTC). Only first asks: every
+        # participant gets one, so it measures what the cohort retains; repeats are practice,
+        # asked again of those who missed or got it wrong, and would measure the rehearsal.
         spark_rows = (
             SparkAnswer.objects.filter(
                 delivery__spark__cohort__organization_id=org,
                 delivery__spark__kind=SparkKind.KNOWLEDGE,
+                delivery__attempt=1,
                 is_correct__isnull=False,
             )
-            .values("delivery__spark__cohort_id", "delivery__spark__offset_days")
+            .values("delivery__spark__cohort_id", day=TruncDate("created_at", tzinfo=UTC))
             .annotate(n=Count("pk"), correct=Count("pk", filter=Q(is_correct=True)))
             .order_by()
         )
         for row in spark_rows:
             cohort_id = row["delivery__spark__cohort_id"]
-            if cohort_id not in self.schedules:
+            schedule = self.schedules.get(cohort_id)
+            if schedule is None:
                 continue
-            tallies = own if cohort_id == self.cohort.pk else others
-            tallies[row["delivery__spark__offset_days"] // 7].add(row["correct"], row["n"])
-        points = [(7 * week, tally.percent) for week, tally in sorted(own.items())]
+            days = max((row["day"] - schedule[1].astimezone(UTC).date()).days, 0)
+            if cohort_id == self.cohort.pk:
+                own[days // 7].add(row["correct"], row["n"])
+                own_days[days].add(row["correct"], row["n"])
+            else:
+                others[days // 7].add(row["correct"], row["n"])
+        # Each day's score weighs as many answers as it averages, so a thin day moves it less.
+        points = [(day, tally.percent, tally.asked) for day, tally in sorted(own_days.items())]
         return Knowledge(
             weeks=dict(own),
             others=dict(others),
@@ -604,8 +618,8 @@ def retention_chart(metrics: CohortMetrics) -> Chart:
         )
         summary = (
             f"Scores fall with a half-life of {fit.half_life_days:.0f} days towards a floor of "
-            f"{fit.floor:.0f}%, from {fit.s0:.0f}% right after the workshop (fitted to "
-            f"{fit.points} weekly averages)."
+            f"{fit.floor:.0f}%, from {fit.s0:.0f}% right after the workshop (fitted to the "
+            f"answers of {fit.points} days)."
         )
     else:
         summary = fit.reason

@@ -42,18 +42,21 @@ class NoFit:
     reason: str
 
 
-def _solve(points: Sequence[tuple[float, float]], half_life: float) -> tuple[float, float, float]:
-    """Least-squares floor and s0 for one half-life, with floor kept within 0..s0; and the error."""
-    decay = [math.exp(-math.log(2) * t / half_life) for t, _ in points]
+def _solve(
+    points: Sequence[tuple[float, float, float]], half_life: float
+) -> tuple[float, float, float]:
+    """Weighted least-squares floor and s0 for one half-life, floor kept within 0..s0; the error."""
+    decay = [math.exp(-math.log(2) * t / half_life) for t, _, _ in points]
     # score = floor · (1 - e) + s0 · e: a linear regression on two columns without intercept.
     a = [1 - e for e in decay]
     b = decay
-    ys = [y for _, y in points]
-    saa = sum(x * x for x in a)
-    sbb = sum(x * x for x in b)
-    sab = sum(x * y for x, y in zip(a, b, strict=True))
-    say = sum(x * y for x, y in zip(a, ys, strict=True))
-    sby = sum(x * y for x, y in zip(b, ys, strict=True))
+    ys = [y for _, y, _ in points]
+    ws = [w for _, _, w in points]
+    saa = sum(w * x * x for w, x in zip(ws, a, strict=True))
+    sbb = sum(w * x * x for w, x in zip(ws, b, strict=True))
+    sab = sum(w * x * y for w, x, y in zip(ws, a, b, strict=True))
+    say = sum(w * x * y for w, x, y in zip(ws, a, ys, strict=True))
+    sby = sum(w * x * y for w, x, y in zip(ws, b, ys, strict=True))
     det = saa * sbb - sab * sab
     if abs(det) > 1e-12:
         floor = (say * sbb - sby * sab) / det
@@ -65,15 +68,18 @@ def _solve(points: Sequence[tuple[float, float]], half_life: float) -> tuple[flo
         s0 = sby / sbb if sbb else 0.0
     if floor > s0:
         # Rising scores are not forgetting: a flat line at the mean is the honest model.
-        floor = s0 = sum(ys) / len(ys)
-    rss = sum((floor * x + s0 * e - y) ** 2 for x, e, y in zip(a, b, ys, strict=True))
+        floor = s0 = sum(w * y for w, y in zip(ws, ys, strict=True)) / sum(ws)
+    rss = sum(w * (floor * x + s0 * e - y) ** 2 for w, x, e, y in zip(ws, a, b, ys, strict=True))
     return floor, s0, rss
 
 
-def forgetting_fit(points: Sequence[tuple[float, float]]) -> ForgettingFit | NoFit:
-    """Fit the curve to (days since the workshop, score) points at or after the workshop."""
-    points = [(float(t), float(y)) for t, y in points if t >= 0]
-    moments = {t for t, _ in points}
+def forgetting_fit(points: Sequence[tuple]) -> ForgettingFit | NoFit:
+    """Fit the curve to (days since the workshop, score) or (days, score, weight) points at or
+    after the workshop; a weight (e.g. the answers behind a score) counts its point that often."""
+    points = [
+        (float(p[0]), float(p[1]), float(p[2]) if len(p) > 2 else 1.0) for p in points if p[0] >= 0
+    ]
+    moments = {t for t, _, _ in points}
     if len(moments) < MINIMUM_POINTS:
         return NoFit(
             f"Not enough follow-up measurements to fit a forgetting curve: {len(moments)} "
@@ -97,4 +103,8 @@ def forgetting_fit(points: Sequence[tuple[float, float]]) -> ForgettingFit | NoF
     floor, s0, rss = _solve(points, half_life)
     if s0 - floor < 1e-6 or half_life >= HALF_LIFE_MAX_DAYS * 0.99:
         return NoFit("The scores do not fall over time, so there is no forgetting curve to fit.")
+    if half_life <= HALF_LIFE_MIN_DAYS * 1.01:
+        return NoFit(
+            "The scores drop at once and then do not follow a forgetting curve, so none is shown."
+        )
     return ForgettingFit(floor=floor, s0=s0, half_life_days=half_life, rss=rss, points=len(points))

@@ -8,7 +8,7 @@ from django.utils import timezone
 from discussions.models import PostKind, Thread
 from insights.cohort_metrics import CohortMetrics, channels_chart, retention_chart
 from insights.forgetting import ForgettingFit
-from sparks.models import SparkKind
+from sparks.models import Delivery, DeliveryOutcome, SparkAnswer, SparkKind
 from surveys.models import Purpose, QuestionKind
 from tests.insights import cohort_builders as b
 
@@ -132,9 +132,11 @@ def test_it_draws_the_retention_chart_with_its_fit_baseline_and_comparison(small
     assert series["Other cohorts of the organisation"].style == "faint"
     fit = small_world.knowledge.fit
     assert isinstance(fit, ForgettingFit)
-    # Three points: the curve passes through them.
+    # Three days with answers (0, 30 and 59): the curve passes through them.
     assert series["Fitted forgetting curve"].values[0] == pytest.approx(86.7, abs=0.2)
-    assert series["Fitted forgetting curve"].values[8] == pytest.approx(60.0, abs=0.2)
+    assert fit.score_at(30) == pytest.approx(100 * 9 / 13, abs=0.2)
+    assert fit.score_at(59) == pytest.approx(60.0, abs=0.2)
+    assert fit.points == 3
     assert f"half-life of {fit.half_life_days:.0f} days" in chart.summary
     assert chart.summary.endswith("Before the workshop: 30%.")
 
@@ -211,3 +213,27 @@ def test_it_does_not_count_rounds_before_someone_joined_as_missed(small_world, w
     [row] = [r for r in metrics.participants if r.user == late]
     assert (row.surveys_submitted, row.surveys_missed, row.last_active) == (0, 0, None)
     assert [r.reasons for r in metrics.at_risk if r.activity.user == late] == [["no activity yet"]]
+
+
+def test_it_counts_only_first_asks_of_knowledge_sparks_on_the_day_answered(small_world, world):
+    end = small_world.workshop_end
+    spark, _ = b.spark_with_answers(
+        world.cohort,
+        offset_days=2,
+        answers=[(world.participant, False)],
+        at=end + timedelta(days=9),
+    )
+    # A repeat, asked because the first answer was wrong, is practice, not a measure.
+    repeat = Delivery.objects.create(
+        spark=spark,
+        participant=world.participant,
+        attempt=2,
+        sent_at=end + timedelta(days=12),
+        outcome=DeliveryOutcome.ANSWERED,
+    )
+    SparkAnswer.objects.create(
+        delivery=repeat, is_correct=True, created_at=end + timedelta(days=12)
+    )
+    metrics = CohortMetrics(world.cohort, now=small_world.now)
+    # Offset 2 days, answered on day 9: week 1, wrong.
+    assert (metrics.knowledge.weeks[1].correct, metrics.knowledge.weeks[1].asked) == (0, 1)

@@ -49,3 +49,22 @@ def test_it_fits_three_points_exactly():
     assert isinstance(fit, ForgettingFit)
     assert fit.half_life_days == pytest.approx(14, rel=0.01)
     assert fit.floor == pytest.approx(60, abs=0.2)
+
+
+def test_it_weighs_each_point_by_its_answers():
+    exact = curve(50, 90, 10, [0, 5, 10, 20, 40, 60])
+    # One stray point from a single answer barely moves a curve resting on hundreds.
+    points = [(t, y, 100) for t, y in exact] + [(15, 0.0, 1)]
+    fit = forgetting_fit(points)
+    assert isinstance(fit, ForgettingFit)
+    assert fit.half_life_days == pytest.approx(10, rel=0.05)
+    assert fit.floor == pytest.approx(50, abs=1)
+    unweighted = forgetting_fit([(t, y) for t, y, _ in points])
+    assert abs(unweighted.floor - 50) > abs(fit.floor - 50)
+
+
+def test_it_says_so_when_scores_drop_at_once_then_wander():
+    fit = forgetting_fit([(0, 90), (1, 40), (2, 95), (3, 40), (4, 95), (5, 40)])
+    assert fit == NoFit(
+        "The scores drop at once and then do not follow a forgetting curve, so none is shown."
+    )
