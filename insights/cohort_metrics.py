@@ -31,6 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncWeek
 from django.urls import reverse
+from django.utils.text import Truncator
 
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
 from discussions.models import Channel, Post, PostKind, Reaction, ReadMarker, Thread
@@ -54,6 +55,7 @@ DEFAULT_QUIET_DAYS = 14
 AGREE_FROM = 4
 OWN_POST_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
 REPLY_KINDS = (PostKind.REPLY, PostKind.COMMENT)
+SPARK_LABEL_CHARS = 40
 CHANNEL_ORDER = [Channel.RESEARCH, Channel.CREATING, Channel.COMMUNICATION, Channel.COLLABORATION]
 
 
@@ -600,6 +602,13 @@ def _one_decimal(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def _week_label(week: int, tally: Tally | None) -> str:
+    # How many answers stand behind a week's score: a week of three answers wobbles.
+    if tally is None or not tally.asked:
+        return f"Week {week}"
+    return f"Week {week} ({tally.asked} answer{'' if tally.asked == 1 else 's'})"
+
+
 def retention_chart(metrics: CohortMetrics) -> Chart:
     knowledge = metrics.knowledge
     last_week = max([*knowledge.weeks, *knowledge.others, 0])
@@ -640,7 +649,7 @@ def retention_chart(metrics: CohortMetrics) -> Chart:
         kind="line",
         x_label="Weeks since the workshop",
         y_label="Average knowledge score (%)",
-        labels=[f"Week {w}" for w in weeks],
+        labels=[_week_label(w, knowledge.weeks.get(w)) for w in weeks],
         series=series,
         summary=summary,
         y_min=0,
@@ -754,7 +763,10 @@ def sparks_chart(metrics: CohortMetrics) -> Chart:
         kind="bar",
         x_label="Spark",
         y_label="Count",
-        labels=[f"+{s.offset_days} days: {s.question}" for s in sparks],
+        labels=[
+            f"+{s.offset_days} days: {Truncator(s.question).chars(SPARK_LABEL_CHARS)}"
+            for s in sparks
+        ],
         series=[
             Series("Delivered", [s.delivered for s in sparks]),
             Series("Answered", [s.answered for s in sparks]),

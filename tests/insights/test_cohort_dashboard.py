@@ -83,11 +83,11 @@ def test_it_serves_the_retention_chart_as_csv(world, client_for):
     assert rows[0][:2] == ["Weeks since the workshop", "This cohort"]
     # Week 0: 12 of 15; week 2: two of three sparks right; week 4: 9 of 15.
     assert [row[:2] for row in rows[1:]] == [
-        ["Week 0", "80.0"],
+        ["Week 0 (15 answers)", "80.0"],
         ["Week 1", ""],
-        ["Week 2", "66.7"],
+        ["Week 2 (3 answers)", "66.7"],
         ["Week 3", ""],
-        ["Week 4", "60.0"],
+        ["Week 4 (15 answers)", "60.0"],
     ]
 
 

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from discussions.models import PostKind, Thread
-from insights.cohort_metrics import CohortMetrics, channels_chart, retention_chart
+from insights.cohort_metrics import CohortMetrics, channels_chart, retention_chart, sparks_chart
 from insights.forgetting import ForgettingFit
-from sparks.models import Delivery, DeliveryOutcome, SparkAnswer, SparkKind
+from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkKind
 from surveys.models import Purpose, QuestionKind
 from tests.insights import cohort_builders as b
 
@@ -124,7 +124,17 @@ def test_it_counts_knowledge_by_week_since_the_workshop(small_world):
 
 def test_it_draws_the_retention_chart_with_its_fit_baseline_and_comparison(small_world):
     chart = retention_chart(small_world)
-    assert chart.labels == [f"Week {w}" for w in range(9)]
+    assert chart.labels == [
+        "Week 0 (15 answers)",
+        "Week 1",
+        "Week 2",
+        "Week 3",
+        "Week 4 (13 answers)",
+        "Week 5",
+        "Week 6",
+        "Week 7",
+        "Week 8 (10 answers)",
+    ]
     series = {s.label: s for s in chart.series}
     assert series["This cohort"].values == [86.7, None, None, None, 69.2, None, None, None, 60.0]
     assert series["Before the workshop (baseline)"].values == [30.0] * 9
@@ -174,6 +184,8 @@ def test_it_counts_sparks_and_the_replies_they_sparked(small_world):
         for s in small_world.sparks
     ]
     assert results == [(14, 2, 1, 0, 1, 0), (30, 3, 3, 2, 0, 1)]
+    labels = sparks_chart(small_world).labels
+    assert labels == ["+14 days: Spark at +14 days", "+30 days: Spark at +30 days"]
 
 
 def test_it_sums_each_participants_activity(small_world, world):
@@ -237,3 +249,11 @@ def test_it_counts_only_first_asks_of_knowledge_sparks_on_the_day_answered(small
     metrics = CohortMetrics(world.cohort, now=small_world.now)
     # Offset 2 days, answered on day 9: week 1, wrong.
     assert (metrics.knowledge.weeks[1].correct, metrics.knowledge.weeks[1].asked) == (0, 1)
+
+
+def test_it_shortens_long_spark_questions_in_the_chart(small_world, world):
+    Spark.objects.filter(cohort=world.cohort, offset_days=30).update(
+        question="In GROW, which stage is where you explore the options with the coachee?"
+    )
+    labels = sparks_chart(CohortMetrics(world.cohort, now=small_world.now)).labels
+    assert labels[1] == "+30 days: In GROW, which stage is where you explo…"
