@@ -52,6 +52,9 @@ OWN_GROUP = (OK, OK, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 OTHER_GROUP = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A survey form is its participant's alone: not even the cohort's instructors or managers see it.
 OWN_FORM = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# The other cohort of the same organisation: its managers only (this cohort's instructor is not
+# its instructor).
+OTHER_COHORT_TEACH = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A bad or tampered link is a 400 page for everyone, signed in or not.
 ANYONE = (OK, OK, OK, OK, OK, OK)
 # Any manager, of whichever organisation they manage.
@@ -435,6 +438,27 @@ CASES = [
         "/insights/compare/?cohort={cohort}&cohort={other_cohort}",
         "get",
         MANAGE,
+    ),
+    # --- Cohort dashboard (insights/cohort_views.py) ---
+    Case("cohort dashboard", "/cohorts/{cohort}/insights/", "get", TEACH),
+    Case("cohort chart CSV", "/cohorts/{cohort}/insights/charts/retention.csv", "get", TEACH),
+    Case("participant activity CSV", "/cohorts/{cohort}/insights/participants.csv", "get", TEACH),
+    Case("nudge participants", "/cohorts/{cohort}/insights/nudge/", "post", TEACH),
+    Case("participant insights", "/cohorts/{cohort}/insights/people/{enrolment}/", "get", TEACH),
+    Case(
+        "participant scores CSV",
+        "/cohorts/{cohort}/insights/people/{enrolment}/scores.csv",
+        "get",
+        TEACH,
+    ),
+    Case(
+        "another cohort's dashboard", "/cohorts/{other_cohort}/insights/", "get", OTHER_COHORT_TEACH
+    ),
+    Case(
+        "another organisation's cohort dashboard",
+        "/cohorts/{outsider_cohort}/insights/",
+        "get",
+        (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, SIGN_IN),
     ),
 ]
 

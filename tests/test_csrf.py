@@ -87,6 +87,8 @@ CASES = [
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/"),
     Case("/org/{org}/exports/"),
     Case("/org/{org}/exports/lrs/retry/"),
+    # Cohort dashboard (insights/cohort_views.py).
+    Case("/cohorts/{cohort}/insights/nudge/"),
     # allauth's forms our users post to most; the rest of allauth is left out below.
     Case("/accounts/login/", as_user="anonymous"),
     Case("/accounts/logout/"),
