@@ -112,3 +112,21 @@ def test_it_has_no_serious_accessibility_violations(browser, live_server, world,
             assert result["serious"] == [], url
     finally:
         context.close()
+
+
+def test_it_drills_from_the_organisation_into_a_cohort_s_retention_chart(page, world):
+    past = build_past(world)
+    rollups_refresh()
+    sign_in(page, world.manager.email, PASSWORD)
+    page.goto("/insights/")
+
+    page.locator("table.cohort-metrics").get_by_role("link", name="Past cohort").click()
+
+    expect(page).to_have_url(re.compile(rf"/cohorts/{past.cohort.pk}/insights/$"))
+    figure = page.locator("#chart-retention")
+    expect(figure).to_have_attribute("data-drawn", "true")
+    points = figure.locator("canvas").evaluate(
+        """canvas => Chart.getChart(canvas).data.datasets
+            .flatMap(d => d.data).filter(v => v !== null).length"""
+    )
+    assert points > 0
