@@ -254,8 +254,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Late enrolments get the spark asks still ahead of them.
     "plan-sparks": {"task": "sparks.tasks.plan_sparks", "schedule": crontab(minute=17)},
-    # New xAPI statements to each organisation's Learning Record Store, when one is set up.
-    "push-xapi-statements": {"task": "xapi.tasks.push_statements", "schedule": 300.0},
     # The insights dashboards read rollups: every 10 minutes keeps them well within an hour.
     "refresh-insights-rollups": {
         "task": "insights.tasks.refresh_rollups",
@@ -293,3 +291,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- xapi: statements and the Learning Record Store push (owned by the xapi app) ---
+# Names people in statements without their email: a keyed hash of their id. Set it once and never
+# change it, or the same person gets a new name at the LRS; empty falls back to SECRET_KEY.
+XAPI_ACTOR_SECRET = env.str("XAPI_ACTOR_SECRET", default="")
+XAPI_PUSH_BATCH_SIZE = env.int("XAPI_PUSH_BATCH_SIZE", default=200)
+# Batches per organisation per run; the next run goes on from the cursor.
+XAPI_PUSH_MAX_BATCHES = env.int("XAPI_PUSH_MAX_BATCHES", default=50)
+# Rows younger than this wait for the next run, so a transaction still open cannot be skipped.
+XAPI_PUSH_SETTLE_SECONDS = env.int("XAPI_PUSH_SETTLE_SECONDS", default=120)
+XAPI_PUSH_LEASE_SECONDS = env.int("XAPI_PUSH_LEASE_SECONDS", default=600)
+XAPI_LRS_TIMEOUT_SECONDS = env.int("XAPI_LRS_TIMEOUT_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["push-xapi-statements"] = {
+    "task": "xapi.tasks.push_all_lrs",
+    "schedule": 300.0,
+}
+# --- end xapi ---

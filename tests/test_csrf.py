@@ -85,8 +85,7 @@ CASES = [
     Case("/cohorts/{cohort}/sparks/{spark}/cancel/"),
     Case("/cohorts/{cohort}/sparks/{spark}/send-now/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/"),
-    Case("/org/{org}/exports/"),
-    Case("/org/{org}/exports/lrs/retry/"),
+    Case("/org/{org}/xapi/"),
     # Cohort dashboard (insights/cohort_views.py).
     Case("/cohorts/{cohort}/insights/nudge/"),
     # allauth's forms our users post to most; the rest of allauth is left out below.

@@ -2,44 +2,48 @@ from urllib.parse import urlsplit
 
 from django import forms
 
-# Plain HTTP only to this machine, for development and the tests' fake LRS.
+# Plain HTTP only where nothing leaves the machine: tests and development.
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
-class LrsEndpointForm(forms.Form):
-    url = forms.URLField(
-        label="Endpoint URL",
+class LrsConfigForm(forms.Form):
+    endpoint = forms.URLField(
+        label="LRS endpoint",
         max_length=500,
-        help_text="The LRS's xAPI endpoint, e.g. https://lrs.example.com/xapi/ "
-        "(statements go to its /statements).",
+        assume_scheme="https",
+        help_text="The xAPI base URL; statements are sent to its /statements resource.",
     )
     username = forms.CharField(label="Key or username", max_length=200)
-    password = forms.CharField(
+    secret = forms.CharField(
         label="Secret or password",
         max_length=500,
         required=False,
+        strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Never shown again. Leave empty to keep the one saved.",
     )
-    enabled = forms.BooleanField(label="Push statements to this LRS", required=False, initial=True)
+    enabled = forms.BooleanField(label="Send statements to this LRS", required=False)
 
-    def __init__(self, *args, has_password: bool = False, **kwargs):
+    def __init__(self, *args, has_secret: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.has_password = has_password
+        self.has_secret = has_secret
+        if has_secret:
+            self.fields["secret"].help_text = "A secret is stored. Leave blank to keep it."
 
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        parts = urlsplit(url)
-        if parts.scheme != "https" and parts.hostname not in LOCAL_HOSTS:
+    def clean_endpoint(self) -> str:
+        endpoint = self.cleaned_data["endpoint"]
+        parts = urlsplit(endpoint)
+        if parts.scheme != "https" and not (
+            parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+        ):
             raise forms.ValidationError(
-                "Use an https:// address: the statements and the secret travel over it."
+                "Use an https:// address: the key and secret travel with every request."
             )
         if parts.query or parts.fragment:
             raise forms.ValidationError("Give the endpoint without ?query or #fragment.")
-        return url
+        return endpoint.rstrip("/")
 
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not password and not self.has_password:
-            raise forms.ValidationError("The LRS needs the secret or password that goes with it.")
-        return password
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data["secret"]
+        if not secret and not self.has_secret:
+            raise forms.ValidationError("Enter the secret or password the LRS gave you.")
+        return secret

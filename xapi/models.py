@@ -1,47 +1,74 @@
+"""An organisation's Learning Record Store and how far its statements have been pushed there."""
+
+from __future__ import annotations
+
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organization
 
 
-class LrsEndpoint(models.Model):
-    """An organisation's Learning Record Store: where its statements are pushed."""
+class Source(models.TextChoices):
+    """Where statements come from; each has its own cursor, because each is ordered on its own."""
+
+    POSTS = "posts", "Posts (shared, commented)"
+    REACTIONS = "reactions", "Reactions (liked)"
+    SPARK_ANSWERS = "spark_answers", "Spark answers (answered)"
+    SURVEY_RESPONSES = "survey_responses", "Survey responses (completed)"
+
+
+class LrsConfig(models.Model):
+    """Where an organisation's statements go, with the state of the last push."""
 
     organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, related_name="lrs_endpoint"
+        Organization, on_delete=models.CASCADE, related_name="lrs_config"
     )
-    url = models.URLField("Endpoint URL", max_length=500)
+    endpoint = models.URLField("LRS endpoint", max_length=500)
     username = models.CharField("Key or username", max_length=200)
-    # Kept as given because the LRS needs it back; never shown in a form or a page.
-    password = models.CharField("Secret or password", max_length=500)
+    # Write-only in the form: never rendered back to anyone.
+    secret = models.CharField(max_length=500)
     enabled = models.BooleanField(default=True)
-    # Set when the LRS refused a batch (4xx): pushing stops until a manager saves or retries.
-    halted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
+    # Set when the LRS refused a batch (4xx): pushing waits for a manager to save the settings.
+    halted_at = models.DateTimeField(null=True, blank=True)
+    # One push at a time per organisation: a worker claims the config for a lease.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     pushed_count = models.PositiveBigIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "LRS configuration"
 
     def __str__(self) -> str:
-        return f"LRS of {self.organization}"
+        return f"LRS of {self.organization} at {self.endpoint}"
 
     @property
     def statements_url(self) -> str:
-        return self.url.rstrip("/") + "/statements"
+        return self.endpoint.rstrip("/") + "/statements"
 
 
 class LrsCursor(models.Model):
-    """How far the push got in one statement source: rows up to `last_pk` were accepted."""
+    """The last row of one source that the organisation's LRS accepted.
 
-    endpoint = models.ForeignKey(LrsEndpoint, on_delete=models.CASCADE, related_name="cursors")
-    source = models.CharField(max_length=20)
-    last_pk = models.PositiveBigIntegerField(default=0)
+    Posts, reactions and spark answers are written once, so their primary key orders them; a survey
+    response is created as a draft and submitted later, so it is ordered by (submitted_at, pk).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    last_pk = models.BigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "source"], name="one_cursor_per_source")
+            models.UniqueConstraint(
+                fields=["organization", "source"], name="one_xapi_cursor_per_source"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.endpoint} · {self.source} after {self.last_pk}"
+        return f"{self.organization_id} {self.source} after {self.last_pk}"

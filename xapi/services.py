@@ -1,158 +1,147 @@
-"""Pushing an organisation's statements to its Learning Record Store.
-
-Each source has a cursor; a batch is POSTed to the LRS and the cursor moves only once the LRS
-accepted it. A crash or a network failure after sending but before moving the cursor re-sends the
-same statements with the same ids, which the LRS keeps once.
-"""
+"""Writes of the xapi app: saving an organisation's LRS settings and pushing statements to it."""
 
 from __future__ import annotations
 
-import base64
-import json
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
-from cohorts.models import Cohort
-from xapi.models import LrsCursor, LrsEndpoint
-from xapi.statements import SOURCES, XAPI_VERSION, statement_rows, statements_batch
-
-PUSH_BATCH_SIZE = 200
-# Batches per source in one run; the next beat run carries on where this one stopped.
-PUSH_MAX_BATCHES = 25
-TIMEOUT_SECONDS = 20
+from xapi import statements
+from xapi.lrs import LrsRejected, LrsUnavailable, lrs_post_statements
+from xapi.models import LrsConfig, LrsCursor
 
 
-class LrsUnavailable(Exception):
-    """The LRS could not be reached or failed (5xx): worth trying again later."""
+@transaction.atomic
+def lrs_config_save(
+    *, organization: Organization, endpoint: str, username: str, secret: str, enabled: bool
+) -> LrsConfig:
+    """Create or change the organisation's LRS. A blank secret keeps the stored one.
 
-
-class LrsRefused(Exception):
-    """The LRS refused the batch (4xx): trying again will not help until someone looks."""
-
-
-@dataclass(frozen=True)
-class PushResult:
-    sent: int
-    more: bool
-
-
-def lrs_post(*, endpoint: LrsEndpoint, statements: list[dict]) -> None:
-    credentials = base64.b64encode(f"{endpoint.username}:{endpoint.password}".encode()).decode()
-    request = urllib.request.Request(
-        endpoint.statements_url,
-        data=json.dumps(statements).encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Experience-API-Version": XAPI_VERSION,
-            "Authorization": f"Basic {credentials}",
-        },
+    Saving also clears a refusal, so pushing resumes; a new endpoint is a new store, which gets
+    the organisation's whole history from the start.
+    """
+    now = timezone.now()
+    config = LrsConfig.objects.select_for_update().filter(organization=organization).first()
+    if config is None:
+        return LrsConfig.objects.create(
+            organization=organization,
+            endpoint=endpoint,
+            username=username,
+            secret=secret,
+            enabled=enabled,
+            created_at=now,
+            updated_at=now,
+        )
+    if config.endpoint != endpoint:
+        LrsCursor.objects.filter(organization=organization).delete()
+    config.endpoint, config.username, config.enabled = endpoint, username, enabled
+    if secret:
+        config.secret = secret
+    config.halted_at, config.last_error, config.last_error_at = None, "", None
+    config.updated_at = now
+    config.save(
+        update_fields=[
+            "endpoint",
+            "username",
+            "enabled",
+            "secret",
+            "halted_at",
+            "last_error",
+            "last_error_at",
+            "updated_at",
+        ]
     )
+    return config
+
+
+def _cursor_position(cursor: LrsCursor) -> statements.Position:
+    return statements.Position(pk=cursor.last_pk, at=cursor.last_at)
+
+
+def lrs_pending_count(*, organization: Organization) -> int:
+    """Statements the LRS has not accepted yet (one count per source)."""
+    cursors = {c.source: c for c in LrsCursor.objects.filter(organization=organization)}
+    total = 0
+    for source in statements.SOURCES:
+        cursor = cursors.get(source)
+        after = _cursor_position(cursor) if cursor else statements.Position()
+        total += statements.source_count_after(source, organization_id=organization.pk, after=after)
+    return total
+
+
+def _claim(config_id: int, now: datetime) -> LrsConfig | None:
+    lease = now + timedelta(seconds=settings.XAPI_PUSH_LEASE_SECONDS)
+    claimed = (
+        LrsConfig.objects.filter(pk=config_id, enabled=True, halted_at__isnull=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=lease)
+    )
+    return LrsConfig.objects.filter(pk=config_id).first() if claimed else None
+
+
+def _record_error(config: LrsConfig, message: str, *, halt: bool) -> None:
+    now = timezone.now()
+    config.last_error, config.last_error_at = message, now
+    config.halted_at = now if halt else None
+    config.claimed_until = None
+    config.save(update_fields=["last_error", "last_error_at", "halted_at", "claimed_until"])
+
+
+def lrs_push(*, config_id: int, now: datetime | None = None) -> int:
+    """Push the organisation's new statements in batches; return how many the LRS accepted.
+
+    Each source's cursor moves only after the LRS accepted the batch, so a crash between the two
+    sends the batch again, with the same statement ids. An unavailable LRS raises LrsUnavailable
+    (the task retries); a refusal is recorded and halts pushing until the settings are saved.
+    """
+    now = now or timezone.now()
+    config = _claim(config_id, now)
+    if config is None:
+        return 0
+    settled_before = now - timedelta(seconds=settings.XAPI_PUSH_SETTLE_SECONDS)
+    batches_left = settings.XAPI_PUSH_MAX_BATCHES
+    pushed = 0
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            response.read()
-    except urllib.error.HTTPError as error:
-        detail = error.read(500).decode(errors="replace")
-        if 400 <= error.code < 500 and error.code not in (408, 429):
-            raise LrsRefused(f"The LRS refused the statements ({error.code}): {detail}") from error
-        raise LrsUnavailable(f"The LRS answered {error.code}: {detail}") from error
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        raise LrsUnavailable(f"The LRS could not be reached: {error}") from error
-
-
-def _organization_cohorts(organization: Organization):
-    return Cohort.objects.filter(organization=organization)
-
-
-def lrs_push(*, endpoint: LrsEndpoint, max_batches: int = PUSH_MAX_BATCHES) -> PushResult:
-    """Send the statements not yet accepted, batch by batch, moving each cursor after success.
-
-    Raises LrsUnavailable (the caller retries later) or LrsRefused (recorded; pushing halts).
-    """
-    if not endpoint.enabled or endpoint.halted_at:
-        return PushResult(0, False)
-    cohorts = _organization_cohorts(endpoint.organization)
-    sent = 0
-    more = False
-    for source in SOURCES:
-        cursor, _ = LrsCursor.objects.get_or_create(endpoint=endpoint, source=source)
-        for _ in range(max_batches):
-            batch = statements_batch(
-                source=source, cohorts=cohorts, after_pk=cursor.last_pk, size=PUSH_BATCH_SIZE
+        for source in statements.SOURCES:
+            cursor, _ = LrsCursor.objects.get_or_create(
+                organization_id=config.organization_id, source=source
             )
-            if not batch.statements:
-                break
-            try:
-                lrs_post(endpoint=endpoint, statements=batch.statements)
-            except LrsRefused as error:
-                lrs_halt(endpoint=endpoint, error=str(error))
-                raise
-            except LrsUnavailable as error:
-                _record_error(endpoint, str(error))
-                raise
-            with transaction.atomic():
-                cursor.last_pk = batch.last_pk
-                cursor.save(update_fields=["last_pk"])
-                LrsEndpoint.objects.filter(pk=endpoint.pk).update(
-                    last_success_at=timezone.now(),
-                    pushed_count=F("pushed_count") + len(batch.statements),
+            while batches_left > 0:
+                rows = statements.source_rows(
+                    source,
+                    organization_id=config.organization_id,
+                    after=_cursor_position(cursor),
+                    limit=settings.XAPI_PUSH_BATCH_SIZE,
+                    settled_before=settled_before,
                 )
-            sent += len(batch.statements)
-            if len(batch.statements) < PUSH_BATCH_SIZE:
-                break
-        else:
-            more = True
-    return PushResult(sent, more)
-
-
-def _record_error(endpoint: LrsEndpoint, error: str) -> None:
-    now = timezone.now()
-    LrsEndpoint.objects.filter(pk=endpoint.pk).update(last_error=error, last_error_at=now)
-
-
-def lrs_halt(*, endpoint: LrsEndpoint, error: str) -> None:
-    now = timezone.now()
-    LrsEndpoint.objects.filter(pk=endpoint.pk).update(
-        halted_at=now, last_error=error, last_error_at=now
+                if not rows:
+                    break
+                lrs_post_statements(
+                    url=config.statements_url,
+                    username=config.username,
+                    secret=config.secret,
+                    statements=statements.statements_for_rows(source, rows),
+                )
+                position = statements.position_of(source, rows[-1])
+                cursor.last_pk, cursor.last_at = position.pk, position.at
+                cursor.updated_at = timezone.now()
+                cursor.save(update_fields=["last_pk", "last_at", "updated_at"])
+                pushed += len(rows)
+                batches_left -= 1
+                LrsConfig.objects.filter(pk=config.pk).update(
+                    last_success_at=cursor.updated_at, pushed_count=config.pushed_count + pushed
+                )
+    except LrsRejected as error:
+        _record_error(config, f"The LRS refused the statements ({error}).", halt=True)
+        return pushed
+    except LrsUnavailable as error:
+        _record_error(config, f"The LRS could not be reached; retrying ({error}).", halt=False)
+        raise
+    LrsConfig.objects.filter(pk=config.pk).update(
+        claimed_until=None, **({"last_error": "", "last_error_at": None} if pushed else {})
     )
-
-
-def lrs_endpoint_save(
-    *,
-    organization: Organization,
-    url: str,
-    username: str,
-    password: str,
-    enabled: bool,
-) -> LrsEndpoint:
-    """Create or change the organisation's LRS; saving clears a halt, so pushing resumes.
-
-    An empty password keeps the one stored (the form never shows it back).
-    """
-    endpoint = LrsEndpoint.objects.filter(organization=organization).first()
-    if endpoint is None:
-        endpoint = LrsEndpoint(organization=organization)
-    endpoint.url = url
-    endpoint.username = username
-    if password:
-        endpoint.password = password
-    endpoint.enabled = enabled
-    endpoint.halted_at = None
-    endpoint.save()
-    return endpoint
-
-
-def lrs_pending_count(*, endpoint: LrsEndpoint) -> int:
-    """Statements not yet accepted by the LRS, counted in one query per source."""
-    cursors = dict(endpoint.cursors.values_list("source", "last_pk"))
-    cohorts = _organization_cohorts(endpoint.organization)
-    return sum(
-        statement_rows(source, cohorts).filter(pk__gt=cursors.get(source, 0)).count()
-        for source in SOURCES
-    )
+    return pushed

@@ -1,101 +1,156 @@
-"""xAPI statements built from posts, spark answers and submitted surveys."""
-
+import re
 import uuid
+from datetime import datetime
 
-from cohorts.models import Cohort
-from discussions.models import Reaction
-from tests.xapi.conftest import spark_answered, thread_start
-from xapi import statements
-from xapi.statements import statements_all, statements_batch
+import pytest
+
+from discussions.models import Post
+from xapi.statements import actor_name, statement_id, statements_iter
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 
 
-def _all(world):
-    return {s["id"]: s for s in statements_all(cohorts=Cohort.objects.filter(pk=world.cohort.pk))}
-
-
-def _assert_valid(statement):
-    assert uuid.UUID(statement["id"])
-    assert statement["actor"]["objectType"] == "Agent"
-    assert set(statement["actor"]["account"]) == {"homePage", "name"}
-    assert "mbox" not in statement["actor"]
-    assert statement["verb"]["id"].startswith(ADL)
-    assert statement["verb"]["display"]["en"]
-    assert statement["object"]["objectType"] == "Activity"
-    assert statement["object"]["id"].startswith("http")
-    assert statement["timestamp"].endswith("Z")
+def _check_xapi(statement: dict) -> None:
+    """The fields xAPI 1.0.3 requires, in the shapes it requires them."""
+    assert uuid.UUID(statement["id"]).version == 5
+    actor = statement["actor"]
+    assert actor["objectType"] == "Agent"
+    assert set(actor) == {"objectType", "account"}
+    assert actor["account"]["homePage"].startswith("http")
+    assert re.fullmatch(r"[0-9a-f]{32}", actor["account"]["name"])
+    verb = statement["verb"]
+    assert verb["id"].startswith(("http://", "https://"))
+    assert verb["display"]["en-GB"]
+    target = statement["object"]
+    assert target["objectType"] == "Activity"
+    assert target["id"].startswith("http")
+    assert target["definition"]["name"]["en-GB"]
+    assert datetime.fromisoformat(statement["timestamp"]).tzinfo is not None
     grouping = statement["context"]["contextActivities"]["grouping"]
-    assert grouping[0]["definition"]["name"]["en"] == "Feedback that lands"
+    assert grouping[0]["definition"]["type"] == "http://adlnet.gov/expapi/activities/course"
 
 
-def test_it_makes_a_valid_statement_of_each_kind_with_the_right_verb(world, activity):
-    found = _all(world)
-    by_pk = {
-        "post": {activity.article.pk, activity.question.pk, activity.reply.pk},
-        "spark_answer": {activity.spark_answer.pk},
-        "survey_response": {activity.response.pk},
+def _by_verb(statements: list[dict], verb: str) -> list[dict]:
+    return [s for s in statements if s["verb"]["id"].endswith(verb)]
+
+
+@pytest.fixture
+def statements(world, activity, settings):
+    settings.SITE_URL = "https://training.example.com"
+    return list(statements_iter(organization_id=world.organization.pk))
+
+
+def test_it_builds_valid_statements_of_every_kind(statements):
+    for statement in statements:
+        _check_xapi(statement)
+    verbs = sorted(s["verb"]["display"]["en-GB"] for s in statements)
+    # Article, opening question, reply, comment; a like; two spark answers; two responses.
+    assert verbs == ["answered"] * 2 + ["commented"] * 3 + ["completed"] * 2 + ["liked", "shared"]
+
+
+def test_it_says_a_shared_article_with_its_link(world, activity, statements):
+    (shared,) = _by_verb(statements, "shared")
+    assert shared["verb"]["id"] == ADL + "shared"
+    assert shared["object"]["definition"]["moreInfo"] == "https://example.org/radical-candour"
+    assert shared["context"]["extensions"][
+        "https://training.example.com/xapi/extensions/channel"
+    ] == ("research")
+    assert shared["actor"]["account"] == {
+        "homePage": "https://training.example.com",
+        "name": actor_name(world.instructor.pk),
     }
-    assert set(found) == {
-        statements.statement_id(source, pk) for source, pks in by_pk.items() for pk in pks
+
+
+def test_it_says_openings_replies_and_comments_are_commented(activity, statements):
+    commented = _by_verb(statements, "commented")
+    assert {s["verb"]["id"] for s in commented} == {ADL + "commented"}
+    responses = {s["result"]["response"] for s in commented}
+    assert responses == {
+        "I always freeze at the start.",
+        "Name the behaviour first.",
+        "Thanks, trying it today.",
     }
-    for statement in found.values():
-        _assert_valid(statement)
-    verb = {key: s["verb"]["id"].removeprefix(ADL) for key, s in found.items()}
-    assert verb[statements.statement_id("post", activity.article.pk)] == "shared"
-    assert verb[statements.statement_id("post", activity.question.pk)] == "asked"
-    assert verb[statements.statement_id("post", activity.reply.pk)] == "commented"
-    assert verb[statements.statement_id("spark_answer", activity.spark_answer.pk)] == "answered"
-    assert verb[statements.statement_id("survey_response", activity.response.pk)] == "completed"
+    thread_ids = {s["object"]["id"] for s in commented}
+    assert thread_ids == {
+        f"https://training.example.com/xapi/activities/thread/{activity.question.pk}"
+    }
 
 
-def test_it_identifies_people_by_account_never_by_email(world, activity):
-    reply = _all(world)[statements.statement_id("post", activity.reply.pk)]
-    assert reply["actor"]["account"]["name"] == str(world.participant.pk)
-    assert world.participant.email not in str(reply)
-    assert reply["result"]["response"] == "Kindly."
+def test_it_says_a_reaction_is_liked_in_its_thread(activity, statements):
+    (liked,) = _by_verb(statements, "like")
+    assert liked["verb"]["id"] == "http://activitystrea.ms/schema/1.0/like"
+    assert liked["object"]["id"].endswith(f"/xapi/activities/post/{activity.reply.pk}")
+    parent = liked["context"]["contextActivities"]["parent"][0]
+    assert parent["id"].endswith(f"/xapi/activities/thread/{activity.question.pk}")
+    assert liked["context"]["extensions"][
+        "https://training.example.com/xapi/extensions/reaction"
+    ] == ("learned")
 
 
-def test_it_records_right_or_wrong_confidence_and_scores(world, activity):
-    found = _all(world)
-    answer = found[statements.statement_id("spark_answer", activity.spark_answer.pk)]
-    assert answer["result"]["success"] is True
-    assert answer["result"]["extensions"] == {statements.CONFIDENCE_EXTENSION: 3}
-    assert answer["object"]["definition"]["interactionType"] == "choice"
-    assert answer["object"]["definition"]["description"] == {"en": "Give feedback on behaviour"}
-    survey = found[statements.statement_id("survey_response", activity.response.pk)]
-    assert survey["result"]["score"] == {"raw": 3, "min": 0, "max": 4, "scaled": 0.75}
+def test_it_says_spark_answers_with_success_response_and_confidence(activity, statements):
+    answered = {s["id"]: s for s in _by_verb(statements, "answered")}
+    knowledge = answered[statement_id("spark-answer", activity.knowledge_answer.pk)]
+    assert knowledge["verb"]["id"] == ADL + "answered"
+    assert knowledge["result"]["success"] is True
+    assert knowledge["result"]["response"] == f"choice-{activity.right.pk}"
+    assert knowledge["result"]["extensions"] == {
+        "https://training.example.com/xapi/extensions/confidence": 4
+    }
+    definition = knowledge["object"]["definition"]
+    assert definition["interactionType"] == "choice"
+    assert definition["correctResponsesPattern"] == [f"choice-{activity.right.pk}"]
+    assert [c["id"] for c in definition["choices"]] == [
+        f"choice-{activity.right.pk}",
+        f"choice-{activity.wrong.pk}",
+    ]
+    open_answer = answered[statement_id("spark-answer", activity.open_answer.pk)]
+    assert open_answer["result"] == {"response": "I asked before giving feedback."}
+    assert open_answer["object"]["definition"]["interactionType"] == "long-fill-in"
 
 
-def test_it_keeps_ids_stable_and_leaves_out_removed_posts_and_reactions(world, activity):
-    first = _all(world)
-    Reaction.objects.create(post=activity.reply, user=world.groupmate, kind="useful")
-    activity.article.removed_at = activity.article.created_at
-    activity.article.save(update_fields=["removed_at"])
-    second = _all(world)
-    assert set(second) == set(first) - {statements.statement_id("post", activity.article.pk)}
-    assert all(second[key] == first[key] for key in second)
+def test_it_says_submitted_responses_are_completed_with_a_scaled_score(activity, statements):
+    completed = {s["id"]: s for s in _by_verb(statements, "completed")}
+    scored = completed[statement_id("survey-response", activity.scored.pk)]
+    assert scored["verb"]["id"] == ADL + "completed"
+    assert scored["result"] == {
+        "completion": True,
+        "score": {"raw": 3, "min": 0, "max": 4, "scaled": 0.75},
+    }
+    assert (
+        scored["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/assessment"
+    )
+    unscored = completed[statement_id("survey-response", activity.unscored.pk)]
+    assert unscored["result"] == {"completion": True}
 
 
-def test_it_keeps_other_cohorts_and_organisations_out(world, activity):
-    thread_start(world, kind="article", title="Elsewhere", author=world.instructor)
-    spark_answered(world, participant=world.other_cohort_participant, cohort=world.other_cohort)
-    only_this = _all(world)
-    assert len(only_this) == 5 + 1  # the thread made just now is in this cohort
-    other = list(statements_all(cohorts=Cohort.objects.filter(pk=world.outsider_cohort.pk)))
-    assert other == []
+def test_it_leaves_out_drafts_anonymous_surveys_and_spark_answer_posts(activity, statements):
+    ids = {s["id"] for s in statements}
+    assert statement_id("survey-response", activity.draft.pk) not in ids
+    assert statement_id("survey-response", activity.anonymous.pk) not in ids
+    assert statement_id("post", activity.knowledge_answer.post_id) not in ids
 
 
-def test_it_reads_in_batches_in_one_query_each(world, django_assert_num_queries):
-    cohorts = Cohort.objects.filter(pk=world.cohort.pk)
-    for n in range(3):
-        thread_start(world, kind="discussion", title=f"T{n}")
-    with django_assert_num_queries(1):
-        few = statements_batch(source="post", cohorts=cohorts, size=2)
-    for n in range(3, 12):
-        thread_start(world, kind="discussion", title=f"T{n}")
-    with django_assert_num_queries(1):
-        many = statements_batch(source="post", cohorts=cohorts, size=10)
-    assert len(few.statements) == 2 and len(many.statements) == 10
-    rest = statements_batch(source="post", cohorts=cohorts, after_pk=many.last_pk, size=10)
-    assert len(rest.statements) == 2 and rest.last_pk > many.last_pk
+def test_it_leaves_out_removed_posts(world, activity, settings):
+    Post.objects.filter(pk=activity.comment.pk).update(removed_at=activity.comment.created_at)
+    statements = list(statements_iter(organization_id=world.organization.pk))
+    assert statement_id("post", activity.comment.pk) not in {s["id"] for s in statements}
+
+
+def test_it_never_names_people_by_email(world, statements):
+    text = str(statements)
+    assert "@example.test" not in text
+    assert world.participant.display_name not in text
+
+
+def test_it_keeps_statement_ids_and_actor_names_stable(world, activity, statements):
+    again = list(statements_iter(organization_id=world.organization.pk))
+    assert [s["id"] for s in again] == [s["id"] for s in statements]
+    assert statement_id("post", 7) == statement_id("post", 7)
+    assert statement_id("post", 7) != statement_id("reaction", 7)
+    assert actor_name(world.participant.pk) != actor_name(world.groupmate.pk)
+
+
+def test_it_scopes_a_cohort_to_its_own_statements(world, activity):
+    assert list(statements_iter(cohort_id=world.other_cohort.pk)) == []
+    assert len(list(statements_iter(cohort_id=world.cohort.pk))) == 9
+    assert list(statements_iter(organization_id=world.other_organization.pk)) == []
