@@ -168,6 +168,17 @@ def clock_at(moment: datetime) -> Iterator[None]:
         yield
 
 
+# How likely a first answer is right, by days since the workshop: a forgetting curve from 90%
+# towards 64% with a half-life of 9 days, the same story the demo's knowledge checks tell. Each
+# repeat of a question is likelier to be right: that is the point of repeats.
+RIGHT_AFTER, FLOOR, HALF_LIFE_DAYS, REPEAT_GAIN = 0.9, 0.64, 9, 0.12
+
+
+def _chance_right(*, days: int, attempt: int) -> float:
+    remembered = FLOOR + (RIGHT_AFTER - FLOOR) * 0.5 ** (max(days, 0) / HALF_LIFE_DAYS)
+    return min(0.95, remembered + REPEAT_GAIN * (attempt - 1))
+
+
 class _Replay:
     """Replays a cohort's spark days in time order: due steps, answers and peer comments."""
 
@@ -240,8 +251,9 @@ class _Replay:
             choices = list(spark.choices.all())
             right = [c.pk for c in choices if c.is_correct]
             wrong = [c.pk for c in choices if not c.is_correct]
-            # Each ask of the same question is likelier to be right: that is the point of repeats.
-            correct = chance.random() < min(0.95, 0.5 + 0.17 * delivery.attempt)
+            correct = chance.random() < _chance_right(
+                days=(at - self.cohort.last_end).days, attempt=delivery.attempt
+            )
             choice_ids = right if correct else [chance.choice(wrong)]
             if spark.ask_confidence:
                 confidence = chance.choice((3, 4, 4, 2) if correct else (1, 2, 2, 3))

@@ -192,6 +192,8 @@ def _knowledge_summary(shown: list[CohortRollup]) -> str:
     if not retained:
         return "No cohort has a follow-up score yet."
     average = round(sum(retained) / len(retained), 1)
+    if len(retained) == 1:
+        return f"The one cohort with a follow-up kept {average}% of its score after the workshop."
     return f"{len(retained)} cohorts kept on average {average}% of their score after the workshop."
 
 

@@ -1,5 +1,9 @@
+from datetime import datetime, timedelta
+
 from django import template
+from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -10,3 +14,13 @@ def metric(value: float | int | None, unit: str = "") -> str:
     if value is None:
         return "\N{EN DASH}"
     return f"{number_format(value)}{unit}"
+
+
+@register.filter
+def updated_ago(moment: datetime | None) -> str:
+    """ "just now" under a minute, else "12 minutes ago", for the freshness labels."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

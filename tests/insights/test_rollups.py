@@ -54,6 +54,22 @@ def test_it_stores_the_retention_points_by_week_since_the_workshop(world, past):
     ]
 
 
+def test_it_counts_only_first_asks_of_a_spark_in_the_retention_points(world, past):
+    from sparks.models import Delivery, SparkAnswer
+
+    bob = past.participants[1]
+    first = Delivery.objects.get(participant=bob, attempt=1)
+    # Bob's repeat of the question he got wrong, right this time: practice, not retention.
+    repeat = Delivery.objects.create(
+        spark=first.spark, participant=bob, attempt=2, sent_at=first.sent_at
+    )
+    SparkAnswer.objects.create(delivery=repeat, is_correct=True, created_at=first.sent_at)
+    rollups_refresh()
+
+    week_4 = RetentionPoint.objects.get(cohort=past.cohort, week=4)
+    assert (week_4.points, week_4.possible) == (4, 7)
+
+
 def test_it_leaves_empty_cohorts_without_percentages(world):
     assert rollups_refresh(organization=world.organization) == 2
 
