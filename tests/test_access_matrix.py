@@ -51,6 +51,8 @@ OWN_GROUP = (OK, OK, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 OTHER_GROUP = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A survey form is its participant's alone: not even the cohort's instructors or managers see it.
 OWN_FORM = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# Sparks settings are a cohort participant's own: instructors and managers get none.
+COHORT_PARTICIPANT = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A bad or tampered link is a 400 page for everyone, signed in or not.
 ANYONE = (OK, OK, OK, OK, OK, OK)
 
@@ -335,6 +337,12 @@ CASES = [
     Case("spark link (tampered)", "/sparks/link/not-a-token/", "get", ANYONE),
     Case("spark ask", "/sparks/{delivery}/", "get", OWN_FORM),
     Case("answer a spark", "/sparks/{delivery}/", "post", OWN_FORM),
+    Case("spark ask peers (htmx)", "/sparks/{delivery}/", "get", OWN_FORM, htmx=True),
+    Case("spark one-click link (tampered)", "/sparks/pick/not-a-token/", "get", ANYONE),
+    Case("spark confidence", "/sparks/{delivery}/confidence/", "post", OWN_FORM),
+    Case("sparks inbox", "/sparks/", "get", ANY_MEMBER),
+    Case("spark settings", "/sparks/cohorts/{cohort}/settings/", "get", COHORT_PARTICIPANT),
+    Case("pause sparks", "/sparks/cohorts/{cohort}/settings/", "post", COHORT_PARTICIPANT),
     Case("submit a survey", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "post", OWN_FORM),
     Case("save a draft", "/cohorts/{cohort}/surveys/rounds/{open_round}/draft/", "post", OWN_FORM),
     Case(
