@@ -21,7 +21,7 @@ from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import Anchor, anchored_moment, local_moment
 from discussions import services as discussions
 from discussions.models import Follow, PostKind, Thread
-from notifications.scheduling import DueStatus
+from notifications.scheduling import DueStatus, clock_now
 from notifications.services import absolute_url, notify
 from sparks import links
 from sparks.models import (
@@ -181,7 +181,7 @@ def delivery_step(delivery: Delivery) -> datetime | None:
     Runs inside `process_due_row`, which holds the row's lock and makes each step happen once.
     Cancellation, opting out, leaving the cohort and a vacation hold are checked first, every time.
     """
-    now = timezone.now()
+    now = clock_now()
     spark = Spark.objects.select_related("cohort").get(pk=delivery.spark_id)
     delivery.spark = spark
     if delivery.outcome != DeliveryOutcome.WAITING:
