@@ -27,10 +27,18 @@ class SmtpSink:
     port: int = field(default_factory=free_port)
     messages: list[Message] = field(default_factory=list)
     count: int = 0
+    # SMTP sessions opened (one EHLO each): tells whether senders reuse their connection.
+    sessions: int = 0
     _arrived: threading.Condition = field(default_factory=threading.Condition)
     _controller: Controller | None = None
 
-    # aiosmtpd calls the handler method by this name.
+    # aiosmtpd calls the handler methods by these names.
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        session.host_name = hostname
+        with self._arrived:
+            self.sessions += 1
+        return responses
+
     async def handle_DATA(self, server, session, envelope) -> str:
         with self._arrived:
             if self.keep_bodies:

@@ -84,5 +84,7 @@ def test_it_mails_each_due_delivery_exactly_once_through_real_worker_and_beat(
         keys = _outbox_keys(sink)
         assert set(keys.values()) == {1}
         assert sum(1 for key in keys if ":spark-reminder:" in key) == len(due)
+        # Each worker process keeps its SMTP connection open rather than one per message.
+        assert 1 <= sink.sessions <= 4, sink.sessions
         assert set(first.values_list("step", flat=True)) == {DeliveryStep.EXPIRE}
     assert timezone.now() < min(later.values_list("due_at", flat=True))
