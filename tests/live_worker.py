@@ -100,6 +100,18 @@ class LiveCelery:
             ],
         )
 
+    def wait_ready(self, *, timeout: float) -> None:
+        """Wait until a worker answers a ping (its pool is up and consuming)."""
+        from socialtraining.celery import app
+
+        app.conf.broker_url = self.env["REDIS_URL"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_running()
+            if app.control.ping(timeout=1.0):
+                return
+        raise RuntimeError(f"no worker answered within {timeout} s:\n{self.output()}")
+
     def check_running(self) -> None:
         for process, log in zip(self.processes, self.logs, strict=True):
             if process.poll() is not None:

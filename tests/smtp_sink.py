@@ -3,6 +3,7 @@ for tests and the benchmark that send mail from separate worker processes."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -48,6 +49,8 @@ class SmtpSink:
         return "250 Message accepted for delivery"
 
     def start(self) -> SmtpSink:
+        # aiosmtpd logs every command at INFO: thousands of lines that cost the sender time.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
