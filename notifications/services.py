@@ -5,6 +5,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
@@ -101,8 +102,8 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
     """Put many emails in the outbox in two queries, once per key; send them after commit.
 
     Each message is a dict of `key`, `to_email`, `subject`, `body_text` and optionally
-    `body_html` and `user`. For writes of thousands (a roster import's invitations) that must
-    commit with the rows they announce.
+    `body_html`, `headers` and `user`. For writes of thousands (a roster import's invitations,
+    the daily digests) that must commit with the rows they announce.
     """
     if not messages:
         return 0
@@ -117,6 +118,7 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
                 body_text=m["body_text"],
                 body_html=m.get("body_html", ""),
                 user=m.get("user"),
+                headers=m.get("headers") or {},
                 due_at=now,
             )
             for m in messages
@@ -255,13 +257,26 @@ def unsubscribe_token(user: User) -> str:
     return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
 
 
+class UnsubscribeLinkExpired(Exception):
+    pass
+
+
 def user_from_unsubscribe_token(token: str) -> int | None:
-    """The person's id, or None for a changed, truncated or foreign token."""
+    """The person's id; None for a changed, truncated or foreign token or a deleted account.
+
+    Raises UnsubscribeLinkExpired for a genuine link older than UNSUBSCRIBE_LINK_MAX_AGE.
+    """
     try:
-        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user_id = signing.loads(
+            token, salt=UNSUBSCRIBE_SALT, max_age=settings.UNSUBSCRIBE_LINK_MAX_AGE
+        )
+    except signing.SignatureExpired as error:
+        raise UnsubscribeLinkExpired from error
     except signing.BadSignature:
         return None
-    return user_id if isinstance(user_id, int) else None
+    if not isinstance(user_id, int) or not get_user_model().objects.filter(pk=user_id).exists():
+        return None
+    return user_id
 
 
 def digest_unsubscribe(*, user_id: int) -> None:

@@ -158,6 +158,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -278,6 +279,10 @@ SURVEY_LINK_MAX_AGE = env.int("SURVEY_LINK_MAX_AGE", default=120 * 24 * 3600)
 SPARK_REMIND_AFTER_HOURS = env.int("SPARK_REMIND_AFTER_HOURS", default=48)
 SPARK_EXPIRE_AFTER_DAYS = env.int("SPARK_EXPIRE_AFTER_DAYS", default=5)
 SPARK_LINK_MAX_AGE = env.int("SPARK_LINK_MAX_AGE", default=14 * 24 * 3600)
+
+# The daily digest's one-click unsubscribe link works this long (seconds); after that the page
+# points to the notification preferences.
+UNSUBSCRIBE_LINK_MAX_AGE = env.int("UNSUBSCRIBE_LINK_MAX_AGE", default=180 * 24 * 3600)
 
 # Roster uploads larger than this run as a Celery task with a progress page.
 ROSTER_INLINE_MAX_ROWS = env.int("ROSTER_INLINE_MAX_ROWS", default=200)

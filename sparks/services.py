@@ -31,6 +31,7 @@ from sparks.models import (
     RepeatMode,
     Spark,
     SparkAnswer,
+    SparkChoice,
     SparkKind,
     SparkSchedule,
     SparkSettings,
@@ -139,7 +140,12 @@ def sparks_plan(*, cohort: Cohort, now: datetime | None = None) -> int:
             waiting_to_send = delivery.step == DeliveryStep.SEND and delivery.sent_at is None
             if not waiting_to_send or due <= now:
                 continue
-            if delivery.status == DueStatus.PENDING and delivery.due_at != due:
+            # An ask already due (sent now by an instructor) stays due: it goes out next minute.
+            if (
+                delivery.status == DueStatus.PENDING
+                and delivery.due_at != due
+                and delivery.due_at > now
+            ):
                 delivery.due_at = due
                 changed.append(delivery)
             elif delivery.status == DueStatus.CANCELLED:
@@ -451,7 +457,7 @@ def spark_email_context(*, delivery: Delivery) -> dict:
         "answer_by": (sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)).astimezone(
             spark.cohort.tz
         ),
-        "settings_url": absolute_url(reverse("sparks:settings", args=[spark.cohort_id])),
+        "settings_url": absolute_url(reverse("sparks:my_settings", args=[spark.cohort_id])),
         "link_days": settings.SPARK_LINK_MAX_AGE // (24 * 3600),
     }
 
@@ -538,3 +544,170 @@ def sparks_opt_in(*, cohort: Cohort, user: User) -> SparkSettings:
     row.save(update_fields=["opted_out_at"])
     sparks_plan(cohort=cohort)
     return row
+
+
+# --- Instructor planning (issue 5: the spark plan, the 2 + 2 + 2 template, send now) ---------
+
+
+class SparkLocked(Exception):
+    """A change refused because asks already went out, for a reason the instructor should read."""
+
+
+# Fields an instructor may still change once asks went out: they apply to the asks still to go
+# and to the answer page. Kind, target and choices stay, so answers given keep their meaning.
+SPARK_FIELDS = ("kind", "question", "explanation", "objective", "ask_confidence", "target")
+LOCKED_AFTER_SEND = ("kind", "target")
+
+
+def spark_has_sent(spark: Spark) -> bool:
+    return spark.pk is not None and spark.deliveries.filter(sent_at__isnull=False).exists()
+
+
+@transaction.atomic
+def spark_save(
+    *,
+    cohort: Cohort,
+    spark: Spark | None,
+    fields: dict,
+    offset_days: int,
+    choices: list[tuple[str, bool]],
+    user: User | None = None,
+    source_post=None,
+) -> Spark:
+    """Write a new spark or change one, then re-plan the cohort's asks.
+
+    Once an ask went out, its kind, target and choices stay as they are (answers given keep their
+    meaning); the wording, explanation, objective and the day apply to the asks still to go.
+    """
+    if spark is None:
+        spark = Spark(cohort=cohort, created_by=user, source_post=source_post)
+    elif spark.cancelled_at:
+        raise SparkLocked("This spark is cancelled: it no longer changes.")
+    sent = spark_has_sent(spark)
+    if sent:
+        current = [(c.text, c.is_correct) for c in spark.choices.all()]
+        if any(fields[name] != getattr(spark, name) for name in LOCKED_AFTER_SEND) or (
+            spark.kind == SparkKind.KNOWLEDGE and choices != current
+        ):
+            raise SparkLocked(
+                "This spark has already gone out, so its kind, its audience and its choices "
+                "stay as they are: answers already given keep their meaning. You can still "
+                "change the wording, the explanation, the learning objective and the day of "
+                "the asks that have not gone out yet."
+            )
+    for name in SPARK_FIELDS:
+        setattr(spark, name, fields[name])
+    spark.offset_days = offset_days
+    spark.save()
+    if not sent:
+        spark.choices.all().delete()
+        if spark.kind == SparkKind.KNOWLEDGE:
+            spark.choices.bulk_create(
+                SparkChoice(spark=spark, position=n, text=text, is_correct=correct)
+                for n, (text, correct) in enumerate(choices)
+            )
+    sparks_plan(cohort=cohort)
+    return spark
+
+
+@transaction.atomic
+def spark_reschedule(*, spark: Spark, offset_days: int, now: datetime | None = None) -> int:
+    """Move a spark to another day after the workshop; its asks still to go move with it."""
+    if spark.cancelled_at:
+        raise SparkLocked("This spark is cancelled: it no longer moves.")
+    spark.offset_days = offset_days
+    spark.save(update_fields=["offset_days"])
+    return sparks_plan(cohort=spark.cohort, now=now)
+
+
+@transaction.atomic
+def spark_send_now(*, spark: Spark, now: datetime | None = None) -> int:
+    """Make the spark's first asks due now: the minute dispatcher sends them, as any due ask.
+
+    Participants without a first ask yet (the spark's day had passed when it was written) get one
+    due now; asks already sent, answered or cancelled stay as they are. Returns how many are due.
+    """
+    now = now or timezone.now()
+    if spark.cancelled_at:
+        raise SparkLocked("This spark is cancelled: it will not be sent.")
+    participants = _participants(spark.cohort)
+    Delivery.objects.bulk_create(
+        [Delivery(spark=spark, participant_id=user_id, due_at=now) for user_id in participants],
+        ignore_conflicts=True,
+    )
+    return Delivery.objects.filter(
+        spark=spark,
+        attempt=1,
+        participant_id__in=list(participants),
+        status=DueStatus.PENDING,
+        step=DeliveryStep.SEND,
+        sent_at__isnull=True,
+    ).update(due_at=now)
+
+
+# The 2 + 2 + 2 booster rhythm: recall after 2 days, application after 2 weeks, integration after
+# 2 months. Open questions, written to be adapted to the workshop.
+TWO_TWO_TWO = (
+    (
+        2,
+        "Recall",
+        "Two days on: what is the one idea from the workshop you remember best, and why does it "
+        "matter for your work?",
+    ),
+    (
+        14,
+        "Application",
+        "Two weeks on: describe one moment when you used something from the workshop. What did "
+        "you do, and what happened?",
+    ),
+    (
+        60,
+        "Integration",
+        "Two months on: what do you now do differently because of the workshop, and what would "
+        "you still like to get better at?",
+    ),
+)
+
+
+@transaction.atomic
+def sparks_add_two_two_two(*, cohort: Cohort, user: User | None = None) -> list[Spark]:
+    """Add the three booster sparks (+2 days, +14 days, +60 days) to the cohort's plan.
+
+    A booster the plan already holds (same question, not cancelled) is not added twice.
+    """
+    existing = set(
+        cohort.sparks.filter(cancelled_at__isnull=True).values_list("question", flat=True)
+    )
+    added = [
+        Spark.objects.create(
+            cohort=cohort,
+            kind=SparkKind.OPEN,
+            question=question,
+            objective=objective,
+            offset_days=days,
+            created_by=user,
+        )
+        for days, objective, question in TWO_TWO_TWO
+        if question not in existing
+    ]
+    if added:
+        sparks_plan(cohort=cohort)
+    return added
+
+
+@transaction.atomic
+def spark_schedule_update(
+    *,
+    cohort: Cohort,
+    window_start: time,
+    window_end: time,
+    weekdays: str,
+    repeat_mode: str,
+) -> SparkSchedule:
+    """Change the send window and repeat mode; asks still to go move into the new window."""
+    schedule = schedule_for(cohort)
+    schedule.window_start, schedule.window_end = window_start, window_end
+    schedule.weekdays, schedule.repeat_mode = weekdays, repeat_mode
+    schedule.save(update_fields=["window_start", "window_end", "weekdays", "repeat_mode"])
+    sparks_plan(cohort=cohort)
+    return schedule

@@ -190,19 +190,19 @@ def spark_settings(request: HttpRequest, cohort_pk: int) -> HttpResponse:
                 )
                 until = row.paused_until.astimezone(cohort.tz)
                 messages.success(request, f"Sparks paused until {until:%A %-d %B}.")
-                return redirect("sparks:settings", cohort.pk)
+                return redirect("sparks:my_settings", cohort.pk)
         elif action == "resume":
             services.sparks_resume(cohort=cohort, user=request.user)
             messages.success(request, "Sparks resumed: the next one comes at its planned time.")
-            return redirect("sparks:settings", cohort.pk)
+            return redirect("sparks:my_settings", cohort.pk)
         elif action == "opt_out":
             services.sparks_opt_out(cohort=cohort, user=request.user)
             messages.success(request, f"You will get no more sparks from {cohort.name}.")
-            return redirect("sparks:settings", cohort.pk)
+            return redirect("sparks:my_settings", cohort.pk)
         elif action == "opt_in":
             services.sparks_opt_in(cohort=cohort, user=request.user)
             messages.success(request, f"Sparks from {cohort.name} are back on.")
-            return redirect("sparks:settings", cohort.pk)
+            return redirect("sparks:my_settings", cohort.pk)
     row = SparkSettings.objects.filter(cohort=cohort, user=request.user).first()
     paused = row and row.paused_until and row.paused_until > timezone.now()
     waiting = Delivery.objects.filter(

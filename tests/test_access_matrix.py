@@ -366,6 +366,56 @@ CASES = [
         TEACH,
     ),
     Case("cohort survey results", "/cohorts/{cohort}/surveys/retention/", "get", TEACH),
+    # --- Instructor spark plan (sparks/plan_views.py) ---
+    Case("spark plan", "/cohorts/{cohort}/sparks/", "get", TEACH),
+    Case("new spark", "/cohorts/{cohort}/sparks/new/", "get", TEACH),
+    Case("write a spark", "/cohorts/{cohort}/sparks/new/", "post", TEACH),
+    Case("add the 2+2+2 boosters", "/cohorts/{cohort}/sparks/two-two-two/", "post", TEACH),
+    Case("spark send settings", "/cohorts/{cohort}/sparks/settings/", "get", TEACH),
+    Case("save spark send settings", "/cohorts/{cohort}/sparks/settings/", "post", TEACH),
+    Case("edit a spark", "/cohorts/{cohort}/sparks/{spark}/edit/", "get", TEACH),
+    Case("save a spark", "/cohorts/{cohort}/sparks/{spark}/edit/", "post", TEACH),
+    Case("reschedule a spark", "/cohorts/{cohort}/sparks/{spark}/reschedule/", "post", TEACH),
+    Case(
+        "reschedule a spark (htmx)",
+        "/cohorts/{cohort}/sparks/{spark}/reschedule/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case("cancel a spark", "/cohorts/{cohort}/sparks/{spark}/cancel/", "post", TEACH),
+    Case("send a spark now", "/cohorts/{cohort}/sparks/{spark}/send-now/", "post", TEACH),
+    Case(
+        "send a spark now (htmx)",
+        "/cohorts/{cohort}/sparks/{spark}/send-now/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case(
+        "another organisation's spark",
+        "/cohorts/{cohort}/sparks/{outsider_spark}/edit/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+    Case(
+        "post into a spark form",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/",
+        "get",
+        TEACH,
+    ),
+    Case(
+        "turn a post into a spark",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/",
+        "post",
+        TEACH,
+    ),
+    Case(
+        "turn another group's post into a spark",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/spark/",
+        "get",
+        TEACH,
+    ),
 ]
 
 
@@ -421,7 +471,14 @@ def _ids(world) -> dict:
     delivery = Delivery.objects.create(
         spark=spark, participant=world.participant, sent_at=timezone.now()
     )
+    # Instructor spark plan: a spark of another organisation's cohort.
+    outsider_spark = Spark.objects.create(
+        cohort=world.outsider_cohort, question="Elsewhere?", offset_days=2
+    )
     return {
+        # Instructor spark plan.
+        "spark": spark.pk,
+        "outsider_spark": outsider_spark.pk,
         "delivery": delivery.pk,
         "prompt": prompt.pk,
         "outsider_prompt": outsider_prompt.pk,

@@ -78,6 +78,15 @@ CASES = [
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/hide/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/restore/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/dismiss/"),
+    # Instructor spark plan (sparks/plan_views.py).
+    Case("/cohorts/{cohort}/sparks/new/"),
+    Case("/cohorts/{cohort}/sparks/two-two-two/"),
+    Case("/cohorts/{cohort}/sparks/settings/"),
+    Case("/cohorts/{cohort}/sparks/{spark}/edit/"),
+    Case("/cohorts/{cohort}/sparks/{spark}/reschedule/"),
+    Case("/cohorts/{cohort}/sparks/{spark}/cancel/"),
+    Case("/cohorts/{cohort}/sparks/{spark}/send-now/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/"),
     # allauth's forms our users post to most; the rest of allauth is left out below.
     Case("/accounts/login/", as_user="anonymous"),
     Case("/accounts/logout/"),
