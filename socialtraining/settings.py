@@ -243,7 +243,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-due-rows": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
+    "dispatch-due-rows": {
+        "task": "notifications.tasks.dispatch_due",
+        # Each minute; the end-to-end worker test shortens it to a second.
+        "schedule": env.float("DUE_DISPATCH_EVERY_SECONDS", default=60.0),
+    },
     # Background roster imports whose task was lost (flushed broker, killed worker) start again.
     "resume-roster-imports": {"task": "cohorts.tasks.resume_roster_imports", "schedule": 60.0},
     # The daily digest at 07:00 UTC (CELERY_TIMEZONE): before the working day in Europe, the
@@ -264,6 +268,9 @@ CELERY_BEAT_SCHEDULE = {
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
 DUE_BATCH_SIZE = env.int("DUE_BATCH_SIZE", default=500)
 DUE_LEASE_SECONDS = env.int("DUE_LEASE_SECONDS", default=300)
+# Test-only settable clock for worker and beat processes (notifications.scheduling.clock_now): a
+# file holding an ISO 8601 moment. Unset in production, where due rows follow the real time.
+DUE_CLOCK_FILE = env.str("DUE_CLOCK_FILE", default="")
 
 # Discussions: how long authors may edit a post, and how many posts a person may make in a window.
 POST_EDIT_WINDOW_MINUTES = env.int("POST_EDIT_WINDOW_MINUTES", default=30)

@@ -34,3 +34,11 @@ urlpatterns = [
         name="spark_from_post",
     ),
 ]
+
+# Participant side and operations (issue 5): one-click answers, confidence, inbox, settings.
+urlpatterns += [
+    path("sparks/pick/<str:token>/", views.choice_link, name="pick"),
+    path("sparks/<int:pk>/confidence/", views.confidence, name="confidence"),
+    path("sparks/", views.inbox, name="inbox"),
+    path("sparks/cohorts/<int:cohort_pk>/settings/", views.spark_settings, name="my_settings"),
+]

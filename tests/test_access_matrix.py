@@ -55,6 +55,8 @@ OWN_FORM = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # The other cohort of the same organisation: its managers only (this cohort's instructor is not
 # its instructor).
 OTHER_COHORT_TEACH = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# Sparks settings are a cohort participant's own: instructors and managers get none.
+COHORT_PARTICIPANT = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A bad or tampered link is a 400 page for everyone, signed in or not.
 ANYONE = (OK, OK, OK, OK, OK, OK)
 # Any manager, of whichever organisation they manage.
@@ -341,6 +343,12 @@ CASES = [
     Case("spark link (tampered)", "/sparks/link/not-a-token/", "get", ANYONE),
     Case("spark ask", "/sparks/{delivery}/", "get", OWN_FORM),
     Case("answer a spark", "/sparks/{delivery}/", "post", OWN_FORM),
+    Case("spark ask peers (htmx)", "/sparks/{delivery}/", "get", OWN_FORM, htmx=True),
+    Case("spark one-click link (tampered)", "/sparks/pick/not-a-token/", "get", ANYONE),
+    Case("spark confidence", "/sparks/{delivery}/confidence/", "post", OWN_FORM),
+    Case("sparks inbox", "/sparks/", "get", ANY_MEMBER),
+    Case("spark settings", "/sparks/cohorts/{cohort}/settings/", "get", COHORT_PARTICIPANT),
+    Case("pause sparks", "/sparks/cohorts/{cohort}/settings/", "post", COHORT_PARTICIPANT),
     Case("submit a survey", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "post", OWN_FORM),
     Case("save a draft", "/cohorts/{cohort}/surveys/rounds/{open_round}/draft/", "post", OWN_FORM),
     Case(

@@ -52,6 +52,8 @@ CASES = [
     Case("/cohorts/{cohort}/prompts/{prompt}/cancel/"),
     Case("/cohorts/{cohort}/prompts/{prompt}/publish/"),
     Case("/sparks/{delivery}/", as_user="participant"),
+    Case("/sparks/{delivery}/confidence/", as_user="participant"),
+    Case("/sparks/cohorts/{cohort}/settings/", as_user="participant"),
     Case("/cohorts/{cohort}/surveys/new/"),
     Case("/cohorts/{cohort}/surveys/{survey}/settings/"),
     Case("/cohorts/{cohort}/surveys/{survey}/new-version/"),
