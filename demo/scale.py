@@ -608,6 +608,8 @@ def _chunk_write(chunk: _Chunk) -> dict[str, int]:
         post.idempotency_key = f"spark-answer:{delivery.pk}"
     insert(Post, chunk.posts)
     insert(Post, chunk.comments)
+    for _, post, answer in chunk.spark_answers:
+        answer.post = post
     insert(SparkAnswer, [answer for _, _, answer in chunk.spark_answers])
     insert(Reaction, [reaction for _, reaction in chunk.reactions])
     answer_picks = Answer.choices.through
