@@ -222,6 +222,9 @@ def bench_activity_create(
 
 def _activity_weight(cohort: Cohort, now: datetime) -> float:
     """How much a cohort has done by now, relative to others: little before class, most after."""
+    if cohort.created_at >= now:
+        # Not open yet: nothing can have happened, and its share goes to the others.
+        return 0.0
     days_since = (now - cohort.last_session_end).total_seconds() / 86400
     if days_since < -1:
         return 0.25
