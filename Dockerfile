@@ -4,7 +4,8 @@
 FROM node:22-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+# axe-core is a devDependency: only the accessibility tests use it.
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -305,9 +305,164 @@ def main() -> None:
     from django.db import connection
 
     print(f"benchmark database: {connection.vendor} {connection.settings_dict['NAME']}", flush=True)
-    metrics = measure()
+    # `bench/run.py spark_dispatch` runs only the named measures; no names runs them all.
+    chosen = sys.argv[1:] or list(MEASURES)
+    metrics = {}
+    for name in chosen:
+        metrics |= MEASURES[name]()
     results = write_results(metrics, connection.vendor)
     print(json.dumps(results, indent=2))
+
+
+# ---- Sparks: dispatching due deliveries end to end (issue 5, participant side and operations) ----
+
+# How many due deliveries `spark_dispatch` sends (BENCH_SPARK_DELIVERIES for a quicker run).
+SPARK_DELIVERIES = int(os.environ.get("BENCH_SPARK_DELIVERIES", "100000"))
+SPARK_PARTICIPANTS = 1_000
+SPARK_TIMEOUT_SECONDS = int(os.environ.get("BENCH_SPARK_TIMEOUT", "5400"))
+
+
+def spark_deliveries_create(n: int) -> int:
+    """A cohort of SPARK_PARTICIPANTS participants and enough open sparks for n due deliveries."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Organization, User
+    from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
+    from sparks.models import Delivery, Spark
+
+    now = timezone.now()
+    org = Organization.objects.create(
+        name="Spark bench", slug=f"spark-bench-{secrets.token_hex(3)}"
+    )
+    cohort = Cohort.objects.create(organization=org, name="Spark bench cohort")
+    WorkshopSession.objects.create(
+        cohort=cohort, starts_at=now - timedelta(days=3, hours=6), ends_at=now - timedelta(days=3)
+    )
+    people = min(SPARK_PARTICIPANTS, n)
+    users = User.objects.bulk_create(
+        [
+            User(email=f"p{i}@{org.slug}.test", display_name=f"P {i}", password="!")
+            for i in range(people)
+        ],
+        batch_size=5000,
+    )
+    Enrolment.objects.bulk_create(
+        [Enrolment(cohort=cohort, user=u, role=CohortRole.PARTICIPANT) for u in users],
+        batch_size=5000,
+    )
+    sparks = Spark.objects.bulk_create(
+        [Spark(cohort=cohort, question=f"What did you try this week? ({k})", offset_days=1)
+         for k in range(-(-n // people))]
+    )  # fmt: skip
+    rows = (
+        Delivery(spark=spark, participant=user, due_at=now - timedelta(minutes=1))
+        for spark in sparks
+        for user in users
+    )
+    created = 0
+    while created < n:
+        batch = [row for _, row in zip(range(min(5000, n - created)), rows, strict=False)]
+        Delivery.objects.bulk_create(batch)
+        created += len(batch)
+    return created
+
+
+def _group_rss_kb(pid: int) -> int:
+    """The largest resident set (kB) of a process and its children (the worker's pool)."""
+    largest, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+        todo.extend(int(child) for child in children)
+    return largest
+
+
+def spark_dispatch() -> dict[str, float | int]:
+    """`spark_dispatch_per_s`: due deliveries sent end to end (dispatcher, delivery step, outbox,
+    SMTP) by one Celery worker of 2 processes into a local SMTP server; and the peak RSS of a
+    worker process. The dispatcher claims bounded batches only while the queue runs short."""
+    import tempfile
+
+    import redis
+    from django.db import connection
+
+    from notifications import scheduling
+    from notifications.models import OutboxMessage
+    from sparks.models import Delivery
+    from tests.live_worker import live_celery
+    from tests.smtp_sink import SmtpSink
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url or connection.vendor != "postgresql":
+        print("spark_dispatch: needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL); skipped")
+        return {}
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    n = spark_deliveries_create(SPARK_DELIVERIES)
+    connection.close()
+    print(f"spark_dispatch: {n} due deliveries", flush=True)
+    spark_kind, outbox_kind = (scheduling.due_kind(k) for k in ("spark_delivery", "outbox"))
+    queue = redis.Redis.from_url(redis_url)
+    peak_kb = 0
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        SmtpSink(keep_bodies=False) as sink,
+        live_celery(
+            folder=Path(folder),
+            database_name=connection.settings_dict["NAME"],
+            redis_url=redis_url,
+            EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
+            CONN_MAX_AGE="600",
+            LOG_LEVEL="WARNING",
+        ) as live,
+    ):
+        worker = live.start_worker(concurrency=2)
+        live.wait_ready(timeout=120)
+        started = time.perf_counter()
+        deadline = started + SPARK_TIMEOUT_SECONDS
+        last_report = started
+        while sink.count < n:
+            live.check_running()
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"spark_dispatch: {sink.count} of {n} after the timeout")
+            # Bounded: claim two batches only while fewer than two batches' tasks wait.
+            if queue.llen("celery") < 2 * 500:
+                claimed = scheduling.dispatch_kind(spark_kind, max_batches=2)
+                if not claimed and not queue.llen("celery"):
+                    # Sends whose task was lost are swept like any other due row.
+                    scheduling.dispatch_kind(outbox_kind, max_batches=2)
+            peak_kb = max(peak_kb, _group_rss_kb(worker.pid))
+            if time.perf_counter() - last_report > 30:
+                last_report = time.perf_counter()
+                rate = sink.count / (last_report - started)
+                print(f"  {sink.count} sent, {rate:.0f}/s, rss {peak_kb // 1024} MB", flush=True)
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        # Exactly once: settle, then no mail more than the deliveries.
+        sink.wait_quiet(seconds=2, timeout=10)
+        sent = sink.count
+    queue.close()
+    assert sent == n, f"{sent} mails for {n} deliveries"
+    assert not Delivery.objects.filter(sent_at__isnull=True).exists()
+    assert OutboxMessage.objects.filter(idempotency_key__contains=":spark:").count() == n
+    return {
+        "spark_dispatch_per_s": round(n / elapsed, 1),
+        "spark_worker_peak_rss_mb": round(peak_kb / 1024, 1),
+        "spark_dispatch_deliveries": n,
+    }
+
+
+MEASURES = {"pages": measure, "spark_dispatch": spark_dispatch}
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
 from demo import scale
 from demo.conversations import bench_conversations_create, demo_conversations_create
+from demo.sparks import demo_sparks_create
 from demo.surveys import bench_survey_create, demo_surveys_create
 from discussions.models import Thread
 from notifications.models import Notification
@@ -302,6 +303,9 @@ def demo_organization_create() -> dict[str, int]:
         rng=rng,
         now=now,
     )
+    sparks = demo_sparks_create(
+        cohorts=cohorts, instructor=staff["instructor@demo.test"], rng=rng, now=now
+    )
     return {
         "cohorts": len(cohorts),
         "participants": len(participants),
@@ -309,6 +313,7 @@ def demo_organization_create() -> dict[str, int]:
         "study groups": group_count,
         **conversations,
         **surveys,
+        **sparks,
     }
 
 

@@ -218,3 +218,7 @@ class PromptForm(forms.Form):
             if not cleaned.get("release_time") and "release_time" not in self.errors:
                 self.add_error("release_time", "Choose the local time of day to publish it.")
         return cleaned
+
+
+class PromptNewForm(IdempotentForm, PromptForm):
+    """A new prompt: the key it was rendered with makes a second submit schedule nothing more."""

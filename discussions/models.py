@@ -89,10 +89,19 @@ class Prompt(DueRow):
         help_text="Participants see their peers' replies only after posting their own.",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # From the form as it was rendered: a double click or a resent form schedules one prompt.
+    idempotency_key = models.CharField(max_length=64, blank=True)
 
     class Meta(DueRow.Meta):
         ordering = ["due_at"]
         indexes = [models.Index(fields=["status", "due_at"], name="prompt_status_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_prompt_per_idempotency_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

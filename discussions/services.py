@@ -33,7 +33,13 @@ from discussions.models import (
 )
 from notifications.models import NotificationPreference
 from notifications.scheduling import DueStatus
-from notifications.services import absolute_url, email_from_template, notify, unsubscribe_token
+from notifications.services import (
+    absolute_url,
+    email_render,
+    notify,
+    outbox_enqueue_many,
+    unsubscribe_token,
+)
 
 THREAD_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
 
@@ -166,8 +172,9 @@ def post_reply(
             reply_count=F("reply_count") + 1, last_activity_at=now
         )
         Follow.objects.get_or_create(thread=thread, user=author)
-        _notify_followers(thread, post)
-        post_mentions_record(post=post)
+        mentioned = post_mentions_record(post=post)
+        # A follower who is also mentioned hears once, by the more personal notification.
+        _notify_followers(thread, post, skip={person.pk for person in mentioned})
         return post
 
     return _once(author, idempotency_key, create)
@@ -272,8 +279,13 @@ def post_remove(*, post: Post, user: User, may_moderate: bool) -> Post:
     return post
 
 
-def _notify_followers(thread: Thread, post: Post) -> None:
-    follower_ids = Follow.objects.filter(thread=thread).exclude(user=post.author).values("user_id")
+def _notify_followers(thread: Thread, post: Post, *, skip: set[int]) -> None:
+    follower_ids = (
+        Follow.objects.filter(thread=thread)
+        .exclude(user=post.author)
+        .exclude(user_id__in=skip)
+        .values("user_id")
+    )
     # Followers are re-checked against the space in the same query: someone moved out of a
     # study group (or out of the cohort) keeps the Follow row but hears nothing more.
     followers = (
@@ -500,9 +512,18 @@ def prompt_create(
     at: datetime | None = None,
     offset_days: int = 0,
     release_time: time | None = None,
+    idempotency_key: str = "",
 ) -> Prompt:
-    """Schedule a prompt; one for "now" is released straight away by the same task."""
+    """Schedule a prompt; one for "now" is released straight away by the same task.
+
+    With an idempotency key already used by this author, the prompt made then is returned.
+    """
+    if idempotency_key:
+        existing = Prompt.objects.filter(author=author, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     prompt = Prompt(
+        idempotency_key=idempotency_key,
         cohort=cohort,
         author=author,
         kind=kind,
@@ -517,7 +538,14 @@ def prompt_create(
         release_time=release_time or time(9, 0),
     )
     _schedule(prompt, at=at, now=timezone.now())
-    prompt.save()
+    try:
+        with transaction.atomic():
+            prompt.save()
+    except IntegrityError:
+        # Two submits of the same form raced; the other one scheduled the prompt.
+        if not idempotency_key:
+            raise
+        return Prompt.objects.get(author=author, idempotency_key=idempotency_key)
     if prompt.anchor == Anchor.NOW:
         _release_after_commit(prompt)
     return prompt
@@ -758,6 +786,8 @@ def thread_is_followed(*, thread: Thread, user: User) -> bool:
 # The daily digest: new replies in followed threads and new prompt threads, one email a day.
 
 DIGEST_MAX_DAYS = 7
+# Digests written to the outbox per bulk insert.
+DIGEST_CHUNK = 500
 
 
 @dataclass
@@ -865,14 +895,16 @@ def digests_build(*, now: datetime) -> list[Digest]:
         if new:
             digest_of(user_id).followed.append(DigestItem(thread, new))
     followed_pairs = {(user_id, thread_id) for user_id, thread_id, _ in follows}
-    prompt_threads = [t for t in threads.values() if t.prompt_id]
+    prompt_threads: dict[int, list[Thread]] = {}
+    for thread in threads.values():
+        if thread.prompt_id:
+            prompt_threads.setdefault(thread.cohort_id, []).append(thread)
     for (user_id, cohort_id), _ in enrolments.items():
         if user_id in switched_off:
             continue
-        for thread in prompt_threads:
+        for thread in prompt_threads.get(cohort_id, []):
             if (
-                thread.cohort_id == cohort_id
-                and thread.author_id != user_id
+                thread.author_id != user_id
                 and thread.created_at > since.get(user_id, default_since)
                 and (user_id, thread.pk) not in followed_pairs
                 and _sees(thread, user_id, enrolments, managers)
@@ -884,35 +916,40 @@ def digests_build(*, now: datetime) -> list[Digest]:
     return [d for d in digests.values() if d.user is not None]
 
 
-def digest_send(*, digest: Digest, today: date) -> None:
+def digest_message(*, digest: Digest, today: date) -> dict:
+    """The digest email as an outbox message, keyed per person and day."""
     user = digest.user
     unsubscribe_url = absolute_url(
         reverse("notifications:unsubscribe", args=[unsubscribe_token(user)])
     )
-    email_from_template(
-        key=f"digest:{user.pk}:{today.isoformat()}",
-        user=user,
-        to_email=user.email,
-        template="digest",
-        context={
-            "digest": digest,
-            "unsubscribe_url": unsubscribe_url,
-            "preferences_url": absolute_url(reverse("notifications:preferences")),
-        },
+    context = {
+        "digest": digest,
+        "unsubscribe_url": unsubscribe_url,
+        "preferences_url": absolute_url(reverse("notifications:preferences")),
+    }
+    return {
+        "key": f"digest:{user.pk}:{today.isoformat()}",
+        "user": user,
+        "to_email": user.email,
         # RFC 8058: mail providers show an unsubscribe button and POST to the link themselves.
-        headers={
+        "headers": {
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-    )
+        **email_render(template="digest", context=context, user=user),
+    }
 
 
 def digests_send(*, now: datetime) -> int:
-    """Send today's digests; a second run the same day sends nothing again (outbox key)."""
+    """Send today's digests; a second run the same day sends nothing again (outbox key).
+
+    The outbox rows are written in chunks of DIGEST_CHUNK, two queries each, not one per person.
+    """
     digests = digests_build(now=now)
     today = timezone.localdate(now)
-    for digest in digests:
-        digest_send(digest=digest, today=today)
+    for start in range(0, len(digests), DIGEST_CHUNK):
+        chunk = digests[start : start + DIGEST_CHUNK]
+        outbox_enqueue_many([digest_message(digest=d, today=today) for d in chunk])
     NotificationPreference.objects.bulk_create(
         [NotificationPreference(user=d.user, last_digest_at=now) for d in digests],
         update_conflicts=True,

@@ -18,6 +18,7 @@ from discussions.forms import (
     PostEditForm,
     PostForm,
     PromptForm,
+    PromptNewForm,
     ReactionForm,
     SearchForm,
     SwitchForm,
@@ -563,7 +564,7 @@ def prompt_new(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = access.get_cohort_for(request.user, pk, "teach")
     # The date and time typed in the form are the cohort's local time.
     with timezone.override(cohort.tz):
-        form = PromptForm(request.POST if request.method == "POST" else None)
+        form = PromptNewForm(request.POST if request.method == "POST" else None)
 
         def create(**data) -> Prompt:
             return services.prompt_create(cohort=cohort, author=request.user, **data)

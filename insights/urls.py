@@ -1,3 +1,41 @@
+from django.urls import path
+
+from insights import cohort_views, views
+
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns = [
+    # The organisation dashboard (insights/views.py).
+    path("insights/", views.org_dashboard, name="org_dashboard"),
+    path("insights/cohorts.csv", views.cohort_metrics_csv, name="cohort_metrics_csv"),
+    path("insights/compare/", views.compare, name="compare"),
+    path("insights/charts/<slug:chart_id>.csv", views.chart_numbers_csv, name="chart_csv"),
+    path("insights/nav/", views.nav_link, name="nav_link"),
+    # The cohort dashboard (insights/cohort_views.py).
+    path(
+        "cohorts/<int:cohort_pk>/insights/",
+        cohort_views.cohort_dashboard,
+        name="cohort_dashboard",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/insights/charts/<slug:chart_id>.csv",
+        cohort_views.cohort_chart_csv,
+        name="cohort_chart_csv",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/insights/participants.csv",
+        cohort_views.cohort_participants_csv,
+        name="cohort_participants_csv",
+    ),
+    path("cohorts/<int:cohort_pk>/insights/nudge/", cohort_views.cohort_nudge, name="cohort_nudge"),
+    path(
+        "cohorts/<int:cohort_pk>/insights/people/<int:enrolment_pk>/",
+        cohort_views.cohort_participant,
+        name="cohort_participant",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/insights/people/<int:enrolment_pk>/scores.csv",
+        cohort_views.cohort_participant_scores_csv,
+        name="cohort_participant_scores_csv",
+    ),
+]

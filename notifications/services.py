@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import smtplib
+import threading
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
@@ -99,8 +102,8 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
     """Put many emails in the outbox in two queries, once per key; send them after commit.
 
     Each message is a dict of `key`, `to_email`, `subject`, `body_text` and optionally
-    `body_html` and `user`. For writes of thousands (a roster import's invitations) that must
-    commit with the rows they announce.
+    `body_html`, `headers` and `user`. For writes of thousands (a roster import's invitations,
+    the daily digests) that must commit with the rows they announce.
     """
     if not messages:
         return 0
@@ -115,6 +118,7 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
                 body_text=m["body_text"],
                 body_html=m.get("body_html", ""),
                 user=m.get("user"),
+                headers=m.get("headers") or {},
                 due_at=now,
             )
             for m in messages
@@ -146,7 +150,34 @@ def outbox_deliver(message: OutboxMessage) -> None:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
-    email.send()
+    _send_reusing_connection(email)
+
+
+# One SMTP connection per worker process (per thread), kept open across messages: opening one per
+# message (TCP, EHLO, STARTTLS, AUTH, QUIT) costs more than sending the message itself.
+_smtp = threading.local()
+
+
+def _send_reusing_connection(email: EmailMultiAlternatives) -> None:
+    from django.core.mail import mailers
+    from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+    connection = getattr(_smtp, "connection", None)
+    if connection is None:
+        connection = mailers.default
+        if not isinstance(connection, SmtpBackend):
+            # Files, console, locmem in tests: nothing to keep open.
+            connection.send_messages([email])
+            return
+        connection.open()
+        _smtp.connection = connection
+    try:
+        connection.send_messages([email])
+    except smtplib.SMTPServerDisconnected:
+        # The server dropped the idle connection before this message: a fresh one, sent once.
+        connection.close()
+        connection.open()
+        connection.send_messages([email])
 
 
 def notify(
@@ -226,13 +257,26 @@ def unsubscribe_token(user: User) -> str:
     return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
 
 
+class UnsubscribeLinkExpired(Exception):
+    pass
+
+
 def user_from_unsubscribe_token(token: str) -> int | None:
-    """The person's id, or None for a changed, truncated or foreign token."""
+    """The person's id; None for a changed, truncated or foreign token or a deleted account.
+
+    Raises UnsubscribeLinkExpired for a genuine link older than UNSUBSCRIBE_LINK_MAX_AGE.
+    """
     try:
-        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user_id = signing.loads(
+            token, salt=UNSUBSCRIBE_SALT, max_age=settings.UNSUBSCRIBE_LINK_MAX_AGE
+        )
+    except signing.SignatureExpired as error:
+        raise UnsubscribeLinkExpired from error
     except signing.BadSignature:
         return None
-    return user_id if isinstance(user_id, int) else None
+    if not isinstance(user_id, int) or not get_user_model().objects.filter(pk=user_id).exists():
+        return None
+    return user_id
 
 
 def digest_unsubscribe(*, user_id: int) -> None:

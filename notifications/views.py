@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from notifications.forms import PreferencesForm
 from notifications.services import (
+    UnsubscribeLinkExpired,
     digest_unsubscribe,
     notifications_mark_read,
     preferences_of,
@@ -67,7 +68,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    user_id = user_from_unsubscribe_token(token)
+    try:
+        user_id = user_from_unsubscribe_token(token)
+    except UnsubscribeLinkExpired:
+        return render(request, "notifications/unsubscribe_expired.html", status=410)
     if user_id is None:
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
     # GET only asks: mail clients and scanners open links on their own.

@@ -158,6 +158,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -242,7 +243,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-due-rows": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
+    "dispatch-due-rows": {
+        "task": "notifications.tasks.dispatch_due",
+        # Each minute; the end-to-end worker test shortens it to a second.
+        "schedule": env.float("DUE_DISPATCH_EVERY_SECONDS", default=60.0),
+    },
     # Background roster imports whose task was lost (flushed broker, killed worker) start again.
     "resume-roster-imports": {"task": "cohorts.tasks.resume_roster_imports", "schedule": 60.0},
     # The daily digest at 07:00 UTC (CELERY_TIMEZONE): before the working day in Europe, the
@@ -253,11 +258,19 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Late enrolments get the spark asks still ahead of them.
     "plan-sparks": {"task": "sparks.tasks.plan_sparks", "schedule": crontab(minute=17)},
+    # The insights dashboards read rollups: every 10 minutes keeps them well within an hour.
+    "refresh-insights-rollups": {
+        "task": "insights.tasks.refresh_rollups",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
 DUE_BATCH_SIZE = env.int("DUE_BATCH_SIZE", default=500)
 DUE_LEASE_SECONDS = env.int("DUE_LEASE_SECONDS", default=300)
+# Test-only settable clock for worker and beat processes (notifications.scheduling.clock_now): a
+# file holding an ISO 8601 moment. Unset in production, where due rows follow the real time.
+DUE_CLOCK_FILE = env.str("DUE_CLOCK_FILE", default="")
 
 # Discussions: how long authors may edit a post, and how many posts a person may make in a window.
 POST_EDIT_WINDOW_MINUTES = env.int("POST_EDIT_WINDOW_MINUTES", default=30)
@@ -272,6 +285,10 @@ SPARK_REMIND_AFTER_HOURS = env.int("SPARK_REMIND_AFTER_HOURS", default=48)
 SPARK_EXPIRE_AFTER_DAYS = env.int("SPARK_EXPIRE_AFTER_DAYS", default=5)
 SPARK_LINK_MAX_AGE = env.int("SPARK_LINK_MAX_AGE", default=14 * 24 * 3600)
 
+# The daily digest's one-click unsubscribe link works this long (seconds); after that the page
+# points to the notification preferences.
+UNSUBSCRIBE_LINK_MAX_AGE = env.int("UNSUBSCRIBE_LINK_MAX_AGE", default=180 * 24 * 3600)
+
 # Roster uploads larger than this run as a Celery task with a progress page.
 ROSTER_INLINE_MAX_ROWS = env.int("ROSTER_INLINE_MAX_ROWS", default=200)
 
@@ -281,3 +298,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- xapi: statements and the Learning Record Store push (owned by the xapi app) ---
+# Names people in statements without their email: a keyed hash of their id. Set it once and never
+# change it, or the same person gets a new name at the LRS; empty falls back to SECRET_KEY.
+XAPI_ACTOR_SECRET = env.str("XAPI_ACTOR_SECRET", default="")
+XAPI_PUSH_BATCH_SIZE = env.int("XAPI_PUSH_BATCH_SIZE", default=200)
+# Batches per organisation per run; the next run goes on from the cursor.
+XAPI_PUSH_MAX_BATCHES = env.int("XAPI_PUSH_MAX_BATCHES", default=50)
+# Rows younger than this wait for the next run, so a transaction still open cannot be skipped.
+XAPI_PUSH_SETTLE_SECONDS = env.int("XAPI_PUSH_SETTLE_SECONDS", default=120)
+XAPI_PUSH_LEASE_SECONDS = env.int("XAPI_PUSH_LEASE_SECONDS", default=600)
+XAPI_LRS_TIMEOUT_SECONDS = env.int("XAPI_LRS_TIMEOUT_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["push-xapi-statements"] = {
+    "task": "xapi.tasks.push_all_lrs",
+    "schedule": 300.0,
+}
+# --- end xapi ---

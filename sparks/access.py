@@ -26,3 +26,14 @@ def get_delivery_to_answer(request: HttpRequest, pk: int) -> Delivery | None:
     if links.granted_user_id(request.session, delivery.pk) == delivery.participant_id:
         return delivery
     return None
+
+
+def get_cohort_as_participant(user, pk: int):
+    """The cohort, for someone enrolled in it as a participant (sparks go to them); else 404."""
+    from cohorts.access import get_cohort_for
+    from cohorts.models import CohortRole, Enrolment
+
+    cohort = get_cohort_for(user, pk, "view")
+    if not Enrolment.objects.filter(cohort=cohort, user=user, role=CohortRole.PARTICIPANT).exists():
+        raise Http404("No such cohort.")
+    return cohort

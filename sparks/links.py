@@ -40,3 +40,31 @@ def grant(session, delivery_id: int, user_id: int) -> None:
 
 def granted_user_id(session, delivery_id: int) -> int | None:
     return link_grants.granted_user_id(session, "spark_delivery", delivery_id)
+
+
+# One-click answers: each choice in a knowledge spark's email is its own signed link, bound to the
+# delivery, its participant and that choice. Opening it writes nothing (mail scanners prefetch
+# links with GET); the page it opens submits the choice with a POST.
+
+CHOICE_SALT = "sparks.choice-link"
+
+
+def choice_link_token(delivery, choice) -> str:
+    return signing.dumps(
+        {"d": delivery.pk, "u": delivery.participant_id, "c": choice.pk}, salt=CHOICE_SALT
+    )
+
+
+def choice_link_path(delivery, choice) -> str:
+    return reverse("sparks:pick", args=[choice_link_token(delivery, choice)])
+
+
+def read_choice_link(token: str) -> tuple[int, int, int] | None:
+    """(delivery id, participant id, choice id) a one-click link names; None when invalid."""
+    try:
+        data = signing.loads(token, salt=CHOICE_SALT, max_age=settings.SPARK_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not {"d", "u", "c"} <= data.keys():
+        return None
+    return int(data["d"]), int(data["u"]), int(data["c"])

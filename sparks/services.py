@@ -13,15 +13,16 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import Anchor, anchored_moment, local_moment
 from discussions import services as discussions
-from discussions.models import PostKind, Thread
-from notifications.scheduling import DueStatus
-from notifications.services import notify
+from discussions.models import Follow, PostKind, Thread
+from notifications.scheduling import DueStatus, clock_now
+from notifications.services import absolute_url, notify
 from sparks import links
 from sparks.models import (
     Delivery,
@@ -30,6 +31,7 @@ from sparks.models import (
     RepeatMode,
     Spark,
     SparkAnswer,
+    SparkChoice,
     SparkKind,
     SparkSchedule,
     SparkSettings,
@@ -138,7 +140,12 @@ def sparks_plan(*, cohort: Cohort, now: datetime | None = None) -> int:
             waiting_to_send = delivery.step == DeliveryStep.SEND and delivery.sent_at is None
             if not waiting_to_send or due <= now:
                 continue
-            if delivery.status == DueStatus.PENDING and delivery.due_at != due:
+            # An ask already due (sent now by an instructor) stays due: it goes out next minute.
+            if (
+                delivery.status == DueStatus.PENDING
+                and delivery.due_at != due
+                and delivery.due_at > now
+            ):
                 delivery.due_at = due
                 changed.append(delivery)
             elif delivery.status == DueStatus.CANCELLED:
@@ -180,7 +187,7 @@ def delivery_step(delivery: Delivery) -> datetime | None:
     Runs inside `process_due_row`, which holds the row's lock and makes each step happen once.
     Cancellation, opting out, leaving the cohort and a vacation hold are checked first, every time.
     """
-    now = timezone.now()
+    now = clock_now()
     spark = Spark.objects.select_related("cohort").get(pk=delivery.spark_id)
     delivery.spark = spark
     if delivery.outcome != DeliveryOutcome.WAITING:
@@ -204,12 +211,22 @@ def delivery_step(delivery: Delivery) -> datetime | None:
                 settings_row.paused_until,
                 spread_key=delivery.participant_id,
             )
-        _notify(delivery, key=f"spark:{delivery.pk}", title=f"A question from {spark.cohort.name}")
+        _notify(
+            delivery,
+            key=f"spark:{delivery.pk}",
+            title=f"A question from {spark.cohort.name}",
+            email_template="spark",
+        )
         delivery.step, delivery.sent_at = DeliveryStep.REMIND, now
         delivery.save(update_fields=["step", "sent_at"])
         return now + timedelta(hours=settings.SPARK_REMIND_AFTER_HOURS)
     if delivery.step == DeliveryStep.REMIND:
-        _notify(delivery, key=f"spark-reminder:{delivery.pk}", title="Still time to answer")
+        _notify(
+            delivery,
+            key=f"spark-reminder:{delivery.pk}",
+            title="Still time to answer",
+            email_template="spark_reminder",
+        )
         delivery.step, delivery.reminded_at = DeliveryStep.EXPIRE, now
         delivery.save(update_fields=["step", "reminded_at"])
         return delivery.sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)
@@ -218,15 +235,17 @@ def delivery_step(delivery: Delivery) -> datetime | None:
     return None
 
 
-def _notify(delivery: Delivery, *, key: str, title: str) -> None:
+def _notify(delivery: Delivery, *, key: str, title: str, email_template: str) -> None:
     participant = User.objects.get(pk=delivery.participant_id)
+    # In-app the person is signed in: the plain answer page. The email carries the signed link.
     notify(
         user=participant,
         key=key,
         title=title,
         body=delivery.spark.question,
-        url=links.delivery_link_path(delivery),
-        email_template="notification",
+        url=reverse("sparks:answer", args=[delivery.pk]),
+        email_template=email_template,
+        email_context=spark_email_context(delivery=delivery),
     )
 
 
@@ -276,6 +295,11 @@ def spark_thread(*, spark: Spark, enrolment: Enrolment) -> Thread:
     existing = link.first()
     if existing is not None:
         return existing.thread
+    # Two first answers at once: the spark's row lock lets one make the thread, the other finds it.
+    Spark.objects.select_for_update().filter(pk=spark.pk).first()
+    existing = link.first()
+    if existing is not None:
+        return existing.thread
     thread = Thread.objects.create(
         cohort=spark.cohort,
         study_group=group,
@@ -286,6 +310,9 @@ def spark_thread(*, spark: Spark, enrolment: Enrolment) -> Thread:
         post_first=True,
     )
     SparkThread.objects.create(spark=spark, study_group=group, thread=thread)
+    # The spark's author follows its thread as any thread's author does, so answers reach them.
+    if spark.created_by_id:
+        Follow.objects.get_or_create(thread=thread, user_id=spark.created_by_id)
     return thread
 
 
@@ -404,3 +431,283 @@ def sparks_opt_out(*, cohort: Cohort, user: User) -> SparkSettings:
         spark__cohort=cohort, participant=user, status=DueStatus.PENDING, step=DeliveryStep.SEND
     ).update(status=DueStatus.CANCELLED, outcome=DeliveryOutcome.CANCELLED)
     return row
+
+
+# Participant side and operations (issue 5): the email, confidence after a one-click answer, the
+# inbox, and a participant's own settings per cohort.
+
+
+def spark_email_context(*, delivery: Delivery) -> dict:
+    """What the spark emails show: the question, the signed link, and for a knowledge spark one
+    signed one-click link per choice. Links are absolute: they are read in a mail client."""
+    spark = delivery.spark
+    choices = []
+    if spark.kind == SparkKind.KNOWLEDGE:
+        choices = [
+            {"text": c.text, "url": absolute_url(links.choice_link_path(delivery, c))}
+            for c in spark.choices.all()
+        ]
+    sent_at = delivery.sent_at or timezone.now()
+    return {
+        "spark": spark,
+        "cohort_name": spark.cohort.name,
+        "question": spark.question,
+        "choices": choices,
+        "url": absolute_url(links.delivery_link_path(delivery)),
+        "answer_by": (sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)).astimezone(
+            spark.cohort.tz
+        ),
+        "settings_url": absolute_url(reverse("sparks:my_settings", args=[spark.cohort_id])),
+        "link_days": settings.SPARK_LINK_MAX_AGE // (24 * 3600),
+    }
+
+
+@transaction.atomic
+def spark_answer_confidence(*, delivery: Delivery, confidence: int) -> SparkAnswer:
+    """Record "how sure were you?" given just after a one-click answer, before the result shows.
+
+    The next ask was planned as if the answer were sure; an unsure one comes back sooner and does
+    not count towards mastery, so the next ask (not yet sent) is planned again.
+    """
+    if confidence not in (1, 2, 3, 4):
+        raise AnswerInvalid("Say how sure you are with one of the four options.")
+    delivery = (
+        Delivery.objects.select_for_update().select_related("spark__cohort").get(pk=delivery.pk)
+    )
+    answer = SparkAnswer.objects.filter(delivery=delivery).first()
+    if answer is None:
+        raise SparkClosed("Answer the question first.")
+    if answer.confidence is not None:
+        return answer
+    answer.confidence = confidence
+    answer.save(update_fields=["confidence"])
+    Delivery.objects.filter(
+        spark_id=delivery.spark_id,
+        participant_id=delivery.participant_id,
+        attempt=delivery.attempt + 1,
+        status=DueStatus.PENDING,
+        sent_at__isnull=True,
+    ).delete()
+    sure = confidence > UNSURE_CONFIDENCE
+    _ask_again(delivery, answered_well=bool(answer.is_correct) and sure, now=answer.created_at)
+    return answer
+
+
+def sparks_inbox(*, user: User) -> dict[str, list[Delivery]]:
+    """A participant's asks across cohorts: waiting, answered and missed (newest first, 50 each).
+
+    Asks not yet sent are not shown: a spark arrives when it is due, not before.
+    """
+    asks = (
+        Delivery.objects.filter(participant=user, sent_at__isnull=False)
+        .select_related("spark__cohort", "answer")
+        .order_by("-sent_at", "-pk")
+    )
+    waiting = list(asks.filter(outcome=DeliveryOutcome.WAITING)[:50])
+    for ask in waiting:
+        ask.closes_at = ask.sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)
+    return {
+        "waiting": waiting,
+        "answered": list(asks.filter(outcome=DeliveryOutcome.ANSWERED)[:50]),
+        "missed": list(asks.filter(outcome=DeliveryOutcome.MISSED)[:50]),
+    }
+
+
+@transaction.atomic
+def sparks_resume(*, cohort: Cohort, user: User, now: datetime | None = None) -> SparkSettings:
+    """End a vacation hold early: asks still shifted by the hold move back by what is left of it.
+
+    Asks never go earlier than now; the send step places them in the cohort's send window.
+    """
+    now = now or timezone.now()
+    row, _ = SparkSettings.objects.select_for_update().get_or_create(cohort=cohort, user=user)
+    if row.paused_until and row.paused_until > now:
+        left = row.paused_until - now
+        waiting = Delivery.objects.filter(
+            spark__cohort=cohort,
+            participant=user,
+            status=DueStatus.PENDING,
+            step=DeliveryStep.SEND,
+        )
+        waiting.update(due_at=F("due_at") - left)
+        waiting.filter(due_at__lt=now).update(due_at=now)
+    row.paused_until = None
+    row.save(update_fields=["paused_until"])
+    return row
+
+
+@transaction.atomic
+def sparks_opt_in(*, cohort: Cohort, user: User) -> SparkSettings:
+    """Take sparks again after opting out: the sparks still ahead are planned for this person."""
+    row, _ = SparkSettings.objects.get_or_create(cohort=cohort, user=user)
+    row.opted_out_at = None
+    row.save(update_fields=["opted_out_at"])
+    sparks_plan(cohort=cohort)
+    return row
+
+
+# --- Instructor planning (issue 5: the spark plan, the 2 + 2 + 2 template, send now) ---------
+
+
+class SparkLocked(Exception):
+    """A change refused because asks already went out, for a reason the instructor should read."""
+
+
+# Fields an instructor may still change once asks went out: they apply to the asks still to go
+# and to the answer page. Kind, target and choices stay, so answers given keep their meaning.
+SPARK_FIELDS = ("kind", "question", "explanation", "objective", "ask_confidence", "target")
+LOCKED_AFTER_SEND = ("kind", "target")
+
+
+def spark_has_sent(spark: Spark) -> bool:
+    return spark.pk is not None and spark.deliveries.filter(sent_at__isnull=False).exists()
+
+
+@transaction.atomic
+def spark_save(
+    *,
+    cohort: Cohort,
+    spark: Spark | None,
+    fields: dict,
+    offset_days: int,
+    choices: list[tuple[str, bool]],
+    user: User | None = None,
+    source_post=None,
+) -> Spark:
+    """Write a new spark or change one, then re-plan the cohort's asks.
+
+    Once an ask went out, its kind, target and choices stay as they are (answers given keep their
+    meaning); the wording, explanation, objective and the day apply to the asks still to go.
+    """
+    if spark is None:
+        spark = Spark(cohort=cohort, created_by=user, source_post=source_post)
+    elif spark.cancelled_at:
+        raise SparkLocked("This spark is cancelled: it no longer changes.")
+    sent = spark_has_sent(spark)
+    if sent:
+        current = [(c.text, c.is_correct) for c in spark.choices.all()]
+        if any(fields[name] != getattr(spark, name) for name in LOCKED_AFTER_SEND) or (
+            spark.kind == SparkKind.KNOWLEDGE and choices != current
+        ):
+            raise SparkLocked(
+                "This spark has already gone out, so its kind, its audience and its choices "
+                "stay as they are: answers already given keep their meaning. You can still "
+                "change the wording, the explanation, the learning objective and the day of "
+                "the asks that have not gone out yet."
+            )
+    for name in SPARK_FIELDS:
+        setattr(spark, name, fields[name])
+    spark.offset_days = offset_days
+    spark.save()
+    if not sent:
+        spark.choices.all().delete()
+        if spark.kind == SparkKind.KNOWLEDGE:
+            spark.choices.bulk_create(
+                SparkChoice(spark=spark, position=n, text=text, is_correct=correct)
+                for n, (text, correct) in enumerate(choices)
+            )
+    sparks_plan(cohort=cohort)
+    return spark
+
+
+@transaction.atomic
+def spark_reschedule(*, spark: Spark, offset_days: int, now: datetime | None = None) -> int:
+    """Move a spark to another day after the workshop; its asks still to go move with it."""
+    if spark.cancelled_at:
+        raise SparkLocked("This spark is cancelled: it no longer moves.")
+    spark.offset_days = offset_days
+    spark.save(update_fields=["offset_days"])
+    return sparks_plan(cohort=spark.cohort, now=now)
+
+
+@transaction.atomic
+def spark_send_now(*, spark: Spark, now: datetime | None = None) -> int:
+    """Make the spark's first asks due now: the minute dispatcher sends them, as any due ask.
+
+    Participants without a first ask yet (the spark's day had passed when it was written) get one
+    due now; asks already sent, answered or cancelled stay as they are. Returns how many are due.
+    """
+    now = now or timezone.now()
+    if spark.cancelled_at:
+        raise SparkLocked("This spark is cancelled: it will not be sent.")
+    participants = _participants(spark.cohort)
+    Delivery.objects.bulk_create(
+        [Delivery(spark=spark, participant_id=user_id, due_at=now) for user_id in participants],
+        ignore_conflicts=True,
+    )
+    return Delivery.objects.filter(
+        spark=spark,
+        attempt=1,
+        participant_id__in=list(participants),
+        status=DueStatus.PENDING,
+        step=DeliveryStep.SEND,
+        sent_at__isnull=True,
+    ).update(due_at=now)
+
+
+# The 2 + 2 + 2 booster rhythm: recall after 2 days, application after 2 weeks, integration after
+# 2 months. Open questions, written to be adapted to the workshop.
+TWO_TWO_TWO = (
+    (
+        2,
+        "Recall",
+        "Two days on: what is the one idea from the workshop you remember best, and why does it "
+        "matter for your work?",
+    ),
+    (
+        14,
+        "Application",
+        "Two weeks on: describe one moment when you used something from the workshop. What did "
+        "you do, and what happened?",
+    ),
+    (
+        60,
+        "Integration",
+        "Two months on: what do you now do differently because of the workshop, and what would "
+        "you still like to get better at?",
+    ),
+)
+
+
+@transaction.atomic
+def sparks_add_two_two_two(*, cohort: Cohort, user: User | None = None) -> list[Spark]:
+    """Add the three booster sparks (+2 days, +14 days, +60 days) to the cohort's plan.
+
+    A booster the plan already holds (same question, not cancelled) is not added twice.
+    """
+    existing = set(
+        cohort.sparks.filter(cancelled_at__isnull=True).values_list("question", flat=True)
+    )
+    added = [
+        Spark.objects.create(
+            cohort=cohort,
+            kind=SparkKind.OPEN,
+            question=question,
+            objective=objective,
+            offset_days=days,
+            created_by=user,
+        )
+        for days, objective, question in TWO_TWO_TWO
+        if question not in existing
+    ]
+    if added:
+        sparks_plan(cohort=cohort)
+    return added
+
+
+@transaction.atomic
+def spark_schedule_update(
+    *,
+    cohort: Cohort,
+    window_start: time,
+    window_end: time,
+    weekdays: str,
+    repeat_mode: str,
+) -> SparkSchedule:
+    """Change the send window and repeat mode; asks still to go move into the new window."""
+    schedule = schedule_for(cohort)
+    schedule.window_start, schedule.window_end = window_start, window_end
+    schedule.weekdays, schedule.repeat_mode = weekdays, repeat_mode
+    schedule.save(update_fields=["window_start", "window_end", "weekdays", "repeat_mode"])
+    sparks_plan(cohort=cohort)
+    return schedule

@@ -6,7 +6,6 @@ counts are grouped in SQL and only the totals (and a capped list of free-text an
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -301,18 +300,3 @@ def csv_rows(round_: Round) -> Iterator[list[str]]:
             response.submitted_at.isoformat() if response.submitted_at else "",
         ]
         yield row
-
-
-class Echo:
-    """A file-like object csv.writer writes into, handing each line straight back."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(round_: Round) -> Iterator[str]:
-    # The byte-order mark tells Excel the file is UTF-8, so accents and emoji open cleanly.
-    yield "\ufeff"
-    writer = csv.writer(Echo())
-    for row in csv_rows(round_):
-        yield writer.writerow(row)

@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from cohorts.access import get_cohort_for
 from cohorts.models import Cohort, CohortRole
+from socialtraining.csv_download import csv_download
 from surveys import access, links, results, services
 from surveys.forms import (
     START_COPY,
@@ -519,11 +520,7 @@ def round_results(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse
 def round_results_csv(request: HttpRequest, cohort_pk: int, pk: int) -> StreamingHttpResponse:
     round_ = access.get_round_for(request.user, cohort_pk, pk)
     filename = f"{slugify(round_.cohort.name)}-{slugify(round_.label)}-{round_.pk}.csv"
-    response = StreamingHttpResponse(
-        results.csv_lines(round_), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(results.csv_rows(round_), filename=filename)
 
 
 @login_required

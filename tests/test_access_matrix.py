@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Prompt, Thread
+from insights.rollups import rollups_refresh
 from notifications.services import unsubscribe_token
 from sparks.models import Delivery, Spark
 from surveys import services as survey_services
@@ -51,8 +52,15 @@ OWN_GROUP = (OK, OK, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 OTHER_GROUP = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A survey form is its participant's alone: not even the cohort's instructors or managers see it.
 OWN_FORM = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# The other cohort of the same organisation: its managers only (this cohort's instructor is not
+# its instructor).
+OTHER_COHORT_TEACH = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, SIGN_IN)
+# Sparks settings are a cohort participant's own: instructors and managers get none.
+COHORT_PARTICIPANT = (NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, SIGN_IN)
 # A bad or tampered link is a 400 page for everyone, signed in or not.
 ANYONE = (OK, OK, OK, OK, OK, OK)
+# Any manager, of whichever organisation they manage.
+MANAGERS = (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, SIGN_IN)
 
 CASES = [
     Case("home", "/", "get", ANY_MEMBER),
@@ -335,6 +343,12 @@ CASES = [
     Case("spark link (tampered)", "/sparks/link/not-a-token/", "get", ANYONE),
     Case("spark ask", "/sparks/{delivery}/", "get", OWN_FORM),
     Case("answer a spark", "/sparks/{delivery}/", "post", OWN_FORM),
+    Case("spark ask peers (htmx)", "/sparks/{delivery}/", "get", OWN_FORM, htmx=True),
+    Case("spark one-click link (tampered)", "/sparks/pick/not-a-token/", "get", ANYONE),
+    Case("spark confidence", "/sparks/{delivery}/confidence/", "post", OWN_FORM),
+    Case("sparks inbox", "/sparks/", "get", ANY_MEMBER),
+    Case("spark settings", "/sparks/cohorts/{cohort}/settings/", "get", COHORT_PARTICIPANT),
+    Case("pause sparks", "/sparks/cohorts/{cohort}/settings/", "post", COHORT_PARTICIPANT),
     Case("submit a survey", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "post", OWN_FORM),
     Case("save a draft", "/cohorts/{cohort}/surveys/rounds/{open_round}/draft/", "post", OWN_FORM),
     Case(
@@ -358,6 +372,101 @@ CASES = [
         TEACH,
     ),
     Case("cohort survey results", "/cohorts/{cohort}/surveys/retention/", "get", TEACH),
+    # --- Instructor spark plan (sparks/plan_views.py) ---
+    Case("spark plan", "/cohorts/{cohort}/sparks/", "get", TEACH),
+    Case("new spark", "/cohorts/{cohort}/sparks/new/", "get", TEACH),
+    Case("write a spark", "/cohorts/{cohort}/sparks/new/", "post", TEACH),
+    Case("add the 2+2+2 boosters", "/cohorts/{cohort}/sparks/two-two-two/", "post", TEACH),
+    Case("spark send settings", "/cohorts/{cohort}/sparks/settings/", "get", TEACH),
+    Case("save spark send settings", "/cohorts/{cohort}/sparks/settings/", "post", TEACH),
+    Case("edit a spark", "/cohorts/{cohort}/sparks/{spark}/edit/", "get", TEACH),
+    Case("save a spark", "/cohorts/{cohort}/sparks/{spark}/edit/", "post", TEACH),
+    Case("reschedule a spark", "/cohorts/{cohort}/sparks/{spark}/reschedule/", "post", TEACH),
+    Case(
+        "reschedule a spark (htmx)",
+        "/cohorts/{cohort}/sparks/{spark}/reschedule/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case("cancel a spark", "/cohorts/{cohort}/sparks/{spark}/cancel/", "post", TEACH),
+    Case("send a spark now", "/cohorts/{cohort}/sparks/{spark}/send-now/", "post", TEACH),
+    Case(
+        "send a spark now (htmx)",
+        "/cohorts/{cohort}/sparks/{spark}/send-now/",
+        "post",
+        TEACH,
+        htmx=True,
+    ),
+    Case(
+        "another organisation's spark",
+        "/cohorts/{cohort}/sparks/{outsider_spark}/edit/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+    Case(
+        "post into a spark form",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/",
+        "get",
+        TEACH,
+    ),
+    Case(
+        "turn a post into a spark",
+        "/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/",
+        "post",
+        TEACH,
+    ),
+    Case(
+        "turn another group's post into a spark",
+        "/cohorts/{cohort}/threads/{other_group_thread}/posts/{other_group_reply}/spark/",
+        "get",
+        TEACH,
+    ),
+    # xAPI exports and the Learning Record Store (xapi app).
+    Case("exports and LRS settings", "/org/{org}/xapi/", "get", MANAGE),
+    Case("save LRS settings", "/org/{org}/xapi/", "post", MANAGE),
+    Case("organisation xAPI statements", "/org/{org}/xapi/statements.json", "get", MANAGE),
+    Case("cohort xAPI statements", "/cohorts/{cohort}/xapi/statements.json", "get", TEACH),
+    Case(
+        "another organisation's cohort xAPI statements",
+        "/cohorts/{outsider_cohort}/xapi/statements.json",
+        "get",
+        (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, SIGN_IN),
+    ),
+    # Insights: managers only, each their own organisation (the outsider manages another one).
+    Case("organisation insights", "/insights/", "get", MANAGERS),
+    Case("insights navigation link (htmx)", "/insights/nav/", "get", ANY_MEMBER, htmx=True),
+    Case("organisation insights by slug", "/insights/?org={org}", "get", MANAGE),
+    Case("insights table (htmx)", "/insights/?org={org}&sort=name", "get", MANAGE, htmx=True),
+    Case("cohort metrics CSV", "/insights/cohorts.csv?org={org}", "get", MANAGE),
+    Case("insights chart CSV", "/insights/charts/retention.csv?org={org}", "get", MANAGE),
+    Case(
+        "compare cohorts",
+        "/insights/compare/?cohort={cohort}&cohort={other_cohort}",
+        "get",
+        MANAGE,
+    ),
+    # --- Cohort dashboard (insights/cohort_views.py) ---
+    Case("cohort dashboard", "/cohorts/{cohort}/insights/", "get", TEACH),
+    Case("cohort chart CSV", "/cohorts/{cohort}/insights/charts/retention.csv", "get", TEACH),
+    Case("participant activity CSV", "/cohorts/{cohort}/insights/participants.csv", "get", TEACH),
+    Case("nudge participants", "/cohorts/{cohort}/insights/nudge/", "post", TEACH),
+    Case("participant insights", "/cohorts/{cohort}/insights/people/{enrolment}/", "get", TEACH),
+    Case(
+        "participant scores CSV",
+        "/cohorts/{cohort}/insights/people/{enrolment}/scores.csv",
+        "get",
+        TEACH,
+    ),
+    Case(
+        "another cohort's dashboard", "/cohorts/{other_cohort}/insights/", "get", OTHER_COHORT_TEACH
+    ),
+    Case(
+        "another organisation's cohort dashboard",
+        "/cohorts/{outsider_cohort}/insights/",
+        "get",
+        (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, SIGN_IN),
+    ),
 ]
 
 
@@ -409,11 +518,19 @@ def _ids(world) -> dict:
         )
         for cohort in (world.cohort, world.other_cohort)
     )
+    rollups_refresh()
     spark = Spark.objects.create(cohort=world.cohort, question="What did you try?", offset_days=2)
     delivery = Delivery.objects.create(
         spark=spark, participant=world.participant, sent_at=timezone.now()
     )
+    # Instructor spark plan: a spark of another organisation's cohort.
+    outsider_spark = Spark.objects.create(
+        cohort=world.outsider_cohort, question="Elsewhere?", offset_days=2
+    )
     return {
+        # Instructor spark plan.
+        "spark": spark.pk,
+        "outsider_spark": outsider_spark.pk,
         "delivery": delivery.pk,
         "prompt": prompt.pk,
         "outsider_prompt": outsider_prompt.pk,
@@ -441,6 +558,7 @@ def _ids(world) -> dict:
         "invitation": invitation.pk,
         "roster_import": roster_import.pk,
         "unsubscribe": unsubscribe_token(world.participant),
+        "outsider_cohort": world.outsider_cohort.pk,
     }
 
 

@@ -52,6 +52,8 @@ CASES = [
     Case("/cohorts/{cohort}/prompts/{prompt}/cancel/"),
     Case("/cohorts/{cohort}/prompts/{prompt}/publish/"),
     Case("/sparks/{delivery}/", as_user="participant"),
+    Case("/sparks/{delivery}/confidence/", as_user="participant"),
+    Case("/sparks/cohorts/{cohort}/settings/", as_user="participant"),
     Case("/cohorts/{cohort}/surveys/new/"),
     Case("/cohorts/{cohort}/surveys/{survey}/settings/"),
     Case("/cohorts/{cohort}/surveys/{survey}/new-version/"),
@@ -76,6 +78,18 @@ CASES = [
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/hide/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/restore/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/dismiss/"),
+    # Instructor spark plan (sparks/plan_views.py).
+    Case("/cohorts/{cohort}/sparks/new/"),
+    Case("/cohorts/{cohort}/sparks/two-two-two/"),
+    Case("/cohorts/{cohort}/sparks/settings/"),
+    Case("/cohorts/{cohort}/sparks/{spark}/edit/"),
+    Case("/cohorts/{cohort}/sparks/{spark}/reschedule/"),
+    Case("/cohorts/{cohort}/sparks/{spark}/cancel/"),
+    Case("/cohorts/{cohort}/sparks/{spark}/send-now/"),
+    Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/"),
+    Case("/org/{org}/xapi/"),
+    # Cohort dashboard (insights/cohort_views.py).
+    Case("/cohorts/{cohort}/insights/nudge/"),
     # allauth's forms our users post to most; the rest of allauth is left out below.
     Case("/accounts/login/", as_user="anonymous"),
     Case("/accounts/logout/"),

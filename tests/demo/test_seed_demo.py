@@ -152,3 +152,10 @@ def test_it_leaves_an_existing_scaled_organisation_alone(db):
     assert "already exists" in seed("--scale", "300")
     assert "already exists" in seed()
     assert table_counts() == before
+
+
+def test_it_fills_the_dashboard_rollups_so_the_demo_opens_with_numbers(demo):
+    from insights.models import CohortRollup
+
+    cohorts = Cohort.objects.filter(organization=demo)
+    assert CohortRollup.objects.filter(cohort__in=cohorts).count() == cohorts.count()

@@ -1,6 +1,7 @@
 """The daily digest: followed threads with unread replies and new prompt threads, once a day."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -105,3 +106,31 @@ def test_it_builds_in_the_same_queries_for_many_people_and_threads(
     with django_assert_max_num_queries(len(few.captured_queries)):
         large = services.digests_build(now=timezone.now())
     assert len(large) > len(small)
+
+
+def test_it_writes_the_digests_in_chunks_not_one_query_per_person(
+    world, start_thread, reply_to, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(services, "DIGEST_CHUNK", 2)
+
+    def activity(n):
+        for i in range(n):
+            thread = start_thread(title=f"T{i}")
+            person = factories.UserFactory()
+            factories.EnrolmentFactory(cohort=world.cohort, user=person)
+            Follow.objects.create(thread=thread, user=person)
+            reply_to(thread, author=world.groupmate)
+
+    activity(3)
+    first = timezone.now()
+    with django_assert_max_num_queries(40) as few:
+        services.digests_send(now=first)
+    sent = OutboxMessage.objects.filter(idempotency_key__startswith="digest:").count()
+    activity(8)
+    # The same day again: only the new people's digests, each with its unsubscribe headers.
+    # At most three more chunks of 2, each a savepoint, an insert, a select and a release.
+    with django_assert_max_num_queries(len(few.captured_queries) + 3 * 4):
+        services.digests_send(now=first + timedelta(minutes=5))
+    digests = OutboxMessage.objects.filter(idempotency_key__startswith="digest:")
+    assert digests.count() > sent + 7
+    assert all(m.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" for m in digests)

@@ -129,3 +129,14 @@ def test_it_cannot_edit_in_mentions_after_the_window(world, client_for, thread, 
         {"body": "@[Ana Lima]"},
     )
     assert not Notification.objects.filter(user=ana).exists()
+
+
+def test_it_notifies_a_mentioned_follower_once(world, client_for, thread):
+    ana = _name(world.groupmate, "Ana Lima")
+    _reply(client_for(ana), world, thread, "I follow this now.", key="ana")
+    _reply(client_for(world.participant), world, thread, "What do you think, @[Ana Lima]?")
+    post = Post.objects.filter(thread=thread, author=world.participant).get()
+    assert list(Notification.objects.filter(user=ana).values_list("key", flat=True)) == [
+        f"mention:{post.pk}"
+    ]
+    assert OutboxMessage.objects.filter(to_email=ana.email).count() == 1

@@ -1,5 +1,7 @@
 """Scheduling a prompt: now, at a local date and time, or counted from the workshop sessions."""
 
+import re
+import uuid
 from datetime import datetime, time, timedelta
 
 from django.core import mail
@@ -23,6 +25,7 @@ def _data(**overrides):
         "anchor": "before_first",
         "offset_days": "2",
         "release_time": "09:00",
+        "idempotency_key": uuid.uuid4().hex,
     }
     return {**data, **overrides}
 
@@ -127,3 +130,21 @@ def test_it_shows_the_form_to_an_instructor(world, client_for):
     assert response.status_code == 200
     assert "Provocative question" in body and "Post before you see replies" in body
     assert "Days before the first session" in body and "Europe/Paris" in body
+
+
+def test_it_schedules_one_prompt_when_the_same_form_is_sent_twice(world, client_for):
+    client = client_for(world.instructor)
+    data = _data()
+    first = client.post(_url(world), data)
+    second = client.post(_url(world), data)
+    assert first.status_code == second.status_code == 302
+    assert Prompt.objects.count() == 1
+    client.post(_url(world), _data())
+    assert Prompt.objects.count() == 2
+
+
+def test_it_renders_a_fresh_key_with_each_new_form(world, client_for):
+    client = client_for(world.instructor)
+    pages = [client.get(_url(world)).content.decode() for _ in range(2)]
+    keys = {re.search(r'name="idempotency_key" value="(\w+)"', page)[1] for page in pages}
+    assert len(keys) == 2

@@ -1,5 +1,8 @@
 """The digest's one-click unsubscribe: signed, no sign-in, GET asks and POST does it."""
 
+import time
+from unittest import mock
+
 from django.core import signing
 
 from notifications.models import NotificationPreference
@@ -38,4 +41,23 @@ def test_it_refuses_a_changed_or_foreign_token_clearly(client, alice, bob):
             response = method(_url(bad))
             assert response.status_code == 400
             assert "not valid" in response.content.decode()
+    assert not NotificationPreference.objects.exists()
+
+
+def test_it_refuses_the_link_of_a_deleted_account(client, alice):
+    token = unsubscribe_token(alice)
+    alice.delete()
+    response = client.post(_url(token))
+    assert response.status_code == 400
+    assert not NotificationPreference.objects.exists()
+
+
+def test_it_says_an_old_link_has_expired_and_changes_nothing(client, alice, settings):
+    token = unsubscribe_token(alice)
+    settings.UNSUBSCRIBE_LINK_MAX_AGE = 60
+    later = time.time() + 61
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        response = client.post(_url(token))
+    assert response.status_code == 410
+    assert "has expired" in response.content.decode()
     assert not NotificationPreference.objects.exists()

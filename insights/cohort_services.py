@@ -1,0 +1,41 @@
+"""Writes of the cohort dashboard: nudging participants at risk."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import User
+from cohorts.models import Cohort
+from insights.cohort_metrics import nudge_key_prefix
+from notifications.services import notify
+
+
+@transaction.atomic
+def participants_nudge(
+    *, cohort: Cohort, sender: User, participants: list[User], nudge_id: str
+) -> list[User]:
+    """Notify each participant once for this nudge, in-app and by email through the outbox.
+
+    `nudge_id` comes with the form, so a second click or a resent form reuses the same
+    notification key: `notify` refuses a second notification per person and key, and the outbox
+    a second email. Returns the people nudged now (not those this nudge already reached).
+    """
+    key = f"{nudge_key_prefix(cohort.pk)}{nudge_id}"
+    url = reverse("cohorts:detail", args=[cohort.pk])
+    nudged = []
+    for participant in participants:
+        notification = notify(
+            user=participant,
+            key=key,
+            title=f"We miss you in {cohort.name}",
+            body=(
+                f"{sender.name} wonders how you are getting on. A few minutes in the cohort's "
+                "discussions, sparks or surveys keeps what you learned fresh."
+            ),
+            url=url,
+            email_template="notification",
+        )
+        if notification is not None:
+            nudged.append(participant)
+    return nudged

@@ -1,0 +1,89 @@
+"""Rollup tables: what the organisation dashboard shows, computed in bulk by `rollups.py`.
+
+A dashboard over 500 cohorts and millions of activity rows cannot aggregate on every page view,
+so Celery beat refreshes these rows (every 10 minutes, `insights.tasks.refresh_rollups`) and the
+page reads them with a few small queries. Every row says when it was computed (`refreshed_at`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Organization
+from cohorts.models import Cohort, Phase
+
+
+class CohortRollupQuerySet(models.QuerySet["CohortRollup"]):
+    def for_organization(self, organization: Organization) -> CohortRollupQuerySet:
+        return self.filter(organization=organization)
+
+
+class CohortRollup(models.Model):
+    """One cohort's numbers for the organisation dashboard, as of `refreshed_at`."""
+
+    cohort = models.OneToOneField(
+        Cohort, on_delete=models.CASCADE, primary_key=True, related_name="rollup"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    phase = models.CharField(max_length=20, choices=Phase.choices)
+    first_session_start = models.DateTimeField(null=True, blank=True)
+    last_session_end = models.DateTimeField(null=True, blank=True)
+    participants = models.PositiveIntegerField(default=0)
+    # Participants who posted, reacted, read a thread, answered a spark or a survey in 14 days.
+    active_participants = models.PositiveIntegerField(default=0)
+    participant_posts = models.PositiveIntegerField(default=0)
+    survey_invitations = models.PositiveIntegerField(default=0)
+    survey_responses = models.PositiveIntegerField(default=0)
+    nps_answers = models.PositiveIntegerField(default=0)
+    sparks_sent = models.PositiveIntegerField(default=0)
+    sparks_answered = models.PositiveIntegerField(default=0)
+    # Derived once here, so the table sorts in the database.
+    participation_percent = models.FloatField(null=True, blank=True)
+    posts_per_participant = models.FloatField(null=True, blank=True)
+    response_rate_percent = models.FloatField(null=True, blank=True)
+    nps = models.SmallIntegerField(null=True, blank=True)
+    knowledge_after_percent = models.FloatField(null=True, blank=True)
+    knowledge_latest_percent = models.FloatField(null=True, blank=True)
+    knowledge_latest_week = models.SmallIntegerField(null=True, blank=True)
+    retained_percent = models.FloatField(null=True, blank=True)
+    spark_answer_rate_percent = models.FloatField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    objects = CohortRollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "phase"])]
+
+    def __str__(self) -> str:
+        return f"Rollup of cohort {self.cohort_id} at {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionPoint(models.Model):
+    """Knowledge points scored and possible in one week after a cohort's workshop.
+
+    Week 0 is the first seven days after the last session; negative weeks are before it (the
+    pre-workshop baseline). Points add knowledge-check scores and knowledge-spark answers (one
+    point each), so averaging over cohorts weighs every answer the same.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="retention_points")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    week = models.SmallIntegerField()
+    points = models.PositiveIntegerField()
+    possible = models.PositiveIntegerField()
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["cohort_id", "week"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "week"], name="one_retention_point_per_week")
+        ]
+        indexes = [models.Index(fields=["organization", "week"])]
+
+    def __str__(self) -> str:
+        return f"Cohort {self.cohort_id}, week {self.week}: {self.points}/{self.possible}"
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.points / self.possible, 1) if self.possible else None

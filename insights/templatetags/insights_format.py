@@ -1,0 +1,26 @@
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+
+@register.filter
+def metric(value: float | int | None, unit: str = "") -> str:
+    """A dashboard number with its unit, or an en dash where there is none yet."""
+    if value is None:
+        return "\N{EN DASH}"
+    return f"{number_format(value)}{unit}"
+
+
+@register.filter
+def updated_ago(moment: datetime | None) -> str:
+    """ "just now" under a minute, else "12 minutes ago", for the freshness labels."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

@@ -1,0 +1,332 @@
+"""The instructors' spark plan of a cohort: write, edit, reschedule, cancel and send sparks now,
+the 2 + 2 + 2 template, the send settings and the timeline of what went out and what came back.
+
+Everything is reached through cohorts.access with the `teach` action (the cohort's instructors
+and the organisation's managers); anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cohorts.access import get_cohort_for
+from cohorts.models import Cohort, CohortRole
+from discussions.access import get_post_for
+from discussions.models import Post
+from sparks import services
+from sparks.models import (
+    DeliveryOutcome,
+    Spark,
+    SparkAnswer,
+    SparkKind,
+    SparkTarget,
+    SparkThread,
+)
+from sparks.plan_forms import (
+    REPEAT_MODE_HELP,
+    RescheduleForm,
+    SparkForm,
+    SparkScheduleForm,
+    schedule_initial,
+)
+from surveys.forms import ChoiceFormSet
+
+SPARKS_PER_PAGE = 50
+
+
+def get_spark_for(user, cohort_pk: int, pk: int) -> Spark:
+    """A spark of the cohort, for its instructors and the organisation's managers; else 404."""
+    cohort = get_cohort_for(user, cohort_pk, "teach")
+    spark = Spark.objects.filter(cohort=cohort, pk=pk).first()
+    if spark is None:
+        raise Http404("No such spark.")
+    spark.cohort = cohort
+    return spark
+
+
+def _timeline_sparks(cohort: Cohort) -> QuerySet[Spark]:
+    """Each spark with its counts, in one query; its threads in one more."""
+    first = Q(deliveries__attempt=1)
+    waiting_first = first & Q(deliveries__sent_at__isnull=True, deliveries__status="pending")
+    answered = Q(deliveries__outcome=DeliveryOutcome.ANSWERED)
+    threads = SparkThread.objects.select_related("thread", "study_group").order_by(
+        "study_group__name"
+    )
+    return (
+        cohort.sparks.annotate(
+            recipients=Count(
+                "deliveries__participant",
+                distinct=True,
+                filter=~Q(deliveries__outcome=DeliveryOutcome.CANCELLED),
+            ),
+            delivered=Count("deliveries", filter=Q(deliveries__sent_at__isnull=False)),
+            answered=Count("deliveries", filter=answered),
+            right=Count("deliveries", filter=answered & Q(deliveries__answer__is_correct=True)),
+            missed=Count("deliveries", filter=Q(deliveries__outcome=DeliveryOutcome.MISSED)),
+            repeats_pending=Count(
+                "deliveries",
+                filter=Q(deliveries__attempt__gt=1, deliveries__outcome=DeliveryOutcome.WAITING),
+            ),
+            next_first_send=Min("deliveries__due_at", filter=waiting_first),
+            first_sent=Min("deliveries__sent_at", filter=first),
+        )
+        .prefetch_related(Prefetch("threads", queryset=threads))
+        .order_by("cancelled_at", "offset_days", "pk")
+    )
+
+
+def _mastered_by_spark(cohort: Cohort) -> Counter:
+    """How many participants answered each knowledge spark right, sure of it, twice (one query)."""
+    pairs = (
+        SparkAnswer.objects.filter(delivery__spark__cohort=cohort, is_correct=True)
+        .filter(Q(confidence__isnull=True) | Q(confidence__gt=services.UNSURE_CONFIDENCE))
+        .values("delivery__spark_id", "delivery__participant_id")
+        .annotate(good=Count("pk"))
+        .filter(good__gte=services.MASTERY_CORRECT)
+        .values_list("delivery__spark_id", flat=True)
+    )
+    return Counter(pairs)
+
+
+def _decorate(sparks, cohort: Cohort, mastered: Counter) -> None:
+    for spark in sparks:
+        spark.cohort = cohort
+        spark.mastered = mastered.get(spark.pk, 0)
+        spark.is_knowledge = spark.kind == SparkKind.KNOWLEDGE
+        spark.right_rate = (
+            round(100 * spark.right / spark.answered)
+            if spark.is_knowledge and spark.answered
+            else None
+        )
+        spark.planned_day = services.first_day_of(spark) if spark.next_first_send is None else None
+        spark.reschedule_form = RescheduleForm(
+            initial={"offset_days": spark.offset_days}, auto_id=f"id_spark{spark.pk}_%s"
+        )
+
+
+def _plan_page(
+    request: HttpRequest, cohort: Cohort, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    # The sessions' bounds, read once, for the planned day of sparks without asks yet.
+    cohort = _with_schedule(cohort)
+    page = Paginator(_timeline_sparks(cohort), SPARKS_PER_PAGE).get_page(request.GET.get("page"))
+    _decorate(page.object_list, cohort, _mastered_by_spark(cohort))
+    schedule = services.schedule_for(cohort)
+    context = {
+        "cohort": cohort,
+        "page": page,
+        "schedule": schedule,
+        "repeat_help": REPEAT_MODE_HELP[schedule.repeat_mode],
+        "participants": cohort.enrolments.filter(role=CohortRole.PARTICIPANT).count(),
+        "error": error,
+    }
+    return render(request, "sparks/plan/timeline.html", context, status=status)
+
+
+def _with_schedule(cohort: Cohort) -> Cohort:
+    scheduled = Cohort.objects.with_schedule().get(pk=cohort.pk)
+    scheduled.access = cohort.access
+    return scheduled
+
+
+@login_required
+@require_GET
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cohort's sparks: when each goes out, to how many, and what came back."""
+    cohort = get_cohort_for(request.user, pk, "teach")
+    return _plan_page(request, cohort)
+
+
+def _spark_form_page(
+    request: HttpRequest,
+    cohort: Cohort,
+    *,
+    spark: Spark | None = None,
+    source_post: Post | None = None,
+    initial: dict | None = None,
+    choices_initial: list | None = None,
+) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = SparkForm(data, initial=initial or {})
+    choices = ChoiceFormSet(data, prefix="choices", initial=choices_initial or [])
+    sent = services.spark_has_sent(spark) if spark is not None else False
+    if data is not None and form.clean_with(choices):
+        try:
+            saved = services.spark_save(
+                cohort=cohort,
+                spark=spark,
+                fields=form.spark_fields(),
+                offset_days=form.cleaned_data["offset_days"],
+                choices=form.choice_list,
+                user=request.user,
+                source_post=source_post,
+            )
+        except services.SparkLocked as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            verb = "saved" if spark else "added to the plan"
+            messages.success(request, f"Spark “{saved.question}” {verb}.")
+            return redirect("sparks:plan", cohort.pk)
+    context = {
+        "cohort": cohort,
+        "spark": spark,
+        "sent": sent,
+        "source_post": source_post,
+        "form": form,
+        "choices": choices,
+    }
+    status = 400 if data is not None else 200
+    return render(request, "sparks/plan/spark_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spark_new(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_cohort_for(request.user, pk, "teach")
+    kind = request.GET.get("kind")
+    initial = {"kind": kind} if kind in SparkKind.values else None
+    return _spark_form_page(request, cohort, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spark_from_post(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
+    """“Turn this post into a spark”: the authoring form, prefilled from a discussion post."""
+    post = get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
+    cohort = post.thread.cohort
+    text = post.thread.title if post.is_opening else post.body
+    # A post in a study group suggests asking every group; one in the cohort's space, everyone.
+    target = SparkTarget.GROUPS if post.thread.study_group_id else SparkTarget.COHORT
+    initial = {"question": text.strip()[:500], "target": target}
+    return _spark_form_page(request, cohort, source_post=post, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spark_edit(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
+    spark = get_spark_for(request.user, pk, spark_pk)
+    if spark.cancelled_at:
+        messages.error(request, f"“{spark.question}” is cancelled: it no longer changes.")
+        return redirect("sparks:plan", pk)
+    initial = {name: getattr(spark, name) for name in services.SPARK_FIELDS}
+    initial["offset_days"] = spark.offset_days
+    choices_initial = [{"text": c.text, "is_correct": c.is_correct} for c in spark.choices.all()]
+    return _spark_form_page(
+        request, spark.cohort, spark=spark, initial=initial, choices_initial=choices_initial
+    )
+
+
+def _row_or_plan(
+    request: HttpRequest, spark: Spark, *, done: str = "", error: str = ""
+) -> HttpResponse:
+    """Answer a one-click change with its timeline row (htmx) or the timeline page."""
+    if request.htmx:
+        # htmx swaps only 2xx answers: the row comes back with the refusal written in it.
+        cohort = _with_schedule(spark.cohort)
+        row = _timeline_sparks(cohort).get(pk=spark.pk)
+        _decorate([row], cohort, _mastered_by_spark(cohort))
+        context = {"cohort": cohort, "spark": row, "row_error": error, "row_done": done}
+        return render(request, "sparks/plan/timeline.html#spark-row", context)
+    if error:
+        return _plan_page(request, spark.cohort, error=error, status=400)
+    messages.success(request, done)
+    return redirect("sparks:plan", spark.cohort.pk)
+
+
+@login_required
+@require_POST
+def spark_reschedule(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
+    spark = get_spark_for(request.user, pk, spark_pk)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        problem = "; ".join(form.errors["offset_days"])
+        return _row_or_plan(request, spark, error=f"Not moved: {problem}")
+    days = form.cleaned_data["offset_days"]
+    try:
+        services.spark_reschedule(spark=spark, offset_days=days)
+    except services.SparkLocked as refusal:
+        return _row_or_plan(request, spark, error=str(refusal))
+    done = f"“{spark.question}” now goes out {days} day{pluralize(days)} after the workshop."
+    day = services.first_day_of(spark)
+    if day is not None and day.date() < timezone.localdate(timezone=spark.cohort.tz):
+        done += " That day has passed, so only asks not yet due move: use “Send now” to send it."
+    return _row_or_plan(request, spark, done=done)
+
+
+@login_required
+@require_POST
+def spark_cancel(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
+    spark = get_spark_for(request.user, pk, spark_pk)
+    if spark.cancelled_at:
+        return _row_or_plan(request, spark, error="This spark is already cancelled.")
+    stopped = services.spark_cancel(spark=spark)
+    return _row_or_plan(
+        request,
+        spark,
+        done=f"“{spark.question}” is cancelled: {stopped} ask{pluralize(stopped)} will not go "
+        "out. Asks already sent can still be answered.",
+    )
+
+
+@login_required
+@require_POST
+def spark_send_now(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
+    spark = get_spark_for(request.user, pk, spark_pk)
+    try:
+        due = services.spark_send_now(spark=spark)
+    except services.SparkLocked as refusal:
+        return _row_or_plan(request, spark, error=str(refusal))
+    if not due:
+        return _row_or_plan(
+            request, spark, error="Nothing to send: every participant has had this spark."
+        )
+    return _row_or_plan(
+        request,
+        spark,
+        done=f"“{spark.question}” goes out to {due} participant{pluralize(due)} within a minute.",
+    )
+
+
+@login_required
+@require_POST
+def two_two_two(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add the 2 + 2 + 2 booster sparks: recall, application, integration."""
+    cohort = get_cohort_for(request.user, pk, "teach")
+    added = services.sparks_add_two_two_two(cohort=cohort, user=request.user)
+    if added:
+        messages.success(
+            request,
+            f"{len(added)} booster spark{pluralize(len(added))} added (+2 days recall, "
+            "+14 days application, +60 days integration). Adapt their questions to your workshop.",
+        )
+    else:
+        messages.info(request, "The plan already holds the 2 + 2 + 2 boosters.")
+    return redirect("sparks:plan", cohort.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedule_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cohort's send window, weekdays and repeat mode; saving re-plans the asks to go."""
+    cohort = get_cohort_for(request.user, pk, "teach")
+    schedule = services.schedule_for(cohort)
+    form = SparkScheduleForm(
+        request.POST if request.method == "POST" else None, initial=schedule_initial(schedule)
+    )
+    if form.is_valid():
+        services.spark_schedule_update(cohort=cohort, **form.cleaned_data)
+        messages.success(request, "Send settings saved; asks still to go follow them.")
+        return redirect("sparks:plan", cohort.pk)
+    context = {"cohort": cohort, "form": form, "repeat_help": REPEAT_MODE_HELP}
+    status = 400 if form.errors else 200
+    return render(request, "sparks/plan/settings.html", context, status=status)

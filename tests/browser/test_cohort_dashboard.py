@@ -1,0 +1,95 @@
+"""A manager opens the cohort dashboard: the retention chart is drawn from data points, its table
+says the same, its CSV downloads, and axe-core finds no serious or critical violations."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from discussions.models import PostKind, Thread
+from tests.browser.conftest import sign_in
+from tests.factories import PASSWORD
+from tests.insights import cohort_builders as b
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def csp_free_page(browser, live_server, settings):
+    """A page whose context ignores the site's CSP, so axe-core can be injected; this test only."""
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def _story(world) -> None:
+    now = timezone.now()
+    end = b.workshop_ended(world.cohort, days_ago=60, now=now)
+    people = [world.participant, world.groupmate, world.other_group_participant]
+    b.knowledge_round(
+        world.cohort,
+        label="Before",
+        opens_at=end - timedelta(days=5),
+        scores=[(p, 2, 5) for p in people],
+    )
+    for label, days, score in (("Right after", 0, 5), ("+30 days", 30, 4), ("+59 days", 59, 3)):
+        b.knowledge_round(
+            world.cohort,
+            label=label,
+            opens_at=end + timedelta(days=days, hours=1),
+            scores=[(p, score - (i == 0), 5) for i, p in enumerate(people)],
+        )
+    thread = Thread.objects.create(
+        cohort=world.cohort, title="Useful article", kind=PostKind.ARTICLE
+    )
+    b.post(thread, world.participant, kind=PostKind.ARTICLE, at=end + timedelta(days=2))
+    b.post(thread, world.groupmate, at=end + timedelta(days=3))
+
+
+def test_it_draws_the_retention_chart_its_table_and_csv_accessibly(world, csp_free_page):
+    page = csp_free_page
+    _story(world)
+    sign_in(page, world.manager.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/")
+    page.get_by_role("link", name="Cohort insights").click()
+    page.wait_for_selector('#chart-retention[data-drawn="true"]')
+    drawn = page.evaluate(
+        """() => document.querySelector('#chart-retention').chart.data.datasets.map(
+            d => ({label: d.label, data: d.data}))"""
+    )
+    cohort_series = next(d for d in drawn if d["label"] == "This cohort")
+    points = [v for v in cohort_series["data"] if v is not None]
+    assert len(points) == 3
+    assert points[0] > points[-1]
+
+    # The table alternative shows the same numbers the chart draws.
+    page.get_by_text("Show the numbers as a table").first.click()
+    cells = page.locator("#chart-retention table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.querySelector('td').textContent.trim())"
+    )
+    table = [None if c.endswith("no data") else float(c.rstrip("%")) for c in cells]
+    assert table == cohort_series["data"]
+
+    with page.expect_download() as download_info:
+        page.locator("#chart-retention").get_by_role(
+            "link", name="Download these numbers (CSV)"
+        ).click()
+    download = download_info.value
+    assert download.suggested_filename == "feedback-that-lands-retention.csv"
+    lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("Weeks since the workshop,This cohort")
+    assert len(lines) == len(table) + 1
+
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => (await axe.run()).violations.map(
+            v => ({id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == []

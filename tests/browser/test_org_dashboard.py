@@ -1,0 +1,132 @@
+"""A manager reads the organisation dashboard in Chromium: charts drawn, tables, CSV, axe-core."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from django.conf import settings
+from playwright.sync_api import expect
+
+from insights.rollups import rollups_refresh
+from tests.browser.conftest import sign_in
+from tests.factories import PASSWORD
+from tests.insights.conftest import build_past
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_it_draws_the_charts_and_downloads_the_numbers(page, world):
+    build_past(world)
+    build_past(world, "Second past")
+    rollups_refresh()
+    sign_in(page, world.manager.email, PASSWORD)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
+
+    expect(page.get_by_role("heading", name="Insights", exact=True)).to_be_visible()
+    figure = page.locator("#chart-knowledge")
+    expect(figure).to_have_attribute("data-drawn", "true")
+    drawn = figure.locator("canvas").evaluate(
+        """canvas => {
+            const chart = Chart.getChart(canvas);
+            const pixels = canvas.getContext("2d")
+                .getImageData(0, 0, canvas.width, canvas.height).data;
+            return {
+                labels: chart.data.labels,
+                values: chart.data.datasets.map(d => d.data),
+                painted: pixels.some((value, i) => i % 4 === 3 && value > 0),
+            };
+        }"""
+    )
+    assert drawn["painted"]
+    # Newest workshop first, as the table below the chart.
+    assert drawn["labels"] == ["Second past", "Past cohort"]
+    assert drawn["values"] == [[70, 70], [57.1, 57.1]]
+
+    figure.get_by_text("Show the numbers as a table").click()
+    rows = figure.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    assert [rows.nth(i).locator("th, td").all_inner_texts() for i in range(2)] == [
+        ["Second past", "70.0%", "57.1%"],
+        ["Past cohort", "70.0%", "57.1%"],
+    ]
+    expect(page.locator("#chart-retention")).to_have_attribute("data-drawn", "true")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the cohort table (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename == "acme-cohort-metrics.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == [
+        "Feedback that lands",
+        "Leading remote teams",
+        "Past cohort",
+        "Second past",
+    ]
+
+    # Sorting goes through htmx and keeps a real address.
+    page.get_by_role("link", name="Participants", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/insights/\?sort=-participants$"))
+    first = page.locator("table.cohort-metrics tbody tr").first
+    expect(first.get_by_role("rowheader")).to_have_text("Past cohort")
+    # The swapped-in fragment brings its chart, drawn again.
+    expect(page.locator("#chart-knowledge")).to_have_attribute("data-drawn", "true")
+
+    # Filtering: choosing a phase updates the table (htmx) and the address keeps the filter.
+    page.get_by_label("Phase").select_option("before")
+    expect(page).to_have_url(re.compile(r"phase=before"))
+    rows = page.locator("table.cohort-metrics tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_role("rowheader")).to_have_text("Feedback that lands")
+
+
+def test_it_has_no_serious_accessibility_violations(browser, live_server, world, settings):
+    build_past(world)
+    rollups_refresh()
+    settings.SITE_URL = live_server.url
+    # The site's CSP refuses injected scripts; axe-core is injected for this check only.
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    try:
+        sign_in(page, world.manager.email, PASSWORD)
+        for url in (
+            "/insights/",
+            f"/insights/compare/?cohort={world.cohort.pk}&cohort={world.other_cohort.pk}",
+        ):
+            page.goto(url)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate(
+                """async () => {
+                    const result = await axe.run();
+                    return {
+                        passes: result.passes.length,
+                        serious: result.violations
+                            .filter(v => v.impact === "serious" || v.impact === "critical")
+                            .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(" "))}`),
+                    };
+                }"""
+            )
+            # axe really looked (the page's contrast, labels, table headers... passed).
+            assert result["passes"] > 10, url
+            assert result["serious"] == [], url
+    finally:
+        context.close()
+
+
+def test_it_drills_from_the_organisation_into_a_cohort_s_retention_chart(page, world):
+    past = build_past(world)
+    rollups_refresh()
+    sign_in(page, world.manager.email, PASSWORD)
+    page.goto("/insights/")
+
+    page.locator("table.cohort-metrics").get_by_role("link", name="Past cohort").click()
+
+    expect(page).to_have_url(re.compile(rf"/cohorts/{past.cohort.pk}/insights/$"))
+    figure = page.locator("#chart-retention")
+    expect(figure).to_have_attribute("data-drawn", "true")
+    points = figure.locator("canvas").evaluate(
+        """canvas => Chart.getChart(canvas).data.datasets
+            .flatMap(d => d.data).filter(v => v !== null).length"""
+    )
+    assert points > 0

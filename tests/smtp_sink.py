@@ -1,0 +1,88 @@
+"""A real local SMTP server (aiosmtpd) that keeps every message it receives: the edge of the world
+for tests and the benchmark that send mail from separate worker processes."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class SmtpSink:
+    """Start with `start()`; `messages` fills as mail arrives; `wait_for(n)` waits for n."""
+
+    keep_bodies: bool = True
+    port: int = field(default_factory=free_port)
+    messages: list[Message] = field(default_factory=list)
+    count: int = 0
+    # SMTP sessions opened (one EHLO each): tells whether senders reuse their connection.
+    sessions: int = 0
+    _arrived: threading.Condition = field(default_factory=threading.Condition)
+    _controller: Controller | None = None
+
+    # aiosmtpd calls the handler methods by these names.
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        session.host_name = hostname
+        with self._arrived:
+            self.sessions += 1
+        return responses
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self._arrived:
+            if self.keep_bodies:
+                self.messages.append(message_from_bytes(envelope.original_content))
+            self.count += 1
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def start(self) -> SmtpSink:
+        # aiosmtpd logs every command at INFO: thousands of lines that cost the sender time.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def wait_for(self, count: int, *, timeout: float) -> int:
+        """Wait until at least `count` messages arrived or `timeout` seconds passed; the count."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while self.count < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._arrived.wait(left)
+            return self.count
+
+    def wait_quiet(self, *, seconds: float, timeout: float) -> int:
+        """Wait until nothing arrived for `seconds` (at most `timeout`); the count."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self.count
+            time.sleep(seconds)
+            if self.count == before:
+                break
+        return self.count
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
