@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import statistics
 import subprocess
 import sys
 import time
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -100,6 +102,7 @@ def count_queries(client, path: str) -> int:
 def measure() -> dict[str, float | int]:
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings
     from django.urls import reverse
@@ -113,9 +116,16 @@ def measure() -> dict[str, float | int]:
     call_command("migrate", interactive=False, verbosity=0)
 
     started = time.perf_counter()
-    call_command("seed_demo", scale=SCALE, verbosity=0)
+    seed_output = StringIO()
+    call_command("seed_demo", scale=SCALE, verbosity=0, stdout=seed_output)
     metrics["seed_50k_seconds"] = round(time.perf_counter() - started, 2)
     print(f"seed_50k_seconds: {metrics['seed_50k_seconds']}", flush=True)
+    metrics |= seed_activity_metrics(seed_output.getvalue())
+    print(f"activity_records: {metrics.get('activity_records')}", flush=True)
+    # Fresh statistics, as autovacuum would gather soon after: without them the planner guesses
+    # on tables just filled with millions of rows (the survey results page took 20 times longer).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
     # Static files are served by the finders: the benchmark must not need a collectstatic manifest.
     with override_settings(
@@ -153,6 +163,7 @@ def measure() -> dict[str, float | int]:
         survey_results = reverse("surveys:results", args=[refresher.cohort_id, refresher.pk])
         metrics["survey_results_ms_p50"] = round(time_page(client, survey_results, WARM_RUNS), 1)
         metrics["survey_results_queries"] = count_queries(client, survey_results)
+        metrics |= measure_dashboards(client)
     return metrics
 
 
@@ -196,6 +207,76 @@ def time_thread_floor(thread, runs: int) -> float:
             timings.append((time.perf_counter() - started) * 1000)
     assert not captured.captured_queries, captured.captured_queries[:3]
     return statistics.median(timings)
+
+
+def seed_activity_metrics(seed_output: str) -> dict[str, float | int]:
+    """`activity_records` and `seed_activity_seconds` from the summary seed_demo prints."""
+    metrics: dict[str, float | int] = {}
+    records = re.search(r"(\d+) activity records", seed_output)
+    seconds = re.search(r"([\d.]+) activity seconds", seed_output)
+    if records:
+        metrics["activity_records"] = int(records.group(1))
+    if seconds:
+        metrics["seed_activity_seconds"] = float(seconds.group(1))
+    return metrics
+
+
+def dashboard_cohort():
+    """A cohort of about 100 participants whose workshop ended closest to two months ago."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from cohorts.models import Cohort, CohortRole
+    from demo.seeding import BENCH_SLUG
+
+    two_months_ago = timezone.now() - timedelta(days=60)
+    cohorts = (
+        Cohort.objects.filter(organization__slug=BENCH_SLUG)
+        .with_schedule()
+        .filter(last_session_end__isnull=False)
+        .annotate(
+            size=Count(
+                "enrolments",
+                filter=Q(enrolments__role=CohortRole.PARTICIPANT),
+                # with_schedule joins the sessions: count each enrolment once.
+                distinct=True,
+            )
+        )
+        .filter(size__gte=90)
+    )
+    return min(cohorts, key=lambda c: abs(c.last_session_end - two_months_ago))
+
+
+def measure_dashboards(client) -> dict[str, float | int]:
+    """The insights dashboards as the bench manager sees them, after one rollup refresh.
+
+    Skipped with a message while the insights app does not provide its URLs yet.
+    """
+    from django.urls import NoReverseMatch, reverse
+
+    cohort = dashboard_cohort()
+    try:
+        org_dashboard = reverse("insights:org_dashboard")
+        cohort_dashboard = reverse("insights:cohort_dashboard", args=[cohort.pk])
+    except NoReverseMatch:
+        print(
+            "dashboards skipped: insights:org_dashboard and insights:cohort_dashboard do not "
+            "resolve on this branch yet",
+            flush=True,
+        )
+        return {}
+    from insights.rollups import rollups_refresh
+
+    metrics: dict[str, float | int] = {}
+    started = time.perf_counter()
+    # The dashboards read rollup tables: bring them up to date first, as beat would.
+    rollups_refresh()
+    metrics["rollups_refresh_seconds"] = round(time.perf_counter() - started, 2)
+    metrics["org_dashboard_ms_p50"] = round(time_page(client, org_dashboard, WARM_RUNS), 1)
+    metrics["org_dashboard_queries"] = count_queries(client, org_dashboard)
+    metrics["cohort_dashboard_ms_p50"] = round(time_page(client, cohort_dashboard, WARM_RUNS), 1)
+    metrics["cohort_dashboard_queries"] = count_queries(client, cohort_dashboard)
+    return metrics
 
 
 def write_results(metrics: dict[str, float | int], vendor: str) -> dict:

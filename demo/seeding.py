@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
+from demo import scale
 from demo.conversations import bench_conversations_create, demo_conversations_create
 from demo.sparks import demo_sparks_create
 from demo.surveys import bench_survey_create, demo_surveys_create
@@ -424,7 +425,12 @@ def bench_organization_create(*, participants: int) -> dict[str, int]:
     )
     people = User.objects.filter(memberships__organization=org, memberships__role=Role.PARTICIPANT)
     round_ = bench_survey_create(organization_people=people, cohort=refresher, rng=rng, now=now)
-    counts["survey responses"] = round_.responses.count()
+    counts["refresher responses"] = round_.responses.count()
+    activity = scale.bench_activity_create(
+        organization=org, cohorts=scale.bench_scaled_cohorts(org), now=now, seed=SEED
+    )
+    counts |= activity
+    counts["activity records"] = scale.activity_records_count(organization=org)
     return counts
 
 
@@ -447,8 +453,7 @@ def _bench_cohorts_create(
 ) -> dict[str, int]:
     plans = []
     for i in indexes:
-        # Workshops spread from five months ago to a month ahead: every phase is represented.
-        day = -150 + (i * 180) // cohort_count
+        day = scale.bench_workshop_day(i, cohort_count)
         tz_name = BENCH_TIME_ZONES[i % len(BENCH_TIME_ZONES)]
         plans.append((i, day, tz_name))
     cohorts = Cohort.objects.bulk_create(
@@ -467,16 +472,9 @@ def _bench_cohorts_create(
     )
     sessions = []
     for cohort, (i, day, _) in zip(cohorts, plans, strict=True):
-        for n in range(1 + i % 2):
-            sessions.append(
-                WorkshopSession(
-                    cohort=cohort,
-                    title=f"Day {n + 1}",
-                    starts_at=local_datetime(cohort.tz, now, day + n, time(9, 0)),
-                    ends_at=local_datetime(cohort.tz, now, day + n, time(16, 0)),
-                    location="Training room",
-                )
-            )
+        sessions += scale.bench_sessions_build(
+            cohort=cohort, index=i, cohort_count=cohort_count, day=day, now=now
+        )
     WorkshopSession.objects.bulk_create(sessions, batch_size=BATCH_SIZE)
 
     rows = []

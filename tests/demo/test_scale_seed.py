@@ -1,0 +1,212 @@
+"""The scaled seed's activity (demo/scale.py) at a small scale: four cohorts, one in each phase."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Avg, F, OuterRef, Subquery
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from cohorts.models import Cohort, Enrolment
+from demo import scale, seeding
+from discussions.models import Post, PostKind, Reaction, Thread
+from notifications.scheduling import DueStatus
+from sparks.models import Delivery, DeliveryOutcome, DeliveryStep, SparkAnswer
+from surveys.models import Purpose, Response, ResponseStatus, Round, RoundEvent
+
+SCALE = 400
+KINDS = ("posts", "reactions", "spark deliveries", "spark answers", "survey responses")
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bench(django_db_setup, django_db_blocker):
+    """One seed for the module's read-only tests (a seed at 400 takes seconds)."""
+    with django_db_blocker.unblock():
+        output = seed("--scale", str(SCALE))
+        yield Organization.objects.get(slug=seeding.BENCH_SLUG), output
+        seeding.organization_delete(slug=seeding.BENCH_SLUG)
+
+
+def scaled_activity(org: Organization) -> dict[str, int]:
+    """The activity the scaled seed wrote, without the fixed benchmark fixtures (the busy thread
+    space's 'Benchmark thread' rows and the organisation-wide refresher round)."""
+    posts = Post.objects.filter(thread__cohort__organization=org).exclude(
+        thread__title__startswith="Benchmark thread"
+    )
+    return {
+        "posts": posts.count(),
+        "reactions": Reaction.objects.filter(post__in=posts).count(),
+        "spark deliveries": Delivery.objects.filter(spark__cohort__organization=org).count(),
+        "spark answers": SparkAnswer.objects.filter(
+            delivery__spark__cohort__organization=org
+        ).count(),
+        "survey responses": Response.objects.filter(round__cohort__organization=org)
+        .exclude(round__cohort__name=seeding.BENCH_SURVEY_COHORT)
+        .count(),
+    }
+
+
+@pytest.mark.django_db
+def test_it_writes_about_forty_activity_records_per_participant_of_every_kind(bench):
+    org, output = bench
+    counts = scaled_activity(org)
+    total = sum(counts.values())
+    assert 36 * SCALE <= total <= 44 * SCALE, counts
+    # No kind is a token few: each is at least 5% of the whole.
+    assert all(n >= total * 0.05 for n in counts.values()), counts
+    # The printed total is the database's, fixtures included.
+    assert f"{scale.activity_records_count(organization=org)} activity records" in output
+    assert f"{total} scaled activity records" in output
+
+
+@pytest.mark.django_db
+def test_it_puts_posts_in_all_four_channels(bench):
+    org, _ = bench
+    posts = Post.objects.filter(thread__cohort__organization=org).select_related("thread")
+    channels = {post.channel for post in posts.exclude(thread__title__startswith="Benchmark")}
+    assert channels == {"research", "creating", "communication", "collaboration"}
+    assert posts.filter(kind=PostKind.COMMENT, parent__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_it_has_a_cohort_in_every_phase(bench):
+    org, _ = bench
+    cohorts = Cohort.objects.filter(organization=org).exclude(name=seeding.BENCH_SURVEY_COHORT)
+    assert sorted(c.phase for c in cohorts) == ["after", "before", "completed", "workshop"]
+
+
+@pytest.mark.django_db
+def test_it_delivers_sparks_answered_missed_and_repeated(bench):
+    org, _ = bench
+    deliveries = Delivery.objects.filter(spark__cohort__organization=org)
+    assert deliveries.filter(outcome=DeliveryOutcome.ANSWERED).exists()
+    assert deliveries.filter(outcome=DeliveryOutcome.MISSED).exists()
+    assert deliveries.filter(attempt__gt=1).exists()
+    answers = SparkAnswer.objects.filter(delivery__in=deliveries)
+    assert answers.filter(is_correct=True).exists() and answers.filter(is_correct=False).exists()
+    # Due rows as the dispatcher leaves them.
+    done = deliveries.filter(status=DueStatus.DONE)
+    assert not done.filter(outcome=DeliveryOutcome.WAITING).exists()
+    assert not done.filter(closed_at__isnull=True).exists()
+    assert not deliveries.exclude(step=DeliveryStep.SEND).filter(sent_at__isnull=True).exists()
+    assert (
+        not deliveries.filter(status=DueStatus.PENDING)
+        .exclude(outcome=DeliveryOutcome.WAITING)
+        .exists()
+    )
+    assert answers.count() == deliveries.filter(outcome=DeliveryOutcome.ANSWERED).count()
+    # Each answer is posted in its spark's thread, with the key spark_answer would give it.
+    assert not answers.filter(post__isnull=True).exists()
+    for answer in answers.select_related("post")[:50]:
+        assert answer.post.idempotency_key == f"spark-answer:{answer.delivery_id}"
+
+
+@pytest.mark.django_db
+def test_it_runs_the_survey_rounds_and_knowledge_falls_then_steadies(bench):
+    org, _ = bench
+    completed = next(
+        c for c in Cohort.objects.filter(organization=org).order_by("pk") if c.phase == "completed"
+    )
+    rounds = Round.objects.filter(cohort=completed)
+    assert set(rounds.values_list("survey__purpose", flat=True)) == {
+        Purpose.REACTION,
+        Purpose.KNOWLEDGE,
+        Purpose.BEHAVIOUR,
+    }
+    # One version of each survey per cohort: every round's answers keep their meaning.
+    assert set(rounds.values_list("survey__version", flat=True)) == {1}
+    assert RoundEvent.objects.filter(round__in=rounds).count() == 3 * rounds.count()
+    scores = dict(
+        rounds.filter(survey__purpose=Purpose.KNOWLEDGE)
+        .annotate(mean=Avg(F("responses__score") * 1.0 / F("responses__max_score")))
+        .values_list("label", "mean")
+    )
+    assert scores["Before the workshop"] < scores["Right after"]
+    assert scores["Right after"] - 0.1 > scores["+30 days"]
+    assert abs(scores["+90 days"] - scores["+60 days"]) < 0.12
+    nps = Response.objects.filter(round__in=rounds, round__survey__purpose=Purpose.REACTION)
+    assert nps.filter(answers__question__kind="nps", answers__number__isnull=False).exists()
+    submitted = Response.objects.filter(round__cohort__organization=org)
+    assert not submitted.exclude(status=ResponseStatus.SUBMITTED).exists()
+    assert not submitted.filter(submitted_at__lt=F("round__opens_at")).exists()
+    assert not submitted.filter(submitted_at__gt=F("round__closes_at")).exists()
+
+
+@pytest.mark.django_db
+def test_it_writes_activity_after_the_enrolment_and_before_now(bench):
+    org, _ = bench
+    now = timezone.now()
+    enrolled = Enrolment.objects.filter(
+        cohort=OuterRef("thread__cohort"), user=OuterRef("author")
+    ).values("created_at")
+    posts = Post.objects.filter(thread__cohort__organization=org).annotate(
+        enrolled_at=Subquery(enrolled)
+    )
+    scaled = posts.exclude(thread__title__startswith="Benchmark thread")
+    assert scaled.exists()
+    assert not scaled.filter(created_at__lt=F("enrolled_at")).exists()
+    assert not posts.filter(created_at__gt=now).exists()
+    assert not Reaction.objects.filter(created_at__lt=F("post__created_at")).exists()
+    people = User.objects.filter(enrolments__cohort__organization=org)
+    assert not people.filter(date_joined__gt=F("enrolments__created_at")).exists()
+    # The denormalised counters match the rows.
+    for thread in Thread.objects.filter(cohort__organization=org).order_by("?")[:30]:
+        assert thread.reply_count == thread.posts.filter(is_opening=False).count()
+        reactions = Reaction.objects.filter(post__thread=thread).count()
+        assert thread.reaction_count == reactions
+
+
+@pytest.mark.django_db
+def test_it_leaves_pages_that_work_for_the_manager(client, bench):
+    org, _ = bench
+    client.force_login(User.objects.get(email=seeding.BENCH_MANAGER))
+    after = next(c for c in Cohort.objects.filter(organization=org) if c.phase == "after")
+    group_thread = Thread.objects.filter(cohort=after, study_group__isnull=False).first()
+    knowledge = Round.objects.filter(cohort=after, survey__purpose=Purpose.KNOWLEDGE).first()
+    for url in (
+        reverse("discussions:feed", args=[after.pk]),
+        reverse("discussions:group_feed", args=[after.pk, group_thread.study_group_id]),
+        reverse("discussions:thread", args=[after.pk, group_thread.pk]),
+        reverse("surveys:results", args=[after.pk, knowledge.pk]),
+        reverse("surveys:retention", args=[after.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_it_costs_a_bounded_number_of_queries_per_chunk_not_per_row(monkeypatch):
+    """At 400 and 800 participants, one cohort a chunk: queries grow with chunks, rows do not
+    add any."""
+    monkeypatch.setattr(scale, "COHORTS_PER_CHUNK", 1)
+    measured: list[tuple[int, dict]] = []
+    create = scale.bench_activity_create
+
+    def counted(**kwargs):
+        with CaptureQueriesContext(connection) as captured:
+            counts = create(**kwargs)
+        measured.append((len(captured), counts))
+        return counts
+
+    monkeypatch.setattr(scale, "bench_activity_create", counted)
+    # --reset: the module's seeded organisation may exist (this test's transaction restores it).
+    seed("--scale", "400", "--reset")
+    seed("--scale", "800", "--reset")
+    (small_queries, small), (large_queries, large) = measured
+    assert (small["chunks"], large["chunks"]) == (4, 8)
+    assert large["scaled activity records"] > 1.8 * small["scaled activity records"]
+    # Twice the chunks, about twice the queries (the phases of the cohorts vary, so not exactly).
+    assert large_queries <= 2.5 * small_queries
+    for queries, counts in measured:
+        assert queries <= scale.MAX_QUERIES_PER_CHUNK * counts["chunks"]
+        # Thousands of rows a chunk, a few dozen queries: nothing is written row by row.
+        assert counts["scaled activity records"] / queries > 50
