@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cohorts.models import Cohort, CohortRole
 from cohorts.timeline import local_moment
 from discussions.models import Post
 from discussions.services import thread_url
@@ -159,12 +160,11 @@ def confidence(request: HttpRequest, pk: int) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The participant's asks across cohorts: waiting, answered and missed."""
     asks = services.sparks_inbox(user=request.user)
-    cohorts = {a.spark.cohort for group in asks.values() for a in group}
-    return render(
-        request,
-        "sparks/inbox.html",
-        {**asks, "cohorts": sorted(cohorts, key=lambda c: c.name)},
-    )
+    # Every cohort the person takes part in, asked yet or not: a holiday can be set ahead.
+    cohorts = Cohort.objects.filter(
+        enrolments__user=request.user, enrolments__role=CohortRole.PARTICIPANT
+    ).order_by("name")
+    return render(request, "sparks/inbox.html", {**asks, "cohorts": list(cohorts)})
 
 
 def _hold_until(cohort, form: PauseForm):

@@ -49,6 +49,12 @@ def test_it_shows_no_one_else_s_asks_and_nothing_before_it_is_sent(
     assert "Nothing waiting" in response.text
 
 
+def test_it_links_each_cohort_s_pause_settings_before_any_ask_went_out(client_for, world):
+    page = client_for(world.participant).get("/sparks/").text
+    assert f'href="/sparks/cohorts/{world.cohort.pk}/settings/"' in page
+    assert f"/sparks/cohorts/{world.other_cohort.pk}/settings/" not in page
+
+
 def test_it_hides_a_peer_s_ask_from_me(client_for, world, sent, knowledge_spark):
     Delivery.objects.filter(participant=world.participant).delete()
     response = client_for(world.participant).get("/sparks/")
