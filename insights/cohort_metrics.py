@@ -37,6 +37,7 @@ from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
 from discussions.models import Channel, Post, PostKind, Reaction, ReadMarker, Thread
 from insights.charts import Chart, Series
 from insights.forgetting import ForgettingFit, NoFit, forgetting_fit
+from insights.models import RetentionPoint
 from notifications.models import Notification
 from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkKind, SparkThread
 from surveys.models import (
@@ -212,7 +213,8 @@ class CohortMetrics:
     def knowledge(self) -> Knowledge:
         """Knowledge checks and knowledge sparks, by week since each cohort's workshop.
 
-        Two grouped queries over the organisation: the others' weeks are the faint comparison.
+        Two grouped queries over this cohort, and one over the organisation's rollups for the
+        other cohorts' weeks, the faint comparison.
         Anonymous rounds below ANONYMOUS_MINIMUM responses count nowhere, as in surveys.results.
         """
         own, others = defaultdict(Tally), defaultdict(Tally)
@@ -223,7 +225,7 @@ class CohortMetrics:
         org = self.cohort.organization_id
         round_rows = (
             Response.objects.filter(
-                round__cohort__organization_id=org,
+                round__cohort=self.cohort,
                 round__survey__purpose=Purpose.KNOWLEDGE,
                 status=ResponseStatus.SUBMITTED,
                 max_score__gt=0,
@@ -275,7 +277,7 @@ class CohortMetrics:
         # asked again of those who missed or got it wrong, and would measure the rehearsal.
         spark_rows = (
             SparkAnswer.objects.filter(
-                delivery__spark__cohort__organization_id=org,
+                delivery__spark__cohort=self.cohort,
                 delivery__spark__kind=SparkKind.KNOWLEDGE,
                 delivery__attempt=1,
                 is_correct__isnull=False,
@@ -295,6 +297,16 @@ class CohortMetrics:
                 own_days[days].add(row["correct"], row["n"])
             else:
                 others[days // 7].add(row["correct"], row["n"])
+        # The other cohorts come from the rollups (refreshed every 10 minutes, the same first-ask
+        # rule): reading the whole organisation's answers here cost seconds at 2M records.
+        for row in (
+            RetentionPoint.objects.filter(organization_id=org, week__gte=0)
+            .exclude(cohort=self.cohort)
+            .values("week")
+            .annotate(points=Sum("points"), possible=Sum("possible"))
+            .order_by()
+        ):
+            others[row["week"]].add(row["points"], row["possible"])
         # Each day's score weighs as many answers as it averages, so a thin day moves it less.
         points = [(day, tally.percent, tally.asked) for day, tally in sorted(own_days.items())]
         return Knowledge(

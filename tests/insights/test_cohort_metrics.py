@@ -8,6 +8,7 @@ from django.utils import timezone
 from discussions.models import PostKind, Thread
 from insights.cohort_metrics import CohortMetrics, channels_chart, retention_chart, sparks_chart
 from insights.forgetting import ForgettingFit
+from insights.rollups import rollups_refresh
 from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkKind
 from surveys.models import Purpose, QuestionKind
 from tests.insights import cohort_builders as b
@@ -102,6 +103,8 @@ def small_world(world):
     b.react(reply, p, at=end + timedelta(days=3))
     group_thread = Thread.objects.create(cohort=world.cohort, study_group=world.group, title="Blue")
     b.post(group_thread, p, kind=PostKind.DISCUSSION, at=end + timedelta(days=9))
+    # The other cohorts' weeks come from the rollups, as beat keeps them.
+    rollups_refresh(organization=world.organization)
     return CohortMetrics(world.cohort, now=now)
 
 
