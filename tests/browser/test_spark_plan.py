@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -12,7 +13,10 @@ from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 
 
-def test_it_lets_an_instructor_plan_a_spark_and_see_an_answer_come_back(page, world):
+# On a desk and on a 390 px phone: instructors check their sparks between sessions too.
+@pytest.mark.parametrize("screen", ["page", "phone"])
+def test_it_lets_an_instructor_plan_a_spark_and_see_an_answer_come_back(request, screen, world):
+    page = request.getfixturevalue(screen)
     cohort = world.cohort
     cohort.time_zone = "America/New_York"
     cohort.save(update_fields=["time_zone"])
@@ -68,3 +72,4 @@ def test_it_lets_an_instructor_plan_a_spark_and_see_an_answer_come_back(page, wo
     answer = page.locator(f"#post-{ask.answer.post_id}")
     expect(answer).to_contain_text("My answer: Behaviour")
     expect(answer).to_contain_text(world.participant.name)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
