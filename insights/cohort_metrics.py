@@ -909,7 +909,9 @@ def participant_timeline(
             title=f"Submitted {r.round.survey.title} · {r.round.label}",
             detail="" if r.score_percent is None else f"score {r.score_percent}%",
         )
+        # An anonymous survey promised totals only: no one's answer appears on their own page.
         for r in responses
+        if not r.round.survey.anonymous
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
     scored = [

@@ -70,6 +70,20 @@ def test_it_shows_a_participants_timeline_and_scores(world, client_for):
     )
 
 
+def test_it_never_shows_a_response_to_an_anonymous_survey(world, client_for):
+    _history(world, world.participant)
+    b.knowledge_round(
+        world.cohort,
+        label="Honest check",
+        opens_at=timezone.now() - timedelta(days=2),
+        scores=[(world.participant, 1, 5)],
+        anonymous=True,
+    )
+    html = client_for(world.instructor).get(_url(world, world.participant)).content.decode()
+    assert "Honest check" not in html
+    assert "score 20.0%" not in html
+
+
 def test_it_serves_the_scores_as_csv(world, client_for):
     _history(world, world.participant)
     response = client_for(world.instructor).get(_url(world, world.participant) + "scores.csv")
