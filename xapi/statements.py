@@ -271,12 +271,19 @@ def _posts() -> QuerySet:
 
 
 def _reactions() -> QuerySet:
-    return Reaction.objects.select_related("post__thread__cohort")
+    # A reaction to a removed or hidden post would carry the post's thread out with it.
+    return Reaction.objects.filter(
+        post__removed_at__isnull=True, post__hidden_at__isnull=True
+    ).select_related("post__thread__cohort")
 
 
 def _spark_answers() -> QuerySet:
-    return SparkAnswer.objects.select_related("delivery__spark__cohort").prefetch_related(
-        "choices", "delivery__spark__choices"
+    # The answer's text is its post's: a moderator's removal or hiding keeps it in, too.
+    return (
+        SparkAnswer.objects.exclude(post__removed_at__isnull=False)
+        .exclude(post__hidden_at__isnull=False)
+        .select_related("delivery__spark__cohort")
+        .prefetch_related("choices", "delivery__spark__choices")
     )
 
 

@@ -154,3 +154,17 @@ def test_it_scopes_a_cohort_to_its_own_statements(world, activity):
     assert list(statements_iter(cohort_id=world.other_cohort.pk)) == []
     assert len(list(statements_iter(cohort_id=world.cohort.pk))) == 9
     assert list(statements_iter(organization_id=world.other_organization.pk)) == []
+
+
+def test_it_leaves_out_what_a_moderator_removed_or_hid_through_answers_and_reactions(
+    world, activity, settings
+):
+    from discussions.models import Reaction
+
+    answer_post = activity.knowledge_answer.post_id
+    Post.objects.filter(pk=answer_post).update(hidden_at=activity.reply.created_at)
+    Post.objects.filter(pk=activity.reply.pk).update(removed_at=activity.reply.created_at)
+    ids = {s["id"] for s in statements_iter(organization_id=world.organization.pk)}
+    assert statement_id("spark-answer", activity.knowledge_answer.pk) not in ids
+    reaction = Reaction.objects.get(post=activity.reply)
+    assert statement_id("reaction", reaction.pk) not in ids
