@@ -10,13 +10,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cohorts.models import Cohort, CohortRole
+from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import local_moment
 from discussions.models import Post
 from discussions.services import thread_url
 from sparks import access, links, services
 from sparks.forms import AnswerForm, ConfidenceForm, PauseForm
-from sparks.models import Delivery, DeliveryOutcome, SparkKind, SparkSettings, SparkThread
+from sparks.models import (
+    Delivery,
+    DeliveryOutcome,
+    SparkKind,
+    SparkSettings,
+    SparkTarget,
+    SparkThread,
+)
 
 # Peers' answers shown on the answer page; the thread holds them all.
 PEERS_SHOWN = 50
@@ -81,7 +88,20 @@ def _peer_answers(thread_id: int) -> list[Post]:
 def _thread_link(delivery, answer) -> str | None:
     if answer is not None and answer.post_id:
         return f"{thread_url(answer.post.thread)}#post-{answer.post_id}"
-    link = SparkThread.objects.filter(spark=delivery.spark).select_related("thread").first()
+    spark = delivery.spark
+    group_id = None
+    if spark.target == SparkTarget.GROUPS:
+        # Each study group discusses in its own thread: never link into another group's.
+        group_id = (
+            Enrolment.objects.filter(cohort_id=spark.cohort_id, user_id=delivery.participant_id)
+            .values_list("study_group_id", flat=True)
+            .first()
+        )
+    link = (
+        SparkThread.objects.filter(spark=spark, study_group_id=group_id)
+        .select_related("thread")
+        .first()
+    )
     return thread_url(link.thread) if link else None
 
 
