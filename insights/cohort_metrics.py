@@ -266,7 +266,10 @@ class CohortMetrics:
                 if cohort_id == self.cohort.pk:
                     baseline.add(row["score"] or 0, row["max_score"])
                 continue
-            days = max((opens_at - schedule[1]).days, 0)
+            # Calendar days in UTC, as the rollups count them, so both lines share their weeks.
+            days = max(
+                (opens_at.astimezone(UTC).date() - schedule[1].astimezone(UTC).date()).days, 0
+            )
             if cohort_id == self.cohort.pk:
                 own[days // 7].add(row["score"] or 0, row["max_score"])
                 own_days[days].add(row["score"] or 0, row["max_score"])

@@ -260,3 +260,23 @@ def test_it_shortens_long_spark_questions_in_the_chart(small_world, world):
     )
     labels = sparks_chart(CohortMetrics(world.cohort, now=small_world.now)).labels
     assert labels[1] == "+30 days: In GROW, which stage is where you explo…"
+
+
+def test_it_puts_a_round_in_the_same_week_as_the_rollups_do(world):
+    from datetime import UTC, datetime, time
+
+    from insights.models import RetentionPoint
+    from tests.insights import cohort_builders as builders
+
+    now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    end = builders.workshop_ended(world.cohort, days_ago=40, now=now.replace(hour=16))
+    # Seven calendar days after the workshop's last day, but not seven times 24 hours.
+    opens_at = datetime.combine(end.date() + timedelta(days=7), time(0, 30), tzinfo=UTC)
+    builders.knowledge_round(
+        world.cohort, label="+7 days", opens_at=opens_at, scores=[(world.participant, 3, 5)]
+    )
+    rollups_refresh(organization=world.organization)
+    [point] = RetentionPoint.objects.filter(cohort=world.cohort)
+    weeks = CohortMetrics(world.cohort, now=now).knowledge.weeks
+    assert point.week == 1
+    assert {w: (t.correct, t.asked) for w, t in weeks.items()} == {1: (3, 5)}
