@@ -33,6 +33,7 @@ from surveys.models import (
     Round,
     RoundStatus,
 )
+from surveys.results import ANONYMOUS_MINIMUM
 
 ACTIVE_DAYS = 14
 NPS_PROMOTER, NPS_DETRACTOR = 9, 6
@@ -124,6 +125,34 @@ def _grouped(queryset, key: str, **aggregates) -> dict[int, dict]:
     return {row[key]: row for row in rows}
 
 
+def _nps_by_cohort(cohort_ids) -> dict[int, dict]:
+    """NPS answers per cohort, grouped by round so that an anonymous survey's round below
+    ANONYMOUS_MINIMUM answers counts nowhere, as its own results page hides it."""
+    totals: dict[int, dict] = defaultdict(lambda: {"n": 0, "promoters": 0, "detractors": 0})
+    rows = (
+        Answer.objects.filter(
+            response__round__cohort_id__in=cohort_ids,
+            response__status=ResponseStatus.SUBMITTED,
+            question__kind=QuestionKind.NPS,
+            number__isnull=False,
+        )
+        .values("response__round_id", "response__round__cohort_id", "question__survey__anonymous")
+        .annotate(
+            n=Count("pk"),
+            promoters=Count("pk", filter=Q(number__gte=NPS_PROMOTER)),
+            detractors=Count("pk", filter=Q(number__lte=NPS_DETRACTOR)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        if row["question__survey__anonymous"] and row["n"] < ANONYMOUS_MINIMUM:
+            continue
+        total = totals[row["response__round__cohort_id"]]
+        for key in ("n", "promoters", "detractors"):
+            total[key] += row[key]
+    return totals
+
+
 def _knowledge(cohort_ids, last_ends: dict[int, datetime | None]) -> dict[int, Knowledge]:
     """Knowledge points per cohort and week: knowledge-check rounds (placed by the week the round
     opened) and knowledge-spark answers (by the day they were given)."""
@@ -136,11 +165,13 @@ def _knowledge(cohort_ids, last_ends: dict[int, datetime | None]) -> dict[int, K
             status=ResponseStatus.SUBMITTED,
             max_score__gt=0,
         )
-        .values("round__cohort_id", "round__opens_at")
-        .annotate(points=Sum("score"), possible=Sum("max_score"))
+        .values("round_id", "round__cohort_id", "round__opens_at", "round__survey__anonymous")
+        .annotate(n=Count("pk"), points=Sum("score"), possible=Sum("max_score"))
         .order_by()
     )
     for row in rounds:
+        if row["round__survey__anonymous"] and row["n"] < ANONYMOUS_MINIMUM:
+            continue
         cohort_id = row["round__cohort_id"]
         week = week_after(row["round__opens_at"].astimezone(UTC).date(), last_ends[cohort_id])
         if week is not None:
@@ -200,18 +231,7 @@ def rollups_refresh(*, organization: Organization | None = None) -> int:
         "round__cohort_id",
         n=Count("pk"),
     )
-    nps = _grouped(
-        Answer.objects.filter(
-            response__round__cohort_id__in=ids,
-            response__status=ResponseStatus.SUBMITTED,
-            question__kind=QuestionKind.NPS,
-            number__isnull=False,
-        ),
-        "response__round__cohort_id",
-        n=Count("pk"),
-        promoters=Count("pk", filter=Q(number__gte=NPS_PROMOTER)),
-        detractors=Count("pk", filter=Q(number__lte=NPS_DETRACTOR)),
-    )
+    nps = _nps_by_cohort(ids)
     sparks = _grouped(
         Delivery.objects.filter(spark__cohort_id__in=ids, sent_at__isnull=False).exclude(
             outcome=DeliveryOutcome.CANCELLED

@@ -150,3 +150,25 @@ def test_it_refreshes_from_the_command_line(world, past):
         world.other_cohort.pk,
         past.cohort.pk,
     }
+
+
+def test_it_counts_an_anonymous_survey_only_from_five_answers(world):
+    from surveys.models import Answer, Question, QuestionKind
+    from tests.insights import cohort_builders as builders
+
+    end = builders.workshop_ended(world.cohort, days_ago=20)
+    round_ = builders.knowledge_round(
+        world.cohort,
+        label="Right after",
+        opens_at=end + timedelta(hours=1),
+        scores=[(world.participant, 1, 5)],
+        anonymous=True,
+    )
+    nps = Question.objects.create(survey=round_.survey, kind=QuestionKind.NPS, text="Recommend?")
+    Answer.objects.create(response=round_.responses.get(), question=nps, number=2)
+    rollups_refresh(organization=world.organization)
+
+    rollup = CohortRollup.objects.get(cohort=world.cohort)
+    assert rollup.knowledge_after_percent is None
+    assert (rollup.nps_answers, rollup.nps) == (0, None)
+    assert not RetentionPoint.objects.filter(cohort=world.cohort).exists()
