@@ -29,7 +29,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
-def _describe(status: int, body: bytes) -> str:
+def _describe(status: int, body: bytes, content_type: str) -> str:
+    # An LRS explains a refusal in JSON; any other body (an HTML page of some internal server the
+    # URL happened to point at) is not shown to managers.
+    if not content_type.startswith("application/json"):
+        return f"HTTP {status}"
     text = body.decode("utf-8", "replace").strip()[:300]
     return f"HTTP {status}" + (f": {text}" if text else "")
 
@@ -51,7 +55,9 @@ def lrs_post_statements(*, url: str, username: str, secret: str, statements: lis
         with _opener.open(request, timeout=settings.XAPI_LRS_TIMEOUT_SECONDS) as answer:
             body = answer.read()
     except urllib.error.HTTPError as error:
-        description = _describe(error.code, error.read())
+        description = _describe(
+            error.code, error.read(), error.headers.get("Content-Type", "") if error.headers else ""
+        )
         if error.code >= 500 or error.code == 429:
             raise LrsUnavailable(description) from error
         raise LrsRejected(description) from error

@@ -148,6 +148,8 @@ class FakeLrs:
     received: list = field(default_factory=list)
     fail_with: list = field(default_factory=list)
     always_fail_with: int | None = None
+    # Answer refusals as an HTML page, as a server that is not an LRS would.
+    fail_as_html: bool = False
 
 
 def _handler(lrs: FakeLrs):
@@ -166,6 +168,14 @@ def _handler(lrs: FakeLrs):
             lrs.requests.append({"path": self.path, "headers": headers, "body": body})
             status = lrs.fail_with.pop(0) if lrs.fail_with else lrs.always_fail_with
             # 200 in `fail_with` lets that request through, to fail a later one.
+            if status and status != 200 and lrs.fail_as_html:
+                page = b"<html>internal admin console</html>"
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return None
             if status and status != 200:
                 return self._answer(status, {"error": f"told to fail with {status}"})
             if self.path != "/xapi/statements":

@@ -129,6 +129,14 @@ def test_it_records_a_refusal_and_stops(world, activity, config, fake_lrs, clien
     assert "9 statements" in html
 
 
+def test_it_keeps_a_non_lrs_error_page_out_of_the_recorded_error(world, activity, config, fake_lrs):
+    fake_lrs.always_fail_with = 403
+    fake_lrs.fail_as_html = True
+    push_lrs_statements.delay(config.pk).get()
+    config.refresh_from_db()
+    assert config.last_error == "The LRS refused the statements (HTTP 403)."
+
+
 def test_it_records_wrong_credentials_as_a_refusal(world, activity, config, fake_lrs):
     LrsConfig.objects.filter(pk=config.pk).update(secret="wrong")
     push_lrs_statements.delay(config.pk)
