@@ -18,7 +18,7 @@ from cohorts.models import CohortRole, Enrolment, Phase
 from insights.charts import Chart, Series
 from insights.forms import SORTS
 from insights.models import CohortRollup, RetentionPoint
-from insights.rollups import percent
+from surveys.results import percent
 
 RUNNING = [Phase.BEFORE, Phase.WORKSHOP, Phase.AFTER]
 # Beat refreshes every 10 minutes; older than this means the refresh has stopped.

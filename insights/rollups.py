@@ -33,19 +33,14 @@ from surveys.models import (
     Round,
     RoundStatus,
 )
-from surveys.results import ANONYMOUS_MINIMUM
+from surveys.results import ANONYMOUS_MINIMUM, NPS_DETRACTOR, NPS_PROMOTER, percent
 
 ACTIVE_DAYS = 14
-NPS_PROMOTER, NPS_DETRACTOR = 9, 6
 OPENED = [RoundStatus.OPEN, RoundStatus.CLOSED]
 
 ROLLUP_FIELDS = [
     f.name for f in CohortRollup._meta.concrete_fields if f.name != "cohort" and not f.primary_key
 ]
-
-
-def percent(part: float, whole: float) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 def week_after(day: date, last_end: datetime | None) -> int | None:
