@@ -68,3 +68,29 @@ def test_it_shows_a_signed_in_participant_only_their_own_ask(client_for, world, 
     assert client_for(world.participant).get(f"/sparks/{sent_ask.pk}/").status_code == 200
     assert client_for(world.groupmate).get(f"/sparks/{sent_ask.pk}/").status_code == 404
     assert client_for(world.instructor).get(f"/sparks/{sent_ask.pk}/").status_code == 404
+
+
+def test_it_links_to_the_own_group_s_thread_when_the_answer_post_is_gone(
+    client, world, knowledge_spark, django_capture_on_commit_callbacks
+):
+    from discussions.models import Post
+    from sparks.models import SparkTarget
+
+    knowledge_spark.target = SparkTarget.GROUPS
+    knowledge_spark.save(update_fields=["target"])
+    services.sparks_plan(cohort=world.cohort)
+    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.dispatch_all()
+    right = knowledge_spark.choices.get(text="Behaviour")
+    # The other group answers first, so its thread is the spark's first.
+    for person in (world.other_group_participant, world.participant):
+        ask = Delivery.objects.get(participant=person, attempt=1)
+        services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
+    mine = Delivery.objects.get(participant=world.participant, attempt=1)
+    own_thread = mine.answer.post.thread
+    Post.objects.filter(pk=mine.answer.post_id).delete()
+
+    client.force_login(world.participant, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(f"/sparks/{mine.pk}/?reveal=1")
+    assert f'href="/cohorts/{world.cohort.pk}/threads/{own_thread.pk}/"' in response.text
