@@ -137,6 +137,11 @@ def test_it_is_refreshed_by_beat_at_least_every_15_minutes():
     entry = CELERY_BEAT_SCHEDULE["refresh-insights-rollups"]
     assert entry["task"] == "insights.tasks.refresh_rollups"
     assert entry["schedule"].minute == {0, 10, 20, 30, 40, 50}
+    # The name beat sends must be a task the workers know, or nothing is ever refreshed.
+    from socialtraining.celery import app
+
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
 
 
 def test_it_refreshes_from_the_command_line(world, past):
