@@ -7,7 +7,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
+
+from socialtraining import clock
 
 
 class UserManager(BaseUserManager["User"]):
@@ -41,7 +42,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=clock.now)
 
     objects = UserManager()
 
@@ -69,7 +70,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["name"]
@@ -94,7 +95,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -116,7 +117,7 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
 
     def open(self) -> InvitationQuerySet:
         return self.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=clock.now()
         )
 
 
@@ -134,7 +135,7 @@ class Invitation(models.Model):
     )
     # Part of the signed token: re-sending an invitation rotates it, which voids older links.
     nonce = models.CharField(max_length=32, default=_new_nonce)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -163,11 +164,11 @@ class Invitation(models.Model):
 
     @staticmethod
     def default_expiry():
-        return timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        return clock.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
+        return self.expires_at <= clock.now()
 
     @property
     def status(self) -> str:

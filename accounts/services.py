@@ -7,9 +7,9 @@ from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organization, Role, User
+from socialtraining import clock
 
 INVITATION_SALT = "accounts.invitation"
 
@@ -171,7 +171,7 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
     if locked.accepted_at:
         raise InvitationError("used", "This invitation has already been accepted.")
     if locked.revoked_at is None:
-        locked.revoked_at = timezone.now()
+        locked.revoked_at = clock.now()
         locked.save(update_fields=["revoked_at"])
     invitation.revoked_at = locked.revoked_at
     return invitation
@@ -236,7 +236,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Attach `user` to the organisation and use the invitation up (a second accept fails)."""
     locked = invitation_lock_open(invitation=invitation)
     membership = membership_ensure(organization=locked.organization, user=user, role=locked.role)
-    locked.accepted_at = timezone.now()
+    locked.accepted_at = clock.now()
     locked.accepted_by = user
     locked.save(update_fields=["accepted_at", "accepted_by"])
     if not user.display_name and locked.display_name:

@@ -16,10 +16,12 @@ import subprocess
 import sys
 import time
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from socialtraining import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -224,12 +226,11 @@ def seed_activity_metrics(seed_output: str) -> dict[str, float | int]:
 def dashboard_cohort():
     """A cohort of about 100 participants whose workshop ended closest to two months ago."""
     from django.db.models import Count, Q
-    from django.utils import timezone
 
     from cohorts.models import Cohort, CohortRole
     from demo.seeding import BENCH_SLUG
 
-    two_months_ago = timezone.now() - timedelta(days=60)
+    two_months_ago = clock.now() - timedelta(days=60)
     cohorts = (
         Cohort.objects.filter(organization__slug=BENCH_SLUG)
         .with_schedule()
@@ -286,7 +287,7 @@ def write_results(metrics: dict[str, float | int], vendor: str) -> dict:
         "scale": SCALE,
         "database": vendor,
         "commit": git_short_sha(),
-        "date": datetime.now(UTC).date().isoformat(),
+        "date": clock.now().date().isoformat(),
     }
     ordered = {key: results[key] for key in sorted(results) if key != "_meta"}
     ordered["_meta"] = results["_meta"]
@@ -326,13 +327,11 @@ def spark_deliveries_create(n: int) -> int:
     """A cohort of SPARK_PARTICIPANTS participants and enough open sparks for n due deliveries."""
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from accounts.models import Organization, User
     from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
     from sparks.models import Delivery, Spark
 
-    now = timezone.now()
+    now = clock.now()
     org = Organization.objects.create(
         name="Spark bench", slug=f"spark-bench-{secrets.token_hex(3)}"
     )

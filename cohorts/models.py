@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Max, Min
-from django.utils import timezone
 
 from accounts.models import Organization
+from socialtraining import clock
 
 
 def validate_time_zone(value: str) -> None:
@@ -46,7 +46,7 @@ class Cohort(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = CohortQuerySet.as_manager()
 
@@ -80,7 +80,7 @@ class Cohort(models.Model):
 
     @property
     def phase(self) -> Phase:
-        return self.phase_at(timezone.now())
+        return self.phase_at(clock.now())
 
     @property
     def first_start(self) -> datetime | None:
@@ -114,7 +114,7 @@ class WorkshopSession(models.Model):
 class StudyGroup(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="study_groups")
     name = models.CharField(max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["name"]
@@ -144,7 +144,7 @@ class Enrolment(models.Model):
     study_group = models.ForeignKey(
         StudyGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["user__display_name", "user__email"]
@@ -188,7 +188,7 @@ class RosterImport(models.Model):
     enrolled_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Who confirmed a background import: it runs, and resumes, with their access.
     requested_by = models.ForeignKey(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organization, Role, User
 from accounts.services import (
@@ -27,6 +26,7 @@ from cohorts import hooks
 from cohorts.models import Cohort, CohortRole, Enrolment, RosterImport, StudyGroup, WorkshopSession
 from cohorts.roster import ParsedRoster
 from notifications.services import notify
+from socialtraining import clock
 
 ROSTER_CHUNK_SIZE = 500
 # A background import that lost its task this many times fails instead of starting again.
@@ -239,7 +239,7 @@ def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterI
         return roster_import_run(roster_import=roster_import, invited_by=user)
     updated = RosterImport.objects.filter(
         pk=roster_import.pk, status=RosterImport.Status.PREVIEW
-    ).update(status=RosterImport.Status.QUEUED, requested_by=user, heartbeat_at=timezone.now())
+    ).update(status=RosterImport.Status.QUEUED, requested_by=user, heartbeat_at=clock.now())
     if updated:
         roster_import.status = RosterImport.Status.QUEUED
         # robust: with the broker down the import stays queued and the sweep starts it.
@@ -253,14 +253,14 @@ def roster_lease() -> timedelta:
     return timedelta(seconds=settings.DUE_LEASE_SECONDS)
 
 
-def roster_imports_resume(*, now: datetime | None = None) -> list[int]:
+def roster_imports_resume() -> list[int]:
     """Start again every background import whose task was lost; return their ids.
 
     An import queued or running without a heartbeat for longer than the lease lost its task (the
     broker was flushed, the worker killed). It resumes from its last committed chunk, as the
     person who confirmed it; one that keeps dying fails after ROSTER_MAX_RUNS runs.
     """
-    now = now or timezone.now()
+    now = clock.now()
     stale = RosterImport.objects.filter(
         status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING],
         heartbeat_at__lt=now - roster_lease(),
@@ -291,7 +291,7 @@ def roster_import_run(*, roster_import: RosterImport, invited_by: User) -> Roste
     importing rows again would change nothing anyway. Only one run holds an import at a time: a
     running import is taken over only once its heartbeat is older than the lease.
     """
-    now = timezone.now()
+    now = clock.now()
     claimed = (
         RosterImport.objects.filter(pk=roster_import.pk)
         .filter(
@@ -317,7 +317,7 @@ def roster_import_run(*, roster_import: RosterImport, invited_by: User) -> Roste
                     invited_by=invited_by,
                 )
                 RosterImport.objects.filter(pk=roster_import.pk).update(
-                    heartbeat_at=timezone.now(),
+                    heartbeat_at=clock.now(),
                     processed_rows=F("processed_rows") + len(chunk),
                     created_count=F("created_count") + counts["created"],
                     enrolled_count=F("enrolled_count") + counts["enrolled"],
@@ -325,11 +325,11 @@ def roster_import_run(*, roster_import: RosterImport, invited_by: User) -> Roste
                 )
     except Exception as exc:
         RosterImport.objects.filter(pk=roster_import.pk).update(
-            status=RosterImport.Status.FAILED, failure=str(exc)[:1000], finished_at=timezone.now()
+            status=RosterImport.Status.FAILED, failure=str(exc)[:1000], finished_at=clock.now()
         )
         raise
     RosterImport.objects.filter(pk=roster_import.pk).update(
-        status=RosterImport.Status.DONE, finished_at=timezone.now()
+        status=RosterImport.Status.DONE, finished_at=clock.now()
     )
     roster_import.refresh_from_db()
     return roster_import

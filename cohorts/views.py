@@ -26,6 +26,7 @@ from cohorts.forms import (
 )
 from cohorts.models import CohortRole, Enrolment
 from cohorts.roster import roster_parse
+from socialtraining import clock
 
 HOME_COHORTS_PER_PAGE = 50
 
@@ -64,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (cohort_by_id[e.cohort_id], e) for e in my_enrolments if e.role == CohortRole.PARTICIPANT
     ]
     context = {
-        "now": timezone.now(),
+        "now": clock.now(),
         "managed_page": managed_page,
         "managed_orgs": [
             (org, [c for c in managed_cohorts if c.organization_id == org.pk])

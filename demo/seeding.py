@@ -18,7 +18,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
@@ -28,6 +27,7 @@ from demo.sparks import demo_sparks_create
 from demo.surveys import bench_survey_create, demo_surveys_create
 from discussions.models import Thread
 from notifications.models import Notification
+from socialtraining import clock
 
 DEMO_SLUG = "demo"
 BENCH_SLUG = "bench"
@@ -207,7 +207,7 @@ def people_create(
     rows: Iterable[tuple[str, str]], *, organization: Organization, role: str, password: str
 ) -> list[User]:
     """Create users (email, display name) with a verified primary address and a membership."""
-    joined = timezone.now() - timedelta(days=120)
+    joined = clock.now() - timedelta(days=120)
     users = User.objects.bulk_create(
         [User(email=email, display_name=name, password=password, date_joined=joined)
          for email, name in rows],
@@ -228,7 +228,7 @@ def people_create(
 def demo_organization_create() -> dict[str, int]:
     """Northwind Learning: a manager, two instructors and three cohorts in different phases."""
     rng = random.Random(SEED)
-    now = timezone.now()
+    now = clock.now()
     password = make_password(PASSWORD)
     seeded_people(slug=DEMO_SLUG).delete()
     org = Organization.objects.create(
@@ -370,7 +370,7 @@ def notifications_create(
 def bench_organization_create(*, participants: int) -> dict[str, int]:
     """A large organisation: `participants` people in cohorts of 100, study groups of 5."""
     rng = random.Random(SEED)
-    now = timezone.now()
+    now = clock.now()
     password = make_password(PASSWORD)
     seeded_people(slug=BENCH_SLUG).delete()
     org = Organization.objects.create(

@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from unittest import mock
 
 from django.db import transaction
 from django.db.models import F, Max, Min
-from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort
@@ -32,6 +28,7 @@ from discussions.models import Post, Thread
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from sparks import services
 from sparks.models import (
     Delivery,
@@ -158,16 +155,6 @@ INSTRUCTOR_COMMENTS = (
 )
 
 
-@contextmanager
-def clock_at(moment: datetime) -> Iterator[None]:
-    """Every `timezone.now()` reads `moment`: the services run as they would have on that day.
-
-    Only for this single-threaded seeding command; nothing else runs while it holds the clock.
-    """
-    with mock.patch.object(timezone, "now", new=lambda: moment):
-        yield
-
-
 # How likely a first answer is right, by days since the workshop: a forgetting curve from 90%
 # towards 64% with a half-life of 9 days, the same story the demo's knowledge checks tell. Each
 # repeat of a question is likelier to be right: that is the point of repeats.
@@ -189,7 +176,6 @@ class _Replay:
         # One seed for the whole replay; each decision draws from its own generator (below).
         self.seed = rng.random()
         self.answers: list[tuple[datetime, str, int]] = []
-        self.notified_up_to = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
 
     def _chance(self, *parts: object) -> random.Random:
         """A generator for one decision, seeded by who and what it is about, not by ids or by the
@@ -213,16 +199,10 @@ class _Replay:
             else:
                 return
 
-    def _stamp_notifications(self, moment: datetime) -> None:
-        # A notification's creation time is a field default, outside the clock: set it here.
-        Notification.objects.filter(pk__gt=self.notified_up_to).update(created_at=moment)
-        self.notified_up_to = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
-
     def _step(self, delivery: Delivery) -> None:
         was_sending = delivery.step == DeliveryStep.SEND
-        with clock_at(delivery.due_at):
+        with clock.frozen_at(delivery.due_at):
             scheduling.process_due_row(Delivery, delivery.pk, services.delivery_step)
-        self._stamp_notifications(delivery.due_at)
         delivery = Delivery.objects.select_related("spark").get(pk=delivery.pk)
         if not (self.answering and was_sending and delivery.sent_at):
             return
@@ -259,18 +239,16 @@ class _Replay:
                 confidence = chance.choice((3, 4, 4, 2) if correct else (1, 2, 2, 3))
         else:
             text = chance.choice(OPEN_ANSWERS)
-        with clock_at(at):
+        with clock.frozen_at(at):
             try:
                 services.spark_answer(
                     delivery=delivery,
                     text=text,
                     choice_ids=choice_ids,
                     confidence=confidence,
-                    now=at,
                 )
             except services.SparkClosed:
                 return
-        self._stamp_notifications(at)
 
     def comment(self, instructor: User) -> int:
         """Peers who answered the same spark comment on some answers; the instructor on two."""
@@ -300,7 +278,7 @@ class _Replay:
         return comments
 
     def _comment(self, post: Post, author: User, at: datetime, body: str = "") -> int:
-        with clock_at(at):
+        with clock.frozen_at(at):
             discussions.post_reply(
                 thread=post.thread,
                 author=author,
@@ -308,7 +286,6 @@ class _Replay:
                 body=body or self.rng.choice(PEER_COMMENTS),
                 idempotency_key=f"demo-spark-comment:{post.pk}:{author.pk}",
             )
-        self._stamp_notifications(at)
         return 1
 
 
@@ -365,11 +342,11 @@ def demo_sparks_create(
         cohort = Cohort.objects.with_schedule().get(pk=cohorts[name].pk)
         written = cohort.last_end - timedelta(days=1)
         _sparks_create(cohort, plans, instructor=instructor, at=written)
-        if name == RECENT_COHORT:
-            with clock_at(written):
+        with clock.frozen_at(written):
+            if name == RECENT_COHORT:
                 services.sparks_add_two_two_two(cohort=cohort, user=instructor)
-        Spark.objects.filter(cohort=cohort).update(created_at=written)
-        services.sparks_plan(cohort=cohort, now=written)
+            Spark.objects.filter(cohort=cohort).update(created_at=written)
+            services.sparks_plan(cohort=cohort)
         # The just-finished cohort: asks already due go out; nobody has answered yet.
         # Replayed up to today's midnight on the cohort's clock: whether a step due today has
         # run would depend on the minute each person's asks land; the dispatcher runs those.

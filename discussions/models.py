@@ -5,11 +5,11 @@ from datetime import UTC, datetime, time, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from cohorts.models import Cohort, StudyGroup
 from cohorts.timeline import anchored_moment
 from notifications.scheduling import DueRow
+from socialtraining import clock
 
 
 class PostKind(models.TextChoices):
@@ -88,7 +88,7 @@ class Prompt(DueRow):
         default=False,
         help_text="Participants see their peers' replies only after posting their own.",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     # From the form as it was rendered: a double click or a resent form schedules one prompt.
     idempotency_key = models.CharField(max_length=64, blank=True)
 
@@ -136,7 +136,7 @@ class Prompt(DueRow):
         on the wall clock (cohorts.timeline).
         """
         if self.anchor == Anchor.NOW:
-            return now or timezone.now()
+            return now or clock.now()
         if self.anchor == Anchor.AT:
             if at is None:
                 raise ScheduleError("Choose the date and time to publish it.", "at")
@@ -202,8 +202,8 @@ class Thread(models.Model):
     post_first = models.BooleanField(default=False)
     pinned = models.BooleanField(default=False)
     locked = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_activity_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
+    last_activity_at = models.DateTimeField(default=clock.now)
     reply_count = models.PositiveIntegerField(default=0)
     reaction_count = models.PositiveIntegerField(default=0)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -249,7 +249,7 @@ class Post(models.Model):
     kind = models.CharField(max_length=12, choices=PostKind.choices)
     is_opening = models.BooleanField(default=False)
     body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
@@ -301,7 +301,7 @@ class Reaction(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=ReactionKind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -315,7 +315,7 @@ class Reaction(models.Model):
 class Follow(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="follows")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -331,7 +331,7 @@ class ReadMarker(models.Model):
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_markers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    read_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -359,7 +359,7 @@ class Flag(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField(max_length=500)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -40,6 +40,7 @@ from notifications.services import (
     outbox_enqueue_many,
     unsubscribe_token,
 )
+from socialtraining import clock
 
 THREAD_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
 
@@ -61,7 +62,7 @@ def post_rate_limit() -> tuple[int, timedelta]:
 
 def check_post_rate(author: User) -> None:
     limit, window = post_rate_limit()
-    recent = Post.objects.filter(author=author, created_at__gt=timezone.now() - window).count()
+    recent = Post.objects.filter(author=author, created_at__gt=clock.now() - window).count()
     if recent >= limit:
         minutes = round(window.total_seconds() / 60)
         raise PostingError(
@@ -158,7 +159,7 @@ def post_reply(
     def create() -> Post:
         check_can_reply(thread=thread, parent=parent)
         check_post_rate(author)
-        now = timezone.now()
+        now = clock.now()
         post = Post.objects.create(
             thread=thread,
             parent=parent,
@@ -187,7 +188,7 @@ def thread_mark_read(*, thread: Thread, user: User) -> None:
     """Remember that `user` has read the thread up to now (the feed's "new" markers)."""
     # One upsert (INSERT ... ON CONFLICT DO UPDATE on SQLite and PostgreSQL) per page view.
     ReadMarker.objects.bulk_create(
-        [ReadMarker(thread=thread, user=user, read_at=timezone.now())],
+        [ReadMarker(thread=thread, user=user, read_at=clock.now())],
         update_conflicts=True,
         unique_fields=["thread", "user"],
         update_fields=["read_at"],
@@ -244,7 +245,7 @@ def check_can_edit(*, post: Post, user: User) -> None:
         raise PostingError("Only its author can edit a post.")
     if post.removed_at:
         raise PostingError("This post was removed: it can no longer be edited.")
-    if timezone.now() > post.editable_until():
+    if clock.now() > post.editable_until():
         raise PostingError(
             f"Posts can be edited for {settings.POST_EDIT_WINDOW_MINUTES} minutes after posting; "
             "this one can no longer be changed. Your text is kept below: post it as a new reply "
@@ -255,7 +256,7 @@ def check_can_edit(*, post: Post, user: User) -> None:
 def post_edit(*, post: Post, user: User, body: str) -> Post:
     check_can_edit(post=post, user=user)
     post.body = body
-    post.edited_at = timezone.now()
+    post.edited_at = clock.now()
     post.save(update_fields=["body", "edited_at"])
     post_mentions_record(post=post)
     return post
@@ -274,7 +275,7 @@ def post_remove(*, post: Post, user: User, may_moderate: bool) -> Post:
     """
     check_can_remove(post=post, user=user, may_moderate=may_moderate)
     if post.removed_at is None:
-        post.removed_at = timezone.now()
+        post.removed_at = clock.now()
         post.save(update_fields=["removed_at"])
     return post
 
@@ -398,7 +399,7 @@ def post_flag(*, post: Post, user: User, reason: str) -> Flag:
 
 def _hide(post: Post, *, moderator: User | None) -> bool:
     """Hide the post unless it already is; tell its author once. True if this call hid it."""
-    now = timezone.now()
+    now = clock.now()
     # The conditional update lets exactly one of two racing requests hide it and notify.
     if not Post.objects.filter(pk=post.pk, hidden_at__isnull=True).update(hidden_at=now):
         return False
@@ -429,7 +430,7 @@ def _hide(post: Post, *, moderator: User | None) -> bool:
 
 def _resolve_flags(post: Post, moderator: User) -> int:
     return Flag.objects.filter(post=post, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolved_by=moderator
+        resolved_at=clock.now(), resolved_by=moderator
     )
 
 
@@ -451,7 +452,7 @@ def post_restore(*, post: Post, moderator: User) -> None:
         thread = post.thread
         notify(
             user=post.author,
-            key=f"post-restored:{post.pk}:{timezone.now().timestamp()}",
+            key=f"post-restored:{post.pk}:{clock.now().timestamp()}",
             title=f"Your post in “{thread.title}” is visible again",
             body="A moderator has reviewed it and it is back for everyone. Thank you for your "
             "patience.",
@@ -537,7 +538,7 @@ def prompt_create(
         offset_days=offset_days or 0,
         release_time=release_time or time(9, 0),
     )
-    _schedule(prompt, at=at, now=timezone.now())
+    _schedule(prompt, at=at, now=clock.now())
     try:
         with transaction.atomic():
             prompt.save()
@@ -599,7 +600,7 @@ def prompt_update(
     locked.target, locked.post_first = target, post_first
     locked.anchor, locked.offset_days = anchor, offset_days or 0
     locked.release_time = release_time or time(9, 0)
-    _schedule(locked, at=at, now=timezone.now())
+    _schedule(locked, at=at, now=clock.now())
     # A failed prompt that is edited gets a fresh start.
     locked.status, locked.attempts, locked.last_error = DueStatus.PENDING, 0, ""
     locked.save(
@@ -641,7 +642,7 @@ def prompt_publish_now(*, prompt: Prompt) -> Prompt:
     """Release an upcoming (or failed) prompt now, through the same task as the dispatcher."""
     locked = _lock_for_change(prompt)
     # Anchored to "now" from here on, so a later change of the sessions does not move it back.
-    locked.anchor, locked.due_at = Anchor.NOW, timezone.now()
+    locked.anchor, locked.due_at = Anchor.NOW, clock.now()
     locked.status, locked.attempts, locked.last_error = DueStatus.PENDING, 0, ""
     locked.save(update_fields=["anchor", "due_at", "status", "attempts", "last_error"])
     _release_after_commit(locked)
@@ -940,13 +941,14 @@ def digest_message(*, digest: Digest, today: date) -> dict:
     }
 
 
-def digests_send(*, now: datetime) -> int:
+def digests_send() -> int:
     """Send today's digests; a second run the same day sends nothing again (outbox key).
 
     The outbox rows are written in chunks of DIGEST_CHUNK, two queries each, not one per person.
     """
+    now = clock.now()
     digests = digests_build(now=now)
-    today = timezone.localdate(now)
+    today = timezone.localtime(now).date()
     for start in range(0, len(digests), DIGEST_CHUNK):
         chunk = digests[start : start + DIGEST_CHUNK]
         outbox_enqueue_many([digest_message(digest=d, today=today) for d in chunk])

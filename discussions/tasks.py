@@ -14,8 +14,7 @@ def release_prompt(kind: str, prompt_id: int) -> bool:
 @shared_task(acks_late=True)
 def send_daily_digests() -> int:
     """Beat, daily at 07:00 UTC: one digest email per person with something new."""
-    from django.utils import timezone
 
     from discussions.services import digests_send
 
-    return digests_send(now=timezone.now())
+    return digests_send()

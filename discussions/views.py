@@ -35,6 +35,7 @@ from discussions.models import (
     Thread,
 )
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 THREADS_PER_PAGE = 30
 REPLIES_PER_PAGE = 50
@@ -131,7 +132,7 @@ def _decorate(posts: list[Post], user, *, thread: Thread) -> None:
             Reaction.objects.filter(post_id__in=ids, user=user).values_list("post_id", "kind")
         )
     may_moderate = thread.cohort.access.can_teach
-    now = timezone.now()
+    now = clock.now()
     for post in posts:
         post.thread = thread
         shown = not (post.removed_at or post.hidden_at)

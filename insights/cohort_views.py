@@ -25,6 +25,7 @@ from insights.cohort_metrics import (
     participant_timeline,
 )
 from insights.cohort_services import participants_nudge
+from socialtraining import clock
 from socialtraining.csv_download import csv_download
 from surveys.results import ANONYMOUS_MINIMUM
 
@@ -35,7 +36,7 @@ AT_RISK_SHOWN = 100
 
 def _metrics(request: HttpRequest, cohort: Cohort) -> tuple[CohortMetrics, QuietDaysForm]:
     quiet = QuietDaysForm(request.GET if "days" in request.GET else None)
-    metrics = CohortMetrics(cohort, now=timezone.now(), quiet_days=quiet.days_or_default())
+    metrics = CohortMetrics(cohort, now=clock.now(), quiet_days=quiet.days_or_default())
     return metrics, quiet
 
 
@@ -109,7 +110,7 @@ def cohort_nudge(request: HttpRequest, cohort_pk: int) -> HttpResponse:
         participants=chosen,
         nudge_id=form.cleaned_data["nudge_id"],
     )
-    at = timezone.localtime(timezone.now(), cohort.tz)
+    at = timezone.localtime(clock.now(), cohort.tz)
     if nudged:
         names = ", ".join(p.name for p in nudged)
         messages.success(request, f"Nudged {names} at {at:%H:%M} on {at:%-d %b %Y}.")
@@ -131,7 +132,7 @@ def cohort_participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) 
     enrolment = _participant(request, cohort_pk, enrolment_pk)
     cohort = enrolment.cohort
     timeline = participant_timeline(
-        cohort, enrolment.user, now=timezone.now(), enrolment_pk=enrolment.pk
+        cohort, enrolment.user, now=clock.now(), enrolment_pk=enrolment.pk
     )
     context = {
         "cohort": cohort,
@@ -151,6 +152,6 @@ def cohort_participant_scores_csv(
 ) -> StreamingHttpResponse:
     enrolment = _participant(request, cohort_pk, enrolment_pk)
     timeline = participant_timeline(
-        enrolment.cohort, enrolment.user, now=timezone.now(), enrolment_pk=enrolment.pk
+        enrolment.cohort, enrolment.user, now=clock.now(), enrolment_pk=enrolment.pk
     )
     return chart_csv(timeline.scores, name=f"{enrolment.cohort.name} {enrolment.user.name}")

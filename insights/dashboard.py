@@ -18,6 +18,7 @@ from cohorts.models import CohortRole, Enrolment, Phase
 from insights.charts import Chart, Series
 from insights.forms import SORTS
 from insights.models import CohortRollup, RetentionPoint
+from socialtraining import clock
 from surveys.results import percent
 
 RUNNING = [Phase.BEFORE, Phase.WORKSHOP, Phase.AFTER]
@@ -65,7 +66,7 @@ class Headline:
 
     @property
     def is_stale(self) -> bool:
-        return self.refreshed_at is not None and timezone.now() - self.refreshed_at > STALE_AFTER
+        return self.refreshed_at is not None and clock.now() - self.refreshed_at > STALE_AFTER
 
 
 def headline_for(organization: Organization) -> Headline:

@@ -8,10 +8,10 @@ page reads them with a few small queries. Every row says when it was computed (`
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 
 from accounts.models import Organization
 from cohorts.models import Cohort, Phase
+from socialtraining import clock
 
 
 class CohortRollupQuerySet(models.QuerySet["CohortRollup"]):
@@ -48,7 +48,7 @@ class CohortRollup(models.Model):
     knowledge_latest_week = models.SmallIntegerField(null=True, blank=True)
     retained_percent = models.FloatField(null=True, blank=True)
     spark_answer_rate_percent = models.FloatField(null=True, blank=True)
-    refreshed_at = models.DateTimeField(default=timezone.now)
+    refreshed_at = models.DateTimeField(default=clock.now)
 
     objects = CohortRollupQuerySet.as_manager()
 
@@ -72,7 +72,7 @@ class RetentionPoint(models.Model):
     week = models.SmallIntegerField()
     points = models.PositiveIntegerField()
     possible = models.PositiveIntegerField()
-    refreshed_at = models.DateTimeField(default=timezone.now)
+    refreshed_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["cohort_id", "week"]

@@ -17,12 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from accounts.models import Organization
 from cohorts.models import Cohort, CohortRole, Enrolment
 from discussions.models import Post, Reaction, ReadMarker
 from insights.models import CohortRollup, RetentionPoint
+from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, SparkAnswer, SparkKind
 from surveys.models import (
     Answer,
@@ -199,7 +199,7 @@ def _nps(promoters: int, detractors: int, answers: int) -> int | None:
 
 def rollups_refresh(*, organization: Organization | None = None) -> int:
     """Recompute every cohort's rollup (of `organization`, or of all); returns how many."""
-    now = timezone.now()
+    now = clock.now()
     cohorts_qs = Cohort.objects.all()
     if organization is not None:
         cohorts_qs = cohorts_qs.filter(organization=organization)

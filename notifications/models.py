@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 from notifications.scheduling import DueRow
+from socialtraining import clock
 
 
 class Notification(models.Model):
@@ -18,7 +18,7 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -45,7 +45,7 @@ class OutboxMessage(DueRow):
     body_html = models.TextField(blank=True)
     # Extra mail headers, such as List-Unsubscribe on the digest.
     headers = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta(DueRow.Meta):
         ordering = ["-created_at"]

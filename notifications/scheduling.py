@@ -15,13 +15,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+
+from socialtraining import clock
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class DueStatus(models.TextChoices):
 
 
 class DueRow(models.Model):
-    due_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(default=clock.now)
     status = models.CharField(max_length=10, choices=DueStatus.choices, default=DueStatus.PENDING)
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -79,23 +79,6 @@ def due_kind(name: str) -> DueKind:
     return _kinds[name]
 
 
-def clock_now() -> datetime:
-    """The moment due rows are judged by: the real time in production.
-
-    An end-to-end test runs worker and beat as separate processes and moves their time forward
-    by writing an ISO 8601 moment into the file named by DUE_CLOCK_FILE (unset in production).
-    """
-    path = settings.DUE_CLOCK_FILE
-    if path:
-        try:
-            text = Path(path).read_text().strip()
-        except FileNotFoundError:
-            text = ""
-        if text:
-            return datetime.fromisoformat(text)
-    return timezone.now()
-
-
 def claimable(model: type[DueRow], now: datetime) -> models.QuerySet:
     return model.objects.filter(
         Q(status=DueStatus.PENDING, due_at__lte=now)
@@ -103,11 +86,9 @@ def claimable(model: type[DueRow], now: datetime) -> models.QuerySet:
     )
 
 
-def claim_due_rows(
-    model: type[DueRow], *, now: datetime | None = None, limit: int | None = None
-) -> list[int]:
+def claim_due_rows(model: type[DueRow], *, limit: int | None = None) -> list[int]:
     """Claim at most `limit` due rows under a lease and return their ids (call inside atomic)."""
-    now = now or clock_now()
+    now = clock.now()
     limit = limit or settings.DUE_BATCH_SIZE
     lease = timedelta(seconds=settings.DUE_LEASE_SECONDS)
     ids = list(
@@ -136,14 +117,13 @@ def fail_abandoned_rows(model: type[DueRow], *, now: datetime) -> int:
     )
 
 
-def dispatch_kind(kind: DueKind, *, now: datetime | None = None, max_batches: int = 20) -> int:
+def dispatch_kind(kind: DueKind, *, max_batches: int = 20) -> int:
     """Claim due rows of one kind batch by batch and enqueue one task per row after each commit."""
     total = 0
-    now = now or clock_now()
-    fail_abandoned_rows(kind.model, now=now)
+    fail_abandoned_rows(kind.model, now=clock.now())
     for _ in range(max_batches):
         with transaction.atomic():
-            ids = claim_due_rows(kind.model, now=now)
+            ids = claim_due_rows(kind.model)
             for row_id in ids:
                 # robust: a row whose task cannot be enqueued stays claimed and returns after the
                 # lease; the rest of the batch and the other kinds still go out.
@@ -156,8 +136,8 @@ def dispatch_kind(kind: DueKind, *, now: datetime | None = None, max_batches: in
     return total
 
 
-def dispatch_all(*, now: datetime | None = None) -> dict[str, int]:
-    return {kind.name: dispatch_kind(kind, now=now) for kind in due_kinds()}
+def dispatch_all() -> dict[str, int]:
+    return {kind.name: dispatch_kind(kind) for kind in due_kinds()}
 
 
 def process_due_row(
@@ -174,7 +154,7 @@ def process_due_row(
         row = model.objects.select_for_update().filter(pk=row_id).first()
         if row is None or row.status not in (DueStatus.PENDING, DueStatus.CLAIMED):
             return False
-        now = clock_now()
+        now = clock.now()
         if row.status == DueStatus.PENDING and row.due_at > now:
             return False
         if row.status == DueStatus.PENDING:

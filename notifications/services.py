@@ -11,10 +11,10 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from notifications.models import Notification, NotificationPreference, OutboxMessage
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 if TYPE_CHECKING:
     # notifications knows people through AUTH_USER_MODEL; it never imports accounts at run time.
@@ -53,11 +53,11 @@ def outbox_enqueue(
             "body_text": body_text,
             "body_html": body_html,
             "user": user,
-            "due_at": due_at or timezone.now(),
+            "due_at": due_at or clock.now(),
             "headers": headers or {},
         },
     )
-    if created and message.due_at <= timezone.now():
+    if created and message.due_at <= clock.now():
         from notifications.tasks import send_outbox_message
 
         # robust: with the broker down the row is committed and the sweep sends it, so the
@@ -107,7 +107,7 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
     """
     if not messages:
         return 0
-    now = timezone.now()
+    now = clock.now()
     keys = [m["key"] for m in messages]
     OutboxMessage.objects.bulk_create(
         [
@@ -227,7 +227,7 @@ def notifications_mark_read(*, user: User, notification_id: int | None = None) -
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())
+    return unread.update(read_at=clock.now())
 
 
 # Preferences and the digest's one-click unsubscribe.

@@ -77,6 +77,8 @@ TEMPLATES = [
                 "notifications.context_processors.unread_notifications",
                 "socialtraining.context_processors.site",
             ],
+            # `timesince` and `timeuntil` that read the project clock, in every template.
+            "builtins": ["socialtraining.template_clock"],
         },
     },
 ]
@@ -268,9 +270,9 @@ CELERY_BEAT_SCHEDULE = {
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
 DUE_BATCH_SIZE = env.int("DUE_BATCH_SIZE", default=500)
 DUE_LEASE_SECONDS = env.int("DUE_LEASE_SECONDS", default=300)
-# Test-only settable clock for worker and beat processes (notifications.scheduling.clock_now): a
-# file holding an ISO 8601 moment. Unset in production, where due rows follow the real time.
-DUE_CLOCK_FILE = env.str("DUE_CLOCK_FILE", default="")
+# Test-only: a file holding an ISO 8601 moment that the project clock (socialtraining.clock) of
+# worker and beat processes reads. Unset in production, where the clock is the real time.
+CLOCK_FILE = env.str("CLOCK_FILE", default="")
 
 # Discussions: how long authors may edit a post, and how many posts a person may make in a window.
 POST_EDIT_WINDOW_MINUTES = env.int("POST_EDIT_WINDOW_MINUTES", default=30)

@@ -8,11 +8,11 @@ from datetime import time
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from cohorts.models import Cohort, StudyGroup
 from discussions.models import Thread
 from notifications.scheduling import DueRow
+from socialtraining import clock
 
 CONFIDENCE_CHOICES = [(1, "Guessing"), (2, "Not sure"), (3, "Fairly sure"), (4, "Certain")]
 
@@ -84,7 +84,7 @@ class Spark(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["offset_days", "pk"]
@@ -210,7 +210,7 @@ class SparkAnswer(models.Model):
     post = models.ForeignKey(
         "discussions.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"Answer to delivery {self.delivery_id}"

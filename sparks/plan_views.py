@@ -23,6 +23,7 @@ from cohorts.access import get_cohort_for
 from cohorts.models import Cohort, CohortRole
 from discussions.access import get_post_for
 from discussions.models import Post
+from socialtraining import clock
 from sparks import services
 from sparks.models import (
     DeliveryOutcome,
@@ -258,7 +259,7 @@ def spark_reschedule(request: HttpRequest, pk: int, spark_pk: int) -> HttpRespon
         return _row_or_plan(request, spark, error=str(refusal))
     done = f"“{spark.question}” now goes out {days} day{pluralize(days)} after the workshop."
     day = services.first_day_of(spark)
-    if day is not None and day.date() < timezone.localdate(timezone=spark.cohort.tz):
+    if day is not None and day.date() < timezone.localtime(clock.now(), spark.cohort.tz).date():
         done += " That day has passed, so only asks not yet due move: use “Send now” to send it."
     return _row_or_plan(request, spark, done=done)
 

@@ -14,15 +14,15 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import Anchor, anchored_moment, local_moment
 from discussions import services as discussions
 from discussions.models import Follow, PostKind, Thread
-from notifications.scheduling import DueStatus, clock_now
+from notifications.scheduling import DueStatus
 from notifications.services import absolute_url, notify
+from socialtraining import clock
 from sparks import links
 from sparks.models import (
     Delivery,
@@ -106,7 +106,7 @@ def _participants(cohort: Cohort) -> dict[int, Enrolment]:
 
 
 @transaction.atomic
-def sparks_plan(*, cohort: Cohort, now: datetime | None = None) -> int:
+def sparks_plan(*, cohort: Cohort) -> int:
     """Make the first ask of every active spark for every participant, where it is still ahead.
 
     Safe to run at any time and any number of times: existing asks are kept (their time follows
@@ -114,7 +114,7 @@ def sparks_plan(*, cohort: Cohort, now: datetime | None = None) -> int:
     cancelled ask (a participant removed) comes back if they were enrolled again in time.
     Returns how many asks were created or moved.
     """
-    now = now or timezone.now()
+    now = clock.now()
     # The sessions' bounds, read once: every spark's day derives from them.
     cohort = Cohort.objects.with_schedule().get(pk=cohort.pk)
     schedule = schedule_for(cohort)
@@ -187,7 +187,7 @@ def delivery_step(delivery: Delivery) -> datetime | None:
     Runs inside `process_due_row`, which holds the row's lock and makes each step happen once.
     Cancellation, opting out, leaving the cohort and a vacation hold are checked first, every time.
     """
-    now = clock_now()
+    now = clock.now()
     spark = Spark.objects.select_related("cohort").get(pk=delivery.spark_id)
     delivery.spark = spark
     if delivery.outcome != DeliveryOutcome.WAITING:
@@ -330,10 +330,9 @@ def spark_answer(
     text: str = "",
     choice_ids: list[int] | tuple[int, ...] = (),
     confidence: int | None = None,
-    now: datetime | None = None,
 ) -> SparkAnswer:
     """Answer one ask: record it, post it into the spark's thread, and plan what comes next."""
-    now = now or timezone.now()
+    now = clock.now()
     delivery = (
         Delivery.objects.select_for_update().select_related("spark__cohort").get(pk=delivery.pk)
     )
@@ -390,7 +389,7 @@ def spark_answer(
 @transaction.atomic
 def spark_cancel(*, spark: Spark) -> int:
     """Cancel a spark: asks not yet sent never go out; sent ones stay answerable."""
-    spark.cancelled_at = timezone.now()
+    spark.cancelled_at = clock.now()
     spark.save(update_fields=["cancelled_at"])
     return Delivery.objects.filter(
         spark=spark, status=DueStatus.PENDING, step=DeliveryStep.SEND
@@ -398,15 +397,13 @@ def spark_cancel(*, spark: Spark) -> int:
 
 
 @transaction.atomic
-def sparks_pause(
-    *, cohort: Cohort, user: User, until: datetime, now: datetime | None = None
-) -> SparkSettings:
+def sparks_pause(*, cohort: Cohort, user: User, until: datetime) -> SparkSettings:
     """A vacation hold: every ask still to be sent shifts by the length of the pause.
 
     Shifting keeps the spacing between sparks, so the return from holiday brings no burst; the
     send step also checks the hold, for asks planned while it lasts.
     """
-    now = now or timezone.now()
+    now = clock.now()
     row, _ = SparkSettings.objects.get_or_create(cohort=cohort, user=user)
     previous = row.paused_until if row.paused_until and row.paused_until > now else now
     shift = until - previous
@@ -425,7 +422,7 @@ def sparks_pause(
 @transaction.atomic
 def sparks_opt_out(*, cohort: Cohort, user: User) -> SparkSettings:
     row, _ = SparkSettings.objects.get_or_create(cohort=cohort, user=user)
-    row.opted_out_at = timezone.now()
+    row.opted_out_at = clock.now()
     row.save(update_fields=["opted_out_at"])
     Delivery.objects.filter(
         spark__cohort=cohort, participant=user, status=DueStatus.PENDING, step=DeliveryStep.SEND
@@ -447,7 +444,7 @@ def spark_email_context(*, delivery: Delivery) -> dict:
             {"text": c.text, "url": absolute_url(links.choice_link_path(delivery, c))}
             for c in spark.choices.all()
         ]
-    sent_at = delivery.sent_at or timezone.now()
+    sent_at = delivery.sent_at or clock.now()
     return {
         "spark": spark,
         "cohort_name": spark.cohort.name,
@@ -514,12 +511,12 @@ def sparks_inbox(*, user: User) -> dict[str, list[Delivery]]:
 
 
 @transaction.atomic
-def sparks_resume(*, cohort: Cohort, user: User, now: datetime | None = None) -> SparkSettings:
+def sparks_resume(*, cohort: Cohort, user: User) -> SparkSettings:
     """End a vacation hold early: asks still shifted by the hold move back by what is left of it.
 
     Asks never go earlier than now; the send step places them in the cohort's send window.
     """
-    now = now or timezone.now()
+    now = clock.now()
     row, _ = SparkSettings.objects.select_for_update().get_or_create(cohort=cohort, user=user)
     if row.paused_until and row.paused_until > now:
         left = row.paused_until - now
@@ -611,23 +608,23 @@ def spark_save(
 
 
 @transaction.atomic
-def spark_reschedule(*, spark: Spark, offset_days: int, now: datetime | None = None) -> int:
+def spark_reschedule(*, spark: Spark, offset_days: int) -> int:
     """Move a spark to another day after the workshop; its asks still to go move with it."""
     if spark.cancelled_at:
         raise SparkLocked("This spark is cancelled: it no longer moves.")
     spark.offset_days = offset_days
     spark.save(update_fields=["offset_days"])
-    return sparks_plan(cohort=spark.cohort, now=now)
+    return sparks_plan(cohort=spark.cohort)
 
 
 @transaction.atomic
-def spark_send_now(*, spark: Spark, now: datetime | None = None) -> int:
+def spark_send_now(*, spark: Spark) -> int:
     """Make the spark's first asks due now: the minute dispatcher sends them, as any due ask.
 
     Participants without a first ask yet (the spark's day had passed when it was written) get one
     due now; asks already sent, answered or cancelled stay as they are. Returns how many are due.
     """
-    now = now or timezone.now()
+    now = clock.now()
     if spark.cancelled_at:
         raise SparkLocked("This spark is cancelled: it will not be sent.")
     participants = _participants(spark.cohort)

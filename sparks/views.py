@@ -7,13 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import local_moment
 from discussions.models import Post
 from discussions.services import thread_url
+from socialtraining import clock
 from sparks import access, links, services
 from sparks.forms import AnswerForm, ConfidenceForm, PauseForm
 from sparks.models import (
@@ -189,7 +189,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _hold_until(cohort, form: PauseForm):
     if form.cleaned_data["days"]:
-        return timezone.now() + timedelta(days=form.cleaned_data["days"])
+        return clock.now() + timedelta(days=form.cleaned_data["days"])
     return local_moment(cohort, form.cleaned_data["until"], time(0, 0))
 
 
@@ -198,7 +198,7 @@ def _hold_until(cohort, form: PauseForm):
 def spark_settings(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     """A participant's sparks in one cohort: a vacation hold, resuming, opting out or back in."""
     cohort = access.get_cohort_as_participant(request.user, cohort_pk)
-    today = timezone.now().astimezone(cohort.tz).date()
+    today = clock.now().astimezone(cohort.tz).date()
     form = PauseForm(today=today)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -224,7 +224,7 @@ def spark_settings(request: HttpRequest, cohort_pk: int) -> HttpResponse:
             messages.success(request, f"Sparks from {cohort.name} are back on.")
             return redirect("sparks:my_settings", cohort.pk)
     row = SparkSettings.objects.filter(cohort=cohort, user=request.user).first()
-    paused = row and row.paused_until and row.paused_until > timezone.now()
+    paused = row and row.paused_until and row.paused_until > clock.now()
     waiting = Delivery.objects.filter(
         spark__cohort=cohort,
         participant=request.user,

@@ -8,11 +8,11 @@ from datetime import datetime, time
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from cohorts.models import Cohort
 from cohorts.timeline import Anchor
 from notifications.scheduling import DueRow
+from socialtraining import clock
 
 
 class Purpose(models.TextChoices):
@@ -69,7 +69,7 @@ class Survey(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -154,7 +154,7 @@ class Round(models.Model):
     status = models.CharField(
         max_length=10, choices=RoundStatus.choices, default=RoundStatus.SCHEDULED
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["opens_at", "pk"]
@@ -208,8 +208,8 @@ class Response(models.Model):
     status = models.CharField(
         max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
     )
-    started_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Knowledge questions answered correctly, of those asked; None for unscored surveys.
     score = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import Anchor, anchored_moment
 from notifications.scheduling import DueStatus
 from notifications.services import notify
+from socialtraining import clock
 from surveys import links
 from surveys.models import (
     CONFIDENCE_LEVELS,
@@ -112,10 +112,9 @@ def round_schedule(
     opens_at: datetime | None = None,
     open_days: int = DEFAULT_OPEN_DAYS,
     remind_after_days: int | None = 3,
-    now: datetime | None = None,
 ) -> Round:
     """Attach `survey` to its cohort at one point of its timeline, with open/remind/close rows."""
-    now = now or timezone.now()
+    now = clock.now()
     opening, closes_at = _round_window(
         cohort=survey.cohort,
         anchor=anchor,
@@ -357,10 +356,10 @@ def _check_open(round_: Round, response: Response, now: datetime) -> None:
 
 @transaction.atomic
 def response_save_draft(
-    *, round_: Round, participant: User, raw: dict[int, dict], now: datetime | None = None
+    *, round_: Round, participant: User, raw: dict[int, dict]
 ) -> tuple[Response, list[AnswerProblem]]:
     """Save whatever is valid of a partly filled form; report the rest. Nothing valid is lost."""
-    now = now or timezone.now()
+    now = clock.now()
     response = Response.objects.select_for_update().get(
         pk=response_for(round_=round_, participant=participant).pk
     )
@@ -381,16 +380,14 @@ def response_save_draft(
 
 @transaction.atomic
 def response_submit(
-    *, round_: Round, participant: User, raw: dict[int, dict], now: datetime | None = None
+    *, round_: Round, participant: User, raw: dict[int, dict]
 ) -> tuple[Response, list[AnswerProblem]]:
     """Submit the form: every answer valid and every required one given, or nothing submitted.
 
     Valid answers are kept as the draft either way, so a refused submission loses nothing.
     """
-    now = now or timezone.now()
-    response, problems = response_save_draft(
-        round_=round_, participant=participant, raw=raw, now=now
-    )
+    now = clock.now()
+    response, problems = response_save_draft(round_=round_, participant=participant, raw=raw)
     questions = list(round_.survey.questions.prefetch_related("choices"))
     stored = {a.question_id: a for a in response.answers.prefetch_related("choices")}
     problem_ids = {p.question_id for p in problems}
@@ -596,10 +593,9 @@ def round_update(
     opens_at: datetime | None = None,
     open_days: int = DEFAULT_OPEN_DAYS,
     remind_after_days: int | None = 3,
-    now: datetime | None = None,
 ) -> Round:
     """Re-plan a round that has not opened: a new point on the timeline, length and reminder."""
-    now = now or timezone.now()
+    now = clock.now()
     round_ = Round.objects.select_for_update().select_related("cohort").get(pk=round_.pk)
     if round_.status != RoundStatus.SCHEDULED:
         raise RoundError("Only a round that has not opened yet can be changed.")

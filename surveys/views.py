@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from cohorts.access import get_cohort_for
 from cohorts.models import Cohort, CohortRole
+from socialtraining import clock
 from socialtraining.csv_download import csv_download
 from surveys import access, links, results, services
 from surveys.forms import (
@@ -397,7 +398,7 @@ def _answer_page(
     status: int = 200,
 ) -> HttpResponse:
     round_ = answering.round
-    now = timezone.now()
+    now = clock.now()
     questions = list(round_.survey.questions.prefetch_related("choices"))
     response = Response.objects.filter(round=round_, participant=answering.participant).first()
     errors: dict[int, list[str]] = {}
@@ -494,7 +495,7 @@ def answer_draft(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
 @require_GET
 def waiting(request: HttpRequest) -> HttpResponse:
     """Surveys waiting for the signed-in participant; the home page loads the list with htmx."""
-    rounds = list(access.rounds_waiting_for(request.user, timezone.now())[:WAITING_SHOWN])
+    rounds = list(access.rounds_waiting_for(request.user, clock.now())[:WAITING_SHOWN])
     template = "surveys/answer_waiting.html"
     if request.htmx:
         template += "#waiting"

@@ -6,13 +6,16 @@ another organisation, and an anonymous visitor.
 """
 
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
 
 from accounts.models import Role
 from cohorts.models import CohortRole
+from socialtraining import clock
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -23,6 +26,45 @@ def skip_or_fail(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI must not skip: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clock_start(request):
+    """With --clock-start the project clock starts there and ticks on for the whole session, so
+    worlds built once per module and the tests that use them share one timeline."""
+    start = request.config.getoption("--clock-start")
+    if not start:
+        yield
+        return
+    with clock.travel_to(clock.parse_moment(start)):
+        yield
+
+
+class Travel:
+    """Moves the project clock within one test; every move is undone when the test ends."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+
+    def to(self, moment: datetime) -> datetime:
+        """The clock reads `moment` and ticks on from there."""
+        self._stack.enter_context(clock.travel_to(moment))
+        return moment
+
+    def by(self, delta: timedelta) -> datetime:
+        return self.to(clock.now() + delta)
+
+    def freeze(self, moment: datetime | None = None) -> datetime:
+        """The clock stands at `moment` (default: now) until the next move."""
+        moment = moment or clock.now()
+        self._stack.enter_context(clock.frozen_at(moment))
+        return moment
+
+
+@pytest.fixture
+def travel():
+    with ExitStack() as stack:
+        yield Travel(stack)
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,10 @@
 from datetime import timedelta
 
 import factory
-from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
+from socialtraining import clock
 
 PASSWORD = "a-long-test-password-42"
 
@@ -60,7 +60,7 @@ class WorkshopSessionFactory(factory.django.DjangoModelFactory):
         model = WorkshopSession
 
     cohort = factory.SubFactory(CohortFactory)
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    starts_at = factory.LazyFunction(lambda: clock.now() + timedelta(days=7))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=6))
 
 

@@ -38,7 +38,7 @@ def flush_redis(url: str) -> None:
 
 
 class Clock:
-    """The edge-of-world clock the processes read (settings.DUE_CLOCK_FILE)."""
+    """The edge-of-world clock the processes read (settings.CLOCK_FILE)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Prompt, Thread
 from insights.rollups import rollups_refresh
 from notifications.services import unsubscribe_token
+from socialtraining import clock
 from sparks.models import Delivery, Spark
 from surveys import services as survey_services
 from surveys.models import Question, Round, RoundStatus, Survey
@@ -494,7 +494,7 @@ def _ids(world) -> dict:
     )
     prompt, outsider_prompt = (
         Prompt.objects.create(
-            cohort=cohort, title="Upcoming", due_at=timezone.now() + timedelta(days=3)
+            cohort=cohort, title="Upcoming", due_at=clock.now() + timedelta(days=3)
         )
         for cohort in (world.cohort, world.outsider_cohort)
     )
@@ -506,7 +506,7 @@ def _ids(world) -> dict:
         survey_services.round_schedule(survey=s, label="Later", anchor="at", opens_at=later)
         for s in (survey, other_survey)
     )
-    now = timezone.now()
+    now = clock.now()
     open_round, other_open_round = (
         Round.objects.create(
             survey=Survey.objects.create(cohort=cohort, title="Reaction"),
@@ -521,7 +521,7 @@ def _ids(world) -> dict:
     rollups_refresh()
     spark = Spark.objects.create(cohort=world.cohort, question="What did you try?", offset_days=2)
     delivery = Delivery.objects.create(
-        spark=spark, participant=world.participant, sent_at=timezone.now()
+        spark=spark, participant=world.participant, sent_at=clock.now()
     )
     # Instructor spark plan: a spark of another organisation's cohort.
     outsider_spark = Spark.objects.create(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 
 from accounts.models import Organization
+from socialtraining import clock
 
 
 class Source(models.TextChoices):
@@ -28,8 +28,8 @@ class LrsConfig(models.Model):
     # Write-only in the form: never rendered back to anyone.
     secret = models.CharField(max_length=500)
     enabled = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
@@ -61,7 +61,7 @@ class LrsCursor(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices)
     last_pk = models.BigIntegerField(default=0)
     last_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [

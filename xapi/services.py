@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import Organization
+from socialtraining import clock
 from xapi import statements
 from xapi.lrs import LrsRejected, LrsUnavailable, lrs_post_statements
 from xapi.models import LrsConfig, LrsCursor
@@ -24,7 +24,7 @@ def lrs_config_save(
     Saving also clears a refusal, so pushing resumes; a new endpoint is a new store, which gets
     the organisation's whole history from the start.
     """
-    now = timezone.now()
+    now = clock.now()
     config = LrsConfig.objects.select_for_update().filter(organization=organization).first()
     if config is None:
         return LrsConfig.objects.create(
@@ -84,21 +84,21 @@ def _claim(config_id: int, now: datetime) -> LrsConfig | None:
 
 
 def _record_error(config: LrsConfig, message: str, *, halt: bool) -> None:
-    now = timezone.now()
+    now = clock.now()
     config.last_error, config.last_error_at = message, now
     config.halted_at = now if halt else None
     config.claimed_until = None
     config.save(update_fields=["last_error", "last_error_at", "halted_at", "claimed_until"])
 
 
-def lrs_push(*, config_id: int, now: datetime | None = None) -> int:
+def lrs_push(*, config_id: int) -> int:
     """Push the organisation's new statements in batches; return how many the LRS accepted.
 
     Each source's cursor moves only after the LRS accepted the batch, so a crash between the two
     sends the batch again, with the same statement ids. An unavailable LRS raises LrsUnavailable
     (the task retries); a refusal is recorded and halts pushing until the settings are saved.
     """
-    now = now or timezone.now()
+    now = clock.now()
     config = _claim(config_id, now)
     if config is None:
         return 0
@@ -128,7 +128,7 @@ def lrs_push(*, config_id: int, now: datetime | None = None) -> int:
                 )
                 position = statements.position_of(source, rows[-1])
                 cursor.last_pk, cursor.last_at = position.pk, position.at
-                cursor.updated_at = timezone.now()
+                cursor.updated_at = clock.now()
                 cursor.save(update_fields=["last_pk", "last_at", "updated_at"])
                 pushed += len(rows)
                 batches_left -= 1

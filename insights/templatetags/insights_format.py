@@ -1,9 +1,10 @@
 from datetime import datetime, timedelta
 
 from django import template
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.timesince import timesince
+
+from socialtraining import clock
 
 register = template.Library()
 
@@ -21,6 +22,6 @@ def updated_ago(moment: datetime | None) -> str:
     """ "just now" under a minute, else "12 minutes ago", for the freshness labels."""
     if moment is None:
         return ""
-    if timezone.now() - moment < timedelta(minutes=1):
+    if clock.now() - moment < timedelta(minutes=1):
         return "just now"
-    return f"{timesince(moment)} ago"
+    return f"{timesince(moment, clock.now())} ago"

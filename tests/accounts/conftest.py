@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
 from accounts.models import Invitation, Role
 from accounts.services import invitation_token
+from socialtraining import clock
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def make_invitation(world):
             "organization": world.organization,
             "role": Role.PARTICIPANT,
             "invited_by": world.manager,
-            "expires_at": timezone.now() + timedelta(days=14),
+            "expires_at": clock.now() + timedelta(days=14),
             **fields,
         }
         return Invitation.objects.create(email=email, **fields)

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail, signing
-from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import INVITATION_SALT, user_for_email
+from socialtraining import clock
 from tests.factories import PASSWORD, UserFactory
 
 NEW_ACCOUNT = {"display_name": "Ada Lovelace", "password1": PASSWORD, "password2": PASSWORD}
@@ -122,7 +122,7 @@ def test_it_tells_the_wrong_signed_in_person_the_invitation_is_not_theirs(
 
 
 def test_it_explains_an_invitation_past_its_expiry_date(world, client, make_invitation, accept_url):
-    invitation = make_invitation(expires_at=timezone.now() - timedelta(minutes=1))
+    invitation = make_invitation(expires_at=clock.now() - timedelta(minutes=1))
     response = client.get(accept_url(invitation))
     assert response.status_code == 410
     assert "This invitation link has expired." in response.content.decode()
@@ -147,14 +147,14 @@ def test_it_explains_a_link_signed_too_long_ago(world, client, make_invitation, 
 
 
 def test_it_explains_a_used_invitation(world, client, make_invitation, accept_url):
-    invitation = make_invitation(accepted_at=timezone.now())
+    invitation = make_invitation(accepted_at=clock.now())
     response = client.get(accept_url(invitation))
     assert response.status_code == 410
     assert "already been accepted" in response.content.decode()
 
 
 def test_it_explains_a_revoked_invitation(world, client, make_invitation, accept_url):
-    invitation = make_invitation(revoked_at=timezone.now())
+    invitation = make_invitation(revoked_at=clock.now())
     response = client.post(accept_url(invitation), NEW_ACCOUNT)
     assert response.status_code == 410
     assert "This invitation was withdrawn." in response.content.decode()
@@ -229,7 +229,7 @@ def test_it_refuses_an_invitation_that_expired_while_its_form_was_open(world, ma
     invitation = make_invitation("slow@example.test")
     opened = services.invitation_from_token(services.invitation_token(invitation))
     Invitation.objects.filter(pk=invitation.pk).update(
-        expires_at=timezone.now() - timedelta(minutes=1)
+        expires_at=clock.now() - timedelta(minutes=1)
     )
     newcomer = User.objects.create_user("slow@example.test", "a-sturdy-password-9")
 

@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import Invitation, Membership, Role
+from socialtraining import clock
 from tests import factories
 
 URL = "/org/acme/people/"
@@ -172,12 +173,11 @@ def test_it_hides_other_organisations_members_and_invitations(world, client_for,
 
 
 def test_it_lists_invitations_by_status(world, client_for, make_invitation):
-    from django.utils import timezone
 
     make_invitation("pending@example.test")
-    make_invitation("expired@example.test", expires_at=timezone.now())
-    make_invitation("accepted@example.test", accepted_at=timezone.now())
-    make_invitation("revoked@example.test", revoked_at=timezone.now())
+    make_invitation("expired@example.test", expires_at=clock.now())
+    make_invitation("accepted@example.test", accepted_at=clock.now())
+    make_invitation("revoked@example.test", revoked_at=clock.now())
     body = client_for(world.manager).get(URL).content.decode()
     assert "Pending, expires" in body
     assert "Expired" in body
@@ -207,9 +207,8 @@ def test_it_resends_an_invitation_and_voids_the_old_link(
 def test_it_renews_an_expired_invitation_when_resent(
     world, client_for, make_invitation, django_capture_on_commit_callbacks
 ):
-    from django.utils import timezone
 
-    invitation = make_invitation(expires_at=timezone.now())
+    invitation = make_invitation(expires_at=clock.now())
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(world.manager).post(f"/org/acme/invitations/{invitation.pk}/resend/")
     assert response.status_code == 302
@@ -233,9 +232,8 @@ def test_it_revokes_an_invitation(world, client_for, make_invitation, accept_url
 
 
 def test_it_refuses_to_resend_or_revoke_an_accepted_invitation(world, client_for, make_invitation):
-    from django.utils import timezone
 
-    invitation = make_invitation(accepted_at=timezone.now())
+    invitation = make_invitation(accepted_at=clock.now())
     client = client_for(world.manager)
     response = client.post(f"/org/acme/invitations/{invitation.pk}/resend/", follow=True)
     assert "already been accepted" in response.content.decode()
@@ -282,17 +280,15 @@ def test_it_renews_an_expired_invitation_when_inviting_again(
 ):
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from accounts.models import Invitation
     from accounts.services import invitation_create
 
     old = invitation_create(organization=world.organization, email="late@example.test", send=False)
-    Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    Invitation.objects.filter(pk=old.pk).update(expires_at=clock.now() - timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
         renewed = invitation_create(organization=world.organization, email="late@example.test")
     assert renewed.pk == old.pk
-    assert renewed.expires_at > timezone.now()
+    assert renewed.expires_at > clock.now()
     assert renewed.nonce != old.nonce
     assert Invitation.objects.filter(email="late@example.test").count() == 1
 

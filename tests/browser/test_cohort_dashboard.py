@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from discussions.models import PostKind, Thread
+from socialtraining import clock
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 from tests.insights import cohort_builders as b
@@ -29,7 +29,7 @@ def csp_free_page(browser, live_server, settings):
 
 
 def _story(world) -> None:
-    now = timezone.now()
+    now = clock.now()
     end = b.workshop_ended(world.cohort, days_ago=60, now=now)
     people = [world.participant, world.groupmate, world.other_group_participant]
     b.knowledge_round(

@@ -3,10 +3,10 @@
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from discussions.models import Prompt
+from socialtraining import clock
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 
@@ -15,9 +15,7 @@ def test_it_schedules_a_question_two_days_before_the_first_session(page, world):
     berlin = ZoneInfo("Europe/Berlin")
     world.cohort.time_zone = "Europe/Berlin"
     world.cohort.save(update_fields=["time_zone"])
-    start = datetime.combine(
-        (timezone.now() + timedelta(days=20)).date(), time(10, 0), tzinfo=berlin
-    )
+    start = datetime.combine((clock.now() + timedelta(days=20)).date(), time(10, 0), tzinfo=berlin)
     world.cohort.sessions.update(starts_at=start, ends_at=start + timedelta(hours=4))
 
     sign_in(page, world.instructor.email, PASSWORD)

@@ -4,11 +4,11 @@ right or wrong with the explanation, and sees a peer's answer arrive while the p
 import re
 from datetime import timedelta
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from notifications import scheduling
 from notifications.models import OutboxMessage
+from socialtraining import clock
 from sparks import services
 from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkChoice, SparkKind
 
@@ -31,7 +31,7 @@ def sbi_spark(world) -> Spark:
 def test_it_answers_from_the_email_in_one_tap_and_shows_peers_answers_as_they_come(phone, world):
     knowledge_spark = sbi_spark(world)
     services.sparks_plan(cohort=world.cohort)
-    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     scheduling.dispatch_all()
     email = OutboxMessage.objects.get(to_email=world.participant.email)
     tap = re.search(

@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from notifications import scheduling
+from socialtraining import clock
 from sparks import services
 from sparks.models import Delivery, Spark, SparkKind
 from tests.browser.conftest import sign_in
@@ -56,7 +56,7 @@ def test_it_lets_an_instructor_plan_a_spark_and_see_an_answer_come_back(request,
 
     # The day comes: the dispatcher sends the participant's ask, and they answer it rightly.
     ask = Delivery.objects.get(spark=spark, participant=world.participant)
-    Delivery.objects.filter(pk=ask.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.filter(pk=ask.pk).update(due_at=clock.now() - timedelta(minutes=1))
     assert scheduling.process_due_row(Delivery, ask.pk, services.delivery_step)
     ask.refresh_from_db()
     right = spark.choices.get(is_correct=True)

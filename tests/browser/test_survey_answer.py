@@ -4,12 +4,12 @@ coming back to the saved draft; the instructor reads the results and downloads t
 import re
 from datetime import timedelta
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from cohorts.timeline import Anchor
 from notifications import scheduling
 from notifications.models import OutboxMessage
+from socialtraining import clock
 from surveys import services
 from surveys.models import Answer, Choice, Question, QuestionKind, Response, ResponseStatus, Survey
 from tests.browser.conftest import sign_in
@@ -45,7 +45,7 @@ def test_it_takes_a_participant_from_the_email_to_a_scored_response_and_the_inst
         survey=survey,
         label="Right after",
         anchor=Anchor.AT,
-        opens_at=timezone.now() - timedelta(minutes=1),
+        opens_at=clock.now() - timedelta(minutes=1),
     )
     scheduling.dispatch_all()
     email = OutboxMessage.objects.get(to_email=world.participant.email)

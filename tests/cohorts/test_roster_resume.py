@@ -2,12 +2,11 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from accounts.models import Invitation
 from cohorts import services
 from cohorts.models import Enrolment, RosterImport
 from notifications.models import OutboxMessage
+from socialtraining import clock
 
 ROWS = 700
 
@@ -26,7 +25,7 @@ def _queued_import(world, *, status="queued", processed=0, heartbeat_ago=timedel
         total_rows=ROWS,
         status=status,
         processed_rows=processed,
-        heartbeat_at=timezone.now() - heartbeat_ago,
+        heartbeat_at=clock.now() - heartbeat_ago,
     )
 
 

@@ -3,12 +3,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, Max, Q
-from django.utils import timezone
 
 from accounts.models import Organization, User
 from cohorts.models import Cohort, Enrolment
 from discussions.models import Flag, Post, PostKind, Prompt, Reaction, Thread
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_it_has_participants_post_their_own_threads(demo):
 
 
 def test_it_keeps_every_post_in_the_past_and_every_counter_true(demo):
-    now = timezone.now()
+    now = clock.now()
     assert not Post.objects.filter(created_at__gt=now).exists()
     threads = Thread.objects.filter(cohort__organization=demo).annotate(
         post_rows=Count("posts", filter=Q(posts__is_opening=False), distinct=True),
@@ -48,7 +48,7 @@ def test_it_keeps_every_post_in_the_past_and_every_counter_true(demo):
 
 
 def test_it_schedules_upcoming_prompts_and_releases_past_ones(demo):
-    now = timezone.now()
+    now = clock.now()
     before_class = Cohort.objects.get(organization=demo, name="Giving feedback that lands")
     upcoming = Prompt.objects.filter(cohort=before_class, status=DueStatus.PENDING)
     assert upcoming.count() == 2

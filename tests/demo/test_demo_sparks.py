@@ -6,13 +6,13 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from accounts.models import Organization, User
 from cohorts.timeline import local_moment
 from discussions.models import Post
 from notifications.models import OutboxMessage
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, SparkAnswer, SparkThread
 from sparks.services import REPEAT_SOON_DAYS, schedule_for
 
@@ -60,7 +60,7 @@ def test_it_replays_answered_missed_repeated_and_mastered_sparks(coaching):
 def test_it_keeps_the_history_consistent_with_the_rules(coaching):
     cohort = type(coaching).objects.with_schedule().get(pk=coaching.pk)
     schedule = schedule_for(cohort)
-    now = timezone.now()
+    now = clock.now()
     sent = Delivery.objects.filter(spark__cohort=cohort, sent_at__isnull=False)
     assert sent.count() > 50
     for ask in sent.select_related("spark"):
@@ -117,7 +117,7 @@ def test_it_plans_sparks_ahead_for_the_cohort_that_just_finished(demo, db):
     hybrid = demo.cohorts.get(name="Leading hybrid teams")
     asks = Delivery.objects.filter(spark__cohort=hybrid)
     participants = hybrid.enrolments.filter(role="participant").count()
-    ahead = asks.filter(status=DueStatus.PENDING, due_at__gt=timezone.now(), sent_at__isnull=True)
+    ahead = asks.filter(status=DueStatus.PENDING, due_at__gt=clock.now(), sent_at__isnull=True)
     assert ahead.values("spark").distinct().count() >= 3
     assert ahead.filter(spark__offset_days=60).count() == participants
     assert not SparkAnswer.objects.filter(delivery__spark__cohort=hybrid).exists()

@@ -8,13 +8,13 @@ from django.db import connection
 from django.db.models import Avg, F, OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Organization, User
 from cohorts.models import Cohort, Enrolment
 from demo import scale, seeding
 from discussions.models import Post, PostKind, Reaction, Thread
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, DeliveryStep, SparkAnswer
 from surveys.models import Purpose, Response, ResponseStatus, Round, RoundEvent
 
@@ -145,7 +145,7 @@ def test_it_runs_the_survey_rounds_and_knowledge_falls_then_steadies(bench):
 @pytest.mark.django_db
 def test_it_writes_activity_after_the_enrolment_and_before_now(bench):
     org, _ = bench
-    now = timezone.now()
+    now = clock.now()
     enrolled = Enrolment.objects.filter(
         cohort=OuterRef("thread__cohort"), user=OuterRef("author")
     ).values("created_at")

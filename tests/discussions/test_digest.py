@@ -12,6 +12,7 @@ from discussions import services
 from discussions.models import Follow, Prompt, ReadMarker
 from discussions.tasks import send_daily_digests
 from notifications.models import NotificationPreference, OutboxMessage
+from socialtraining import clock
 from tests import factories
 
 
@@ -55,10 +56,10 @@ def test_it_sends_once_however_often_it_runs(world, busy):
 
 
 def test_it_leaves_out_what_was_read_or_switched_off(world, busy):
-    ReadMarker.objects.create(thread=busy, user=world.participant, read_at=timezone.now())
+    ReadMarker.objects.create(thread=busy, user=world.participant, read_at=clock.now())
     # The groupmate has one unread reply after theirs, but switched the digest off.
     NotificationPreference.objects.create(user=world.groupmate, daily_digest=False)
-    services.digests_send(now=timezone.now())
+    services.digests_send()
     assert not _digests_to(world.participant).exists()
     assert not _digests_to(world.groupmate).exists()
     # The instructor (author, following) still gets theirs: the subject counts the threads.
@@ -71,7 +72,7 @@ def test_it_leaves_out_a_group_thread_after_moving_out_of_the_group(world, start
     Enrolment.objects.filter(user=world.participant, cohort=world.cohort).update(
         study_group=world.other_group
     )
-    services.digests_send(now=timezone.now())
+    services.digests_send()
     assert not _digests_to(world.participant).exists()
 
 
@@ -81,7 +82,7 @@ def test_it_lists_new_prompt_threads_of_my_spaces_only(world):
     )
     services.prompt_release(prompt)
     OutboxMessage.objects.all().delete()
-    services.digests_send(now=timezone.now())
+    services.digests_send()
     green = _digests_to(world.other_group_participant).get()
     assert "Green question" in green.body_text
     assert _digests_to(world.participant).get().body_text.count("Green question") == 1
@@ -101,15 +102,15 @@ def test_it_builds_in_the_same_queries_for_many_people_and_threads(
 
     activity(2)
     with django_assert_max_num_queries(10) as few:
-        small = services.digests_build(now=timezone.now())
+        small = services.digests_build(now=clock.now())
     activity(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        large = services.digests_build(now=timezone.now())
+        large = services.digests_build(now=clock.now())
     assert len(large) > len(small)
 
 
 def test_it_writes_the_digests_in_chunks_not_one_query_per_person(
-    world, start_thread, reply_to, monkeypatch, django_assert_max_num_queries
+    travel, world, start_thread, reply_to, monkeypatch, django_assert_max_num_queries
 ):
     monkeypatch.setattr(services, "DIGEST_CHUNK", 2)
 
@@ -122,15 +123,16 @@ def test_it_writes_the_digests_in_chunks_not_one_query_per_person(
             reply_to(thread, author=world.groupmate)
 
     activity(3)
-    first = timezone.now()
+    first = clock.now()
     with django_assert_max_num_queries(40) as few:
-        services.digests_send(now=first)
+        services.digests_send()
     sent = OutboxMessage.objects.filter(idempotency_key__startswith="digest:").count()
     activity(8)
     # The same day again: only the new people's digests, each with its unsubscribe headers.
     # At most three more chunks of 2, each a savepoint, an insert, a select and a release.
     with django_assert_max_num_queries(len(few.captured_queries) + 3 * 4):
-        services.digests_send(now=first + timedelta(minutes=5))
+        travel.to(first + timedelta(minutes=5))
+        services.digests_send()
     digests = OutboxMessage.objects.filter(idempotency_key__startswith="digest:")
     assert digests.count() > sent + 7
     assert all(m.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" for m in digests)

@@ -2,9 +2,8 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from discussions.models import Post, PostKind, Reaction, ReadMarker, Thread
+from socialtraining import clock
 
 
 def _feed_url(world):
@@ -12,7 +11,7 @@ def _feed_url(world):
 
 
 def _threads(world, n, *, study_group=None):
-    now = timezone.now()
+    now = clock.now()
     return Thread.objects.bulk_create(
         Thread(
             cohort=world.cohort,
@@ -126,7 +125,7 @@ def _busy_threads(world, n):
         for u in (world.participant, world.instructor)
     )
     ReadMarker.objects.bulk_create(
-        ReadMarker(thread=t, user=world.participant, read_at=timezone.now() - timedelta(days=1))
+        ReadMarker(thread=t, user=world.participant, read_at=clock.now() - timedelta(days=1))
         for t in threads[::2]
     )
 

@@ -2,10 +2,9 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from discussions.models import Mention, Post
 from notifications.models import Notification, NotificationPreference, OutboxMessage
+from socialtraining import clock
 
 HTMX = {"HX-Request": "true"}
 
@@ -123,7 +122,7 @@ def test_it_does_not_notify_the_author_of_their_own_mention(world, client_for, t
 def test_it_cannot_edit_in_mentions_after_the_window(world, client_for, thread, reply_to):
     ana = _name(world.groupmate, "Ana Lima")
     post = reply_to(thread, body="Hello")
-    Post.objects.filter(pk=post.pk).update(created_at=timezone.now() - timedelta(days=1))
+    Post.objects.filter(pk=post.pk).update(created_at=clock.now() - timedelta(days=1))
     client_for(world.participant).post(
         f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/posts/{post.pk}/edit/",
         {"body": "@[Ana Lima]"},

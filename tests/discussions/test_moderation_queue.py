@@ -1,10 +1,9 @@
 """The moderation queue: flagged and hidden posts per cohort, hide, restore and dismiss."""
 
-from django.utils import timezone
-
 from discussions import services
 from discussions.models import Flag, Post
 from notifications.models import Notification
+from socialtraining import clock
 from tests import factories
 
 HTMX = {"HX-Request": "true"}
@@ -125,7 +124,7 @@ def test_it_lists_a_page_in_constant_queries(
         for i in range(n):
             post = reply_to(thread, author=world.participant, body=f"Post {i}")
             Flag.objects.bulk_create(Flag(post=post, user=u, reason="Off-topic") for u in flaggers)
-        Post.objects.filter(thread=thread).update(hidden_at=timezone.now())
+        Post.objects.filter(thread=thread).update(hidden_at=clock.now())
 
     flag_posts(2)
     with django_assert_max_num_queries(9) as few:

@@ -2,13 +2,12 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from discussions.models import Prompt, Thread
 from discussions.tasks import release_prompt
 from notifications import scheduling
 from notifications.models import Notification
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 
 def _url(prompt):
@@ -20,7 +19,7 @@ def test_it_cancels_and_the_dispatcher_never_releases_it(
 ):
     response = client_for(world.instructor).post(_url(prompt))
     assert response.status_code == 302
-    Prompt.objects.filter(pk=prompt.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert scheduling.dispatch_kind(scheduling.due_kind("prompt_release")) == 0
     prompt.refresh_from_db()
@@ -29,7 +28,7 @@ def test_it_cancels_and_the_dispatcher_never_releases_it(
 
 
 def test_it_cancels_a_claimed_prompt_whose_task_then_does_nothing(world, client_for, prompt):
-    Prompt.objects.filter(pk=prompt.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(minutes=1))
     # The dispatcher claimed it; its task has not run yet.
     assert scheduling.claim_due_rows(Prompt) == [prompt.pk]
     client_for(world.instructor).post(_url(prompt))
@@ -48,7 +47,7 @@ def test_it_answers_htmx_with_the_row_marked_cancelled(world, client_for, prompt
 
 
 def test_it_refuses_to_cancel_a_released_prompt(world, client_for, prompt):
-    Prompt.objects.filter(pk=prompt.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(minutes=1))
     release_prompt("prompt_release", prompt.pk)
     response = client_for(world.instructor).post(_url(prompt))
     assert response.status_code == 400

@@ -7,6 +7,7 @@ from django.utils import timezone
 from discussions import services
 from discussions.models import Prompt, Thread
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 
 def _url(prompt):
@@ -46,7 +47,7 @@ def test_it_reschedules_and_recomputes_the_due_time(world, client_for, prompt):
 
 
 def test_it_moves_a_prompt_to_a_fixed_local_time(world, client_for, prompt):
-    day = (timezone.now() + timedelta(days=20)).date()
+    day = (clock.now() + timedelta(days=20)).date()
     client_for(world.manager).post(_url(prompt), _data(anchor="at", at=f"{day:%Y-%m-%dT%H:%M}"))
     prompt.refresh_from_db()
     assert prompt.anchor == "at"
@@ -63,7 +64,7 @@ def test_it_refuses_a_past_time_and_keeps_the_edit(world, client_for, prompt):
 
 
 def test_it_refuses_to_change_a_released_prompt(world, client_for, prompt):
-    Prompt.objects.filter(pk=prompt.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(minutes=1))
     services.prompt_publish_now(prompt=prompt)
     # The release task runs after commit; here it runs the same service by hand.
     from discussions.tasks import release_prompt

@@ -9,6 +9,7 @@ from django.utils import timezone
 from discussions import services
 from discussions.models import Prompt
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def _save_cohort(client, world, *, starts_local: datetime, time_zone="Europe/Par
 
 
 def test_it_moves_a_prompt_when_the_first_session_moves(world, client_for, before_first):
-    new_start = (timezone.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
+    new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
     response = _save_cohort(client_for(world.manager), world, starts_local=new_start)
     assert response.status_code == 302
     before_first.refresh_from_db()
@@ -56,7 +57,7 @@ def test_it_moves_a_prompt_when_the_first_session_moves(world, client_for, befor
 
 
 def test_it_keeps_the_local_hour_when_the_time_zone_changes(world, client_for):
-    day = (timezone.now() + timedelta(days=20)).date()
+    day = (clock.now() + timedelta(days=20)).date()
     at = services.prompt_create(
         cohort=world.cohort,
         author=world.instructor,
@@ -81,7 +82,7 @@ def test_it_keeps_the_local_hour_when_the_time_zone_changes(world, client_for):
 def test_it_leaves_released_and_cancelled_prompts_alone(world, client_for, before_first):
     Prompt.objects.filter(pk=before_first.pk).update(status=DueStatus.CANCELLED)
     due_at = before_first.due_at
-    new_start = (timezone.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
+    new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
     _save_cohort(client_for(world.manager), world, starts_local=new_start)
     before_first.refresh_from_db()
     assert before_first.due_at == due_at

@@ -10,6 +10,7 @@ from django.utils import timezone
 from discussions.models import Prompt, Thread
 from notifications.models import Notification
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 
 def _url(world):
@@ -64,7 +65,7 @@ def test_it_publishes_a_prompt_for_now_at_once_and_tells_each_member(
 
 
 def test_it_schedules_an_article_at_a_local_date_and_time(world, client_for):
-    day = (timezone.now() + timedelta(days=30)).date()
+    day = (clock.now() + timedelta(days=30)).date()
     client_for(world.instructor).post(
         _url(world),
         _data(
@@ -93,7 +94,7 @@ def test_it_refuses_an_offset_on_a_cohort_without_sessions_and_keeps_the_text(wo
 
 
 def test_it_refuses_a_date_in_the_past(world, client_for):
-    yesterday = timezone.localtime(timezone.now(), world.cohort.tz) - timedelta(days=1)
+    yesterday = timezone.localtime(clock.now(), world.cohort.tz) - timedelta(days=1)
     response = client_for(world.instructor).post(
         _url(world), _data(anchor="at", at=f"{yesterday:%Y-%m-%dT%H:%M}")
     )

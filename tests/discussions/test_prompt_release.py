@@ -3,13 +3,13 @@
 from datetime import time, timedelta
 
 from django.core import mail
-from django.utils import timezone
 
 from discussions import services
 from discussions.models import Prompt, Thread
 from notifications import scheduling
 from notifications.models import Notification
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 
 def _scheduled(world, **kwargs):
@@ -28,13 +28,13 @@ def _scheduled(world, **kwargs):
 
 
 def _dispatch(capture, now):
-    with capture(execute=True):
-        return scheduling.dispatch_kind(scheduling.due_kind("prompt_release"), now=now)
+    with capture(execute=True), clock.travel_to(now):
+        return scheduling.dispatch_kind(scheduling.due_kind("prompt_release"))
 
 
 def test_it_is_not_released_before_it_is_due(world, django_capture_on_commit_callbacks):
     prompt = _scheduled(world)
-    assert _dispatch(django_capture_on_commit_callbacks, timezone.now()) == 0
+    assert _dispatch(django_capture_on_commit_callbacks, clock.now()) == 0
     assert not Thread.objects.filter(prompt=prompt).exists()
 
 
@@ -42,11 +42,11 @@ def test_it_tells_each_member_once_when_the_dispatcher_runs_twice(
     world, django_capture_on_commit_callbacks
 ):
     prompt = _scheduled(world, target="groups")
-    Prompt.objects.filter(pk=prompt.pk).update(due_at=timezone.now() - timedelta(seconds=1))
-    assert _dispatch(django_capture_on_commit_callbacks, timezone.now()) == 1
+    Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(seconds=1))
+    assert _dispatch(django_capture_on_commit_callbacks, clock.now()) == 1
     # A second sweep, and one after the lease would have expired: nothing is claimed again.
-    later = timezone.now() + timedelta(hours=1)
-    assert _dispatch(django_capture_on_commit_callbacks, timezone.now()) == 0
+    later = clock.now() + timedelta(hours=1)
+    assert _dispatch(django_capture_on_commit_callbacks, clock.now()) == 0
     assert _dispatch(django_capture_on_commit_callbacks, later) == 0
     prompt.refresh_from_db()
     assert prompt.status == DueStatus.DONE
@@ -61,7 +61,7 @@ def test_it_releases_a_claimed_row_once_when_its_task_is_delivered_twice(world):
     from discussions.tasks import release_prompt
 
     prompt = _scheduled(world)
-    Prompt.objects.filter(pk=prompt.pk).update(due_at=timezone.now() - timedelta(seconds=1))
+    Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(seconds=1))
     scheduling.claim_due_rows(Prompt)
     assert release_prompt("prompt_release", prompt.pk) is True
     assert release_prompt("prompt_release", prompt.pk) is False

@@ -3,10 +3,10 @@
 from datetime import datetime, timedelta
 
 import pytest
-from django.utils import timezone
 
 from discussions.models import Prompt, Target, Thread
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 
 def _url(world):
@@ -35,7 +35,7 @@ def test_it_links_a_released_prompt_to_each_group_thread(world, client_for):
     prompt = _prompt(
         world,
         "Released",
-        timezone.now() - timedelta(days=1),
+        clock.now() - timedelta(days=1),
         status=DueStatus.DONE,
         target=Target.GROUPS,
     )
@@ -48,7 +48,7 @@ def test_it_links_a_released_prompt_to_each_group_thread(world, client_for):
 
 
 def test_it_offers_edit_publish_and_cancel_for_upcoming_prompts(world, client_for):
-    prompt = _prompt(world, "Upcoming", timezone.now() + timedelta(days=3))
+    prompt = _prompt(world, "Upcoming", clock.now() + timedelta(days=3))
     body = client_for(world.instructor).get(_url(world)).content.decode()
     assert f'href="/cohorts/{world.cohort.pk}/prompts/{prompt.pk}/edit/"' in body
     assert f'action="/cohorts/{world.cohort.pk}/prompts/{prompt.pk}/publish/"' in body
@@ -63,7 +63,7 @@ def test_it_costs_the_same_queries_whatever_the_number_of_prompts(
         prompt = _prompt(
             world,
             f"Prompt {n}",
-            timezone.now() - timedelta(days=1),
+            clock.now() - timedelta(days=1),
             status=DueStatus.DONE,
             target=Target.GROUPS,
         )

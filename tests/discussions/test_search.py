@@ -1,10 +1,10 @@
 """Searching a cohort's discussions: only what the searcher may see, linked to where it sits."""
 
 import pytest
-from django.utils import timezone
 
 from discussions.models import Post, Thread
 from discussions.views import REPLIES_PER_PAGE
+from socialtraining import clock
 
 HTMX = {"HX-Request": "true"}
 
@@ -38,7 +38,7 @@ def test_it_finds_replies_and_opening_posts_and_links_to_them(
 def test_it_links_to_the_page_a_late_reply_and_its_comments_are_on(
     world, client_for, thread, reply_to
 ):
-    now = timezone.now()
+    now = clock.now()
     Post.objects.bulk_create(
         Post(thread=thread, author=world.instructor, kind="reply", body="filler", created_at=now)
         for _ in range(REPLIES_PER_PAGE)
@@ -63,8 +63,8 @@ def test_it_keeps_study_groups_private(
 def test_it_leaves_out_hidden_and_removed_posts_for_members(world, client_for, thread, reply_to):
     hidden = reply_to(thread, body="hidden words", author=world.groupmate)
     removed = reply_to(thread, body="removed words", author=world.groupmate)
-    Post.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
-    Post.objects.filter(pk=removed.pk).update(removed_at=timezone.now())
+    Post.objects.filter(pk=hidden.pk).update(hidden_at=clock.now())
+    Post.objects.filter(pk=removed.pk).update(removed_at=clock.now())
     member = _search(world, client_for(world.participant), "words").content.decode()
     assert "hidden words" not in member and "removed words" not in member
     instructor = _search(world, client_for(world.instructor), "words").content.decode()

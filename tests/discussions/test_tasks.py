@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from discussions.models import Post, Prompt, Target, Thread
 from discussions.tasks import release_prompt
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def make_prompt(world):
             kind="question",
             title="What feedback did you give this week?",
             body="One example, please.",
-            due_at=timezone.now() - timedelta(minutes=1),
+            due_at=clock.now() - timedelta(minutes=1),
             **kwargs,
         )
 
@@ -66,7 +66,7 @@ def test_it_tells_nobody_twice_when_the_work_runs_again(world, make_prompt):
 
 def test_it_waits_for_a_prompt_not_yet_due(world, make_prompt):
     prompt = make_prompt()
-    Prompt.objects.filter(pk=prompt.pk).update(due_at=timezone.now() + timedelta(days=1))
+    Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() + timedelta(days=1))
     assert scheduling.dispatch_kind(scheduling.due_kind("prompt_release")) == 0
     assert release_prompt("prompt_release", prompt.pk) is False
     assert not Thread.objects.exists()

@@ -2,9 +2,8 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from discussions.models import Post
+from socialtraining import clock
 
 
 def _post_url(world, post, action):
@@ -33,7 +32,7 @@ def test_it_refuses_an_edit_after_the_window_and_keeps_the_text(
 ):
     settings.POST_EDIT_WINDOW_MINUTES = 30
     reply = reply_to(thread, body="Old words")
-    Post.objects.filter(pk=reply.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    Post.objects.filter(pk=reply.pk).update(created_at=clock.now() - timedelta(minutes=31))
     client = client_for(world.participant)
     page = client.get(_thread_url(world, thread)).content.decode()
     assert _post_url(world, reply, "edit") not in page

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.utils import timezone
-
 from cohorts.models import Cohort, Enrolment, StudyGroup, WorkshopSession
 from discussions.models import Post, PostKind, Reaction, Thread
+from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkKind, SparkThread
 from surveys.models import (
     Answer,
@@ -24,7 +23,7 @@ from tests import factories
 
 def workshop_ended(cohort: Cohort, *, days_ago: int, now: datetime | None = None) -> datetime:
     """Give the cohort one workshop day that ended `days_ago` days ago; enrol everyone before."""
-    now = now or timezone.now()
+    now = now or clock.now()
     end = now - timedelta(days=days_ago)
     WorkshopSession.objects.filter(cohort=cohort).delete()
     WorkshopSession.objects.create(cohort=cohort, starts_at=end - timedelta(hours=6), ends_at=end)

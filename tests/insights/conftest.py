@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import Role
 from cohorts.models import Cohort, CohortRole
 from discussions.models import Post, Reaction, ReadMarker, Thread
+from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkKind
 from surveys.models import (
     Answer,
@@ -71,7 +71,7 @@ def knowledge_round(cohort, survey, opens_at, scores: dict) -> Round:
 
 
 def build_past(world, name: str = "Past cohort") -> Past:
-    now = timezone.now()
+    now = clock.now()
     cohort = f.CohortFactory(organization=world.organization, name=name, follow_up_days=90)
     starts = now - timedelta(days=40, hours=6)
     f.WorkshopSessionFactory(cohort=cohort, starts_at=starts, ends_at=starts + timedelta(hours=6))
@@ -165,7 +165,7 @@ def build_cohorts(world, count: int, prefix: str = "Cohort") -> list[Cohort]:
     cohorts = []
     for i in range(count):
         cohort = f.CohortFactory(organization=world.organization, name=f"{prefix} {i:02d}")
-        starts = timezone.now() - timedelta(days=10 + i)
+        starts = clock.now() - timedelta(days=10 + i)
         f.WorkshopSessionFactory(
             cohort=cohort, starts_at=starts, ends_at=starts + timedelta(hours=3)
         )

@@ -5,9 +5,9 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from discussions.models import PostKind, Thread
+from socialtraining import clock
 from surveys.models import Purpose, QuestionKind, Survey
 from tests.insights import cohort_builders as b
 
@@ -20,7 +20,7 @@ def _csv(response) -> list[list[str]]:
 
 def _activity(world, people, *, days_ago_ended=60):
     """Each person posts, reacts, answers a spark and two knowledge checks."""
-    now = timezone.now()
+    now = clock.now()
     end = b.workshop_ended(world.cohort, days_ago=days_ago_ended, now=now)
     thread = Thread.objects.create(cohort=world.cohort, title="Share", kind=PostKind.ARTICLE)
     posts = [b.post(thread, person, at=end + timedelta(days=2)) for person in people]

@@ -3,20 +3,21 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from discussions.models import PostKind, Thread
 from insights.cohort_metrics import CohortMetrics, channels_chart, retention_chart, sparks_chart
 from insights.forgetting import ForgettingFit
 from insights.rollups import rollups_refresh
+from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkKind
 from surveys.models import Purpose, QuestionKind
 from tests.insights import cohort_builders as b
 
 
 @pytest.fixture
-def small_world(world):
-    now = timezone.now()
+def small_world(world, travel):
+    # Weeks count calendar days in UTC: at noon, "an hour after the workshop" is the same day.
+    now = travel.to(clock.now().replace(hour=12, minute=0, second=0, microsecond=0))
     end = b.workshop_ended(world.cohort, days_ago=60, now=now)
     p, g, o = world.participant, world.groupmate, world.other_group_participant
     b.knowledge_round(

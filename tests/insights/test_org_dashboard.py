@@ -11,6 +11,7 @@ from accounts.models import Role
 from cohorts.models import CohortRole
 from insights.models import CohortRollup
 from insights.rollups import rollups_refresh
+from socialtraining import clock
 from tests import factories as f
 from tests.insights.conftest import build_cohorts, build_past
 
@@ -67,7 +68,7 @@ def test_it_lists_every_metric_of_a_cohort_with_a_link_to_its_dashboard(client_f
 
 def test_it_says_how_fresh_the_numbers_are(client_for, world, past):
     rollups_refresh()
-    CohortRollup.objects.update(refreshed_at=timezone.now() - timedelta(minutes=12, seconds=5))
+    CohortRollup.objects.update(refreshed_at=clock.now() - timedelta(minutes=12, seconds=5))
 
     page = client_for(world.manager).get(URL).content.decode()
 
@@ -78,7 +79,7 @@ def test_it_says_how_fresh_the_numbers_are(client_for, world, past):
 
 def test_it_warns_when_the_refresh_has_stopped(client_for, world, past):
     rollups_refresh()
-    CohortRollup.objects.update(refreshed_at=timezone.now() - timedelta(hours=1, minutes=5))
+    CohortRollup.objects.update(refreshed_at=clock.now() - timedelta(hours=1, minutes=5))
 
     page = client_for(world.manager).get(URL).content.decode()
 

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from cohorts.models import Enrolment
 from discussions.models import PostKind, Thread
+from socialtraining import clock
 from tests.insights import cohort_builders as b
 
 
@@ -44,7 +44,7 @@ def test_it_shows_a_participants_timeline_and_scores(world, client_for):
     _history(world, world.participant)
     # Someone else's activity stays off this page.
     b.knowledge_round(
-        world.cohort, label="Other", opens_at=timezone.now(), scores=[(world.groupmate, 1, 5)]
+        world.cohort, label="Other", opens_at=clock.now(), scores=[(world.groupmate, 1, 5)]
     )
     response = client_for(world.instructor).get(_url(world, world.participant))
     assert response.status_code == 200
@@ -75,7 +75,7 @@ def test_it_never_shows_a_response_to_an_anonymous_survey(world, client_for):
     b.knowledge_round(
         world.cohort,
         label="Honest check",
-        opens_at=timezone.now() - timedelta(days=2),
+        opens_at=clock.now() - timedelta(days=2),
         scores=[(world.participant, 1, 5)],
         anonymous=True,
     )

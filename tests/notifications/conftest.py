@@ -3,9 +3,9 @@
 from datetime import datetime
 
 import pytest
-from django.utils import timezone
 
 from notifications.models import Notification, OutboxMessage
+from socialtraining import clock
 from tests import factories
 
 
@@ -14,7 +14,7 @@ def make_outbox_rows(db):
     """Write `count` pending outbox rows without enqueueing anything, as if Redis had lost them."""
 
     def make(count: int, *, due_at: datetime | None = None, prefix: str = "row") -> list[int]:
-        due_at = due_at or timezone.now()
+        due_at = due_at or clock.now()
         rows = OutboxMessage.objects.bulk_create(
             OutboxMessage(
                 idempotency_key=f"{prefix}:{n}",
@@ -51,7 +51,7 @@ def make_notifications():
                 title=f"Event {start + n}",
                 body="Something happened",
                 url="/",
-                read_at=timezone.now() if read else None,
+                read_at=clock.now() if read else None,
             )
             for n in range(count)
         )

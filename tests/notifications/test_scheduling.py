@@ -13,7 +13,6 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from notifications import scheduling
@@ -21,6 +20,7 @@ from notifications.models import OutboxMessage
 from notifications.scheduling import DueStatus, claim_due_rows
 from notifications.services import outbox_enqueue
 from notifications.tasks import send_outbox_message
+from socialtraining import clock
 
 pytestmark = pytest.mark.postgres
 
@@ -58,13 +58,16 @@ def refuse_smtp(self, messages):
 
 
 @transactional
-def test_it_sends_each_due_row_once_when_dispatched_twice(make_outbox_rows, outbox_kind, lease):
+def test_it_sends_each_due_row_once_when_dispatched_twice(
+    travel, make_outbox_rows, outbox_kind, lease
+):
     ids = make_outbox_rows(5)
 
     assert scheduling.dispatch_kind(outbox_kind) == 5
     assert scheduling.dispatch_kind(outbox_kind) == 0
     # Even once every lease has run out, a done row is never claimed again.
-    assert scheduling.dispatch_kind(outbox_kind, now=timezone.now() + 2 * lease) == 0
+    travel.to(clock.now() + 2 * lease)
+    assert scheduling.dispatch_kind(outbox_kind) == 0
 
     assert sent_keys() == keys_of(ids)
     assert statuses() == {DueStatus.DONE: 5}
@@ -151,19 +154,22 @@ def test_it_never_gives_one_row_to_two_parallel_dispatchers(make_outbox_rows):
 
 
 @transactional
-def test_it_reclaims_only_unsent_rows_after_a_crash(make_outbox_rows, outbox_kind, lease):
+def test_it_reclaims_only_unsent_rows_after_a_crash(travel, make_outbox_rows, outbox_kind, lease):
     ids = make_outbox_rows(6)
-    start = timezone.now()
+    start = clock.now()
     with transaction.atomic():
-        claimed = claim_due_rows(OutboxMessage, now=start)
+        travel.to(start)
+        claimed = claim_due_rows(OutboxMessage)
     assert claimed == ids
     # The worker sent three, then died; the other three tasks were lost with it.
     for row_id in claimed[:3]:
         send_outbox_message("outbox", row_id)
 
-    assert scheduling.dispatch_kind(outbox_kind, now=start + lease - timedelta(seconds=1)) == 0
+    travel.to(start + lease - timedelta(seconds=1))
+    assert scheduling.dispatch_kind(outbox_kind) == 0
     assert len(mail.outbox) == 3
-    assert scheduling.dispatch_kind(outbox_kind, now=start + lease + timedelta(seconds=1)) == 3
+    travel.to(start + lease + timedelta(seconds=1))
+    assert scheduling.dispatch_kind(outbox_kind) == 3
 
     assert sent_keys() == keys_of(ids)
     assert statuses() == {DueStatus.DONE: 6}
@@ -174,16 +180,18 @@ def test_it_reclaims_only_unsent_rows_after_a_crash(make_outbox_rows, outbox_kin
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_it_fails_a_row_whose_worker_dies_every_time(make_outbox_rows, outbox_kind, lease):
+def test_it_fails_a_row_whose_worker_dies_every_time(travel, make_outbox_rows, outbox_kind, lease):
     (row_id,) = make_outbox_rows(1)
-    now = timezone.now()
+    now = clock.now()
     for _ in range(OutboxMessage.max_attempts):
         # Claimed and handed to a worker that dies before finishing: nothing marks it done.
         with transaction.atomic():
-            assert claim_due_rows(OutboxMessage, now=now) == [row_id]
+            travel.to(now)
+            assert claim_due_rows(OutboxMessage) == [row_id]
         now += lease + timedelta(seconds=1)
 
-    assert scheduling.dispatch_kind(outbox_kind, now=now) == 0
+    travel.to(now)
+    assert scheduling.dispatch_kind(outbox_kind) == 0
     row = OutboxMessage.objects.get(pk=row_id)
     assert row.status == DueStatus.FAILED
     assert "without finishing" in row.last_error
@@ -234,49 +242,56 @@ def test_it_writes_and_sends_once_per_key():
 
 
 @transactional
-def test_it_leaves_rows_that_are_not_due_yet(make_outbox_rows, outbox_kind):
-    now = timezone.now()
+def test_it_leaves_rows_that_are_not_due_yet(travel, make_outbox_rows, outbox_kind):
+    now = clock.now()
     due = make_outbox_rows(2, due_at=now, prefix="due")
     later = make_outbox_rows(3, due_at=now + timedelta(hours=1), prefix="later")
 
     with transaction.atomic():
-        assert claim_due_rows(OutboxMessage, now=now) == due
+        travel.to(now)
+        assert claim_due_rows(OutboxMessage) == due
     for row_id in due:
         send_outbox_message("outbox", row_id)
     # A task that arrives early for a pending row does nothing.
     assert send_outbox_message("outbox", later[0]) is False
-    assert scheduling.dispatch_kind(outbox_kind, now=now + timedelta(minutes=59)) == 0
+    travel.to(now + timedelta(minutes=59))
+    assert scheduling.dispatch_kind(outbox_kind) == 0
     assert sent_keys() == keys_of(due)
 
-    assert scheduling.dispatch_kind(outbox_kind, now=now + timedelta(hours=1)) == 3
+    travel.to(now + timedelta(hours=1))
+    assert scheduling.dispatch_kind(outbox_kind) == 3
     assert sent_keys() == keys_of(due + later)
 
 
 @transactional
 def test_it_backs_off_and_then_gives_up_on_a_failing_send(
-    make_outbox_rows, outbox_kind, monkeypatch
+    travel, make_outbox_rows, outbox_kind, monkeypatch
 ):
     [row_id] = make_outbox_rows(1)
     monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse_smtp)
     max_attempts = OutboxMessage.max_attempts
     delays = []
-    now = timezone.now()
+    now = clock.now()
 
     for attempt in range(1, max_attempts):
-        before = timezone.now()
-        assert scheduling.dispatch_kind(outbox_kind, now=now) == 1
+        before = clock.now()
+        travel.to(now)
+        assert scheduling.dispatch_kind(outbox_kind) == 1
         row = OutboxMessage.objects.get(pk=row_id)
         assert (row.status, row.attempts) == (DueStatus.PENDING, attempt)
         assert row.last_error.startswith("SMTPServerDisconnected")
         delays.append(row.due_at - before)
         # Not tried again until the backoff has passed.
-        assert scheduling.dispatch_kind(outbox_kind, now=row.due_at - timedelta(seconds=1)) == 0
+        travel.to(row.due_at - timedelta(seconds=1))
+        assert scheduling.dispatch_kind(outbox_kind) == 0
         now = row.due_at
 
-    assert scheduling.dispatch_kind(outbox_kind, now=now) == 1
+    travel.to(now)
+    assert scheduling.dispatch_kind(outbox_kind) == 1
     row = OutboxMessage.objects.get(pk=row_id)
     assert (row.status, row.attempts) == (DueStatus.FAILED, max_attempts)
-    assert scheduling.dispatch_kind(outbox_kind, now=now + timedelta(days=30)) == 0
+    travel.to(now + timedelta(days=30))
+    assert scheduling.dispatch_kind(outbox_kind) == 0
 
     assert delays == sorted(delays)
     assert delays[0] >= timedelta(minutes=2)
@@ -285,15 +300,17 @@ def test_it_backs_off_and_then_gives_up_on_a_failing_send(
 
 
 @transactional
-def test_it_sends_once_after_a_failure_clears(make_outbox_rows, outbox_kind, monkeypatch):
+def test_it_sends_once_after_a_failure_clears(travel, make_outbox_rows, outbox_kind, monkeypatch):
     [row_id] = make_outbox_rows(1)
     with monkeypatch.context() as patch:
         patch.setattr(locmem.EmailBackend, "send_messages", refuse_smtp)
         assert send_outbox_message("outbox", row_id) is False
     row = OutboxMessage.objects.get(pk=row_id)
 
-    assert scheduling.dispatch_kind(outbox_kind, now=row.due_at) == 1
-    assert scheduling.dispatch_kind(outbox_kind, now=row.due_at + timedelta(days=1)) == 0
+    travel.to(row.due_at)
+    assert scheduling.dispatch_kind(outbox_kind) == 1
+    travel.to(row.due_at + timedelta(days=1))
+    assert scheduling.dispatch_kind(outbox_kind) == 0
 
     row.refresh_from_db()
     assert (row.status, row.attempts) == (DueStatus.DONE, 2)
@@ -348,23 +365,25 @@ def test_it_keeps_the_mail_when_the_broker_is_down_at_enqueue(outbox_kind, monke
 
 @transactional
 def test_it_leaves_claims_to_the_lease_when_the_broker_is_down(
-    make_outbox_rows, outbox_kind, lease, monkeypatch
+    travel, make_outbox_rows, outbox_kind, lease, monkeypatch
 ):
     ids = make_outbox_rows(3)
-    start = timezone.now()
+    start = clock.now()
     with monkeypatch.context() as patch:
         patch.setattr(send_outbox_message, "delay", broker_down)
-        assert scheduling.dispatch_kind(outbox_kind, now=start) == 3
+        travel.to(start)
+        assert scheduling.dispatch_kind(outbox_kind) == 3
 
     assert statuses() == {DueStatus.CLAIMED: 3}
-    assert scheduling.dispatch_kind(outbox_kind, now=start + lease + timedelta(seconds=1)) == 3
+    travel.to(start + lease + timedelta(seconds=1))
+    assert scheduling.dispatch_kind(outbox_kind) == 3
     assert sent_keys() == keys_of(ids)
 
 
 @pytest.mark.django_db
 def test_it_puts_a_row_back_to_pending_when_its_work_says_when_it_is_due_next(make_outbox_rows):
     [row_id] = make_outbox_rows(1)
-    next_time = timezone.now() + timedelta(days=2)
+    next_time = clock.now() + timedelta(days=2)
     steps = []
 
     def send_then_remind(row):
@@ -376,7 +395,7 @@ def test_it_puts_a_row_back_to_pending_when_its_work_says_when_it_is_due_next(ma
     assert (row.status, row.due_at, row.attempts) == (DueStatus.PENDING, next_time, 0)
     # Not due yet: nothing runs, however often it is handed over.
     assert scheduling.process_due_row(OutboxMessage, row_id, send_then_remind) is False
-    OutboxMessage.objects.filter(pk=row_id).update(due_at=timezone.now())
+    OutboxMessage.objects.filter(pk=row_id).update(due_at=clock.now())
     assert scheduling.process_due_row(OutboxMessage, row_id, send_then_remind) is True
     assert OutboxMessage.objects.get(pk=row_id).status == DueStatus.DONE
     assert steps == [row_id, row_id]

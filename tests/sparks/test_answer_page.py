@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from notifications import scheduling
+from socialtraining import clock
 from sparks import links, services
 from sparks.models import Delivery, DeliveryOutcome
 
@@ -13,7 +13,7 @@ from sparks.models import Delivery, DeliveryOutcome
 @pytest.fixture
 def sent_ask(world, knowledge_spark, django_capture_on_commit_callbacks):
     services.sparks_plan(cohort=world.cohort)
-    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
     return Delivery.objects.get(participant=world.participant)
@@ -79,7 +79,7 @@ def test_it_links_to_the_own_group_s_thread_when_the_answer_post_is_gone(
     knowledge_spark.target = SparkTarget.GROUPS
     knowledge_spark.save(update_fields=["target"])
     services.sparks_plan(cohort=world.cohort)
-    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
     right = knowledge_spark.choices.get(text="Behaviour")

@@ -6,22 +6,24 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection, transaction
-from django.utils import timezone
 
 from discussions.models import Post, Thread
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from sparks import services
 from sparks.models import Delivery, DeliveryOutcome, DeliveryStep, RepeatMode, SparkAnswer
 from sparks.tasks import run_delivery_step
 
 
 @pytest.fixture
-def run_due(django_capture_on_commit_callbacks):
+def run_due(django_capture_on_commit_callbacks, travel):
     def run(now=None):
+        if now is not None:
+            travel.to(now)
         with django_capture_on_commit_callbacks(execute=True):
-            return scheduling.dispatch_all(now=now)
+            return scheduling.dispatch_all()
 
     return run
 
@@ -29,7 +31,7 @@ def run_due(django_capture_on_commit_callbacks):
 def due_now(spark):
     """Plan the spark and make every ask due, as if its day had come."""
     services.sparks_plan(cohort=spark.cohort)
-    Delivery.objects.filter(spark=spark).update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.filter(spark=spark).update(due_at=clock.now() - timedelta(minutes=1))
     return list(Delivery.objects.filter(spark=spark).order_by("pk"))
 
 
@@ -51,7 +53,7 @@ def test_it_sends_each_due_ask_once_however_often_the_dispatcher_runs(
     assert len([m for m in mail.outbox if "/sparks/link/" in m.body]) == len(asks)
     for ask in Delivery.objects.all():
         assert (ask.step, ask.status) == (DeliveryStep.REMIND, DueStatus.PENDING)
-        assert ask.due_at > timezone.now()
+        assert ask.due_at > clock.now()
 
 
 def test_it_sends_once_when_the_step_task_runs_twice(world, knowledge_spark):
@@ -69,7 +71,7 @@ def test_it_sends_asks_that_came_due_while_the_broker_had_lost_them(
     with transaction.atomic():
         scheduling.claim_due_rows(Delivery)
     assert Notification.objects.count() == 0
-    run_due(now=timezone.now() + timedelta(minutes=10))
+    run_due(now=clock.now() + timedelta(minutes=10))
     assert Notification.objects.filter(key__startswith="spark:").count() == len(asks)
 
 
@@ -79,7 +81,7 @@ def test_it_resends_only_the_unsent_rest_of_a_crashed_batch(world, knowledge_spa
         scheduling.claim_due_rows(Delivery)
     # The worker sent the first before it died; the others were never run.
     run_delivery_step("spark_delivery", first.pk)
-    run_due(now=timezone.now() + timedelta(minutes=10))
+    run_due(now=clock.now() + timedelta(minutes=10))
     for ask in [first, *rest]:
         assert Notification.objects.filter(key=f"spark:{ask.pk}").count() == 1
 
@@ -104,17 +106,17 @@ def test_it_reminds_once_then_expires_and_asks_a_missed_knowledge_spark_again(
 ):
     [ask, *_] = due_now(knowledge_spark)
     run_due()
-    later = timezone.now() + timedelta(hours=49)
+    later = clock.now() + timedelta(hours=49)
     run_due(now=later)
     run_due(now=later + timedelta(minutes=5))
     assert Notification.objects.filter(key=f"spark-reminder:{ask.pk}").count() == 1
-    run_due(now=timezone.now() + timedelta(days=6))
+    run_due(now=clock.now() + timedelta(days=6))
     ask.refresh_from_db()
     assert (ask.outcome, ask.status) == (DeliveryOutcome.MISSED, DueStatus.DONE)
     again = Delivery.objects.get(participant_id=ask.participant_id, attempt=2)
     assert again.status == DueStatus.PENDING
     # A miss comes back soon: three days after it expired, in the send window.
-    assert timezone.now() + timedelta(days=3) <= again.due_at < timezone.now() + timedelta(days=6)
+    assert clock.now() + timedelta(days=3) <= again.due_at < clock.now() + timedelta(days=6)
 
 
 def test_it_cancels_an_ask_of_someone_who_left_the_cohort(world, knowledge_spark, run_due):
@@ -155,12 +157,15 @@ def test_it_asks_a_wrong_or_unsure_answer_again_sooner_and_retires_a_mastered_on
     ask = _sent(knowledge_spark, run_due, world.participant)
     right = knowledge_spark.choices.get(text="Behaviour")
     services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=1)
+    # Unsure: back in the first send window after REPEAT_SOON_DAYS (a weekend may push it later),
+    # always before a sure answer would come back.
     second = Delivery.objects.get(participant=world.participant, attempt=2)
-    assert second.due_at < timezone.now() + timedelta(days=5)
+    soon = clock.now() + timedelta(days=services.REPEAT_SOON_DAYS)
+    assert soon <= second.due_at < clock.now() + timedelta(days=services.REPEAT_LATER_DAYS)
 
     def answer_next(attempt):
         delivery = Delivery.objects.get(participant=world.participant, attempt=attempt)
-        Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+        Delivery.objects.filter(pk=delivery.pk).update(due_at=clock.now())
         run_due()
         services.spark_answer(
             delivery=Delivery.objects.get(pk=delivery.pk), choice_ids=[right.pk], confidence=4
@@ -168,7 +173,7 @@ def test_it_asks_a_wrong_or_unsure_answer_again_sooner_and_retires_a_mastered_on
 
     answer_next(2)
     third = Delivery.objects.get(participant=world.participant, attempt=3)
-    assert third.due_at > timezone.now() + timedelta(days=6)
+    assert third.due_at >= clock.now() + timedelta(days=services.REPEAT_LATER_DAYS)
     answer_next(3)
     # Two sure, right answers: mastered, nothing more comes.
     assert not Delivery.objects.filter(participant=world.participant, attempt=4).exists()

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from sparks import services
 from sparks.models import Delivery, DeliveryStep
 from tests import factories
@@ -44,9 +44,9 @@ def test_it_mails_each_due_delivery_exactly_once_through_real_worker_and_beat(
     assert len(due) == 10
     later = Delivery.objects.filter(spark=open_spark)
     assert later.count() == 10
-    clock = Clock(tmp_path / "clock")
+    process_clock = Clock(tmp_path / "clock")
     # The knowledge spark's day has come; the open spark's, twelve days later, has not.
-    clock.set(max(d.due_at for d in first) + timedelta(minutes=1))
+    process_clock.set(max(d.due_at for d in first) + timedelta(minutes=1))
 
     with (
         SmtpSink() as sink,
@@ -55,7 +55,7 @@ def test_it_mails_each_due_delivery_exactly_once_through_real_worker_and_beat(
             database_name=connection.settings_dict["NAME"],
             redis_url=_redis_url(),
             EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
-            DUE_CLOCK_FILE=str(clock.path),
+            CLOCK_FILE=str(process_clock.path),
             DUE_DISPATCH_EVERY_SECONDS="1",
         ) as live,
     ):
@@ -78,7 +78,7 @@ def test_it_mails_each_due_delivery_exactly_once_through_real_worker_and_beat(
 
         # Two days later by the clock: one reminder each, nothing sent again.
         sent_at = max(first.values_list("sent_at", flat=True))
-        clock.set(sent_at + timedelta(hours=49))
+        process_clock.set(sent_at + timedelta(hours=49))
         assert sink.wait_for(2 * len(due), timeout=60) == 2 * len(due), live.output()
         assert sink.wait_quiet(seconds=4, timeout=30) == 2 * len(due)
         keys = _outbox_keys(sink)
@@ -87,4 +87,4 @@ def test_it_mails_each_due_delivery_exactly_once_through_real_worker_and_beat(
         # Each worker process keeps its SMTP connection open rather than one per message.
         assert 1 <= sink.sessions <= 4, sink.sessions
         assert set(first.values_list("step", flat=True)) == {DeliveryStep.EXPIRE}
-    assert timezone.now() < min(later.values_list("due_at", flat=True))
+    assert clock.now() < min(later.values_list("due_at", flat=True))

@@ -5,18 +5,20 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from notifications import scheduling
+from socialtraining import clock
 from sparks import services
 from sparks.models import Delivery
 
 
 @pytest.fixture
-def run_due(django_capture_on_commit_callbacks):
+def run_due(django_capture_on_commit_callbacks, travel):
     def run(now=None):
+        if now is not None:
+            travel.to(now)
         with django_capture_on_commit_callbacks(execute=True):
-            return scheduling.dispatch_all(now=now)
+            return scheduling.dispatch_all()
 
     return run
 
@@ -30,7 +32,7 @@ def test_it_sends_a_knowledge_spark_with_a_one_click_link_per_choice(
     world, knowledge_spark, run_due
 ):
     services.sparks_plan(cohort=world.cohort)
-    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     message = _mail_to(world.participant.email)
     html = message.alternatives[0].content
@@ -50,12 +52,12 @@ def test_it_sends_an_open_spark_with_one_answer_link_and_a_reminder_later(
     world, open_spark, run_due
 ):
     services.sparks_plan(cohort=world.cohort)
-    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     first = _mail_to(world.groupmate.email)
     assert "/sparks/pick/" not in first.body and "/sparks/link/" in first.body
     mail.outbox.clear()
-    run_due(now=timezone.now() + timedelta(hours=49))
+    run_due(now=clock.now() + timedelta(hours=49))
     reminder = _mail_to(world.groupmate.email)
     assert reminder.subject.startswith("[Social training] Still time to answer")
     assert "still waiting for your answer" in reminder.body
@@ -64,7 +66,7 @@ def test_it_sends_an_open_spark_with_one_answer_link_and_a_reminder_later(
 
 def test_it_points_the_in_app_notification_at_the_answer_page(world, open_spark, run_due):
     services.sparks_plan(cohort=world.cohort)
-    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     ask = Delivery.objects.get(participant=world.participant)
     notification = world.participant.notifications.get(key=f"spark:{ask.pk}")

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from discussions.models import Follow
 from notifications import scheduling
 from notifications.models import Notification
+from socialtraining import clock
 from sparks import links, services
 from sparks.models import Delivery, DeliveryOutcome, SparkAnswer
 
@@ -18,7 +18,7 @@ from sparks.models import Delivery, DeliveryOutcome, SparkAnswer
 @pytest.fixture
 def sent_asks(world, knowledge_spark, django_capture_on_commit_callbacks):
     services.sparks_plan(cohort=world.cohort)
-    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
     return {d.participant_id: d for d in Delivery.objects.all()}
@@ -51,9 +51,11 @@ def test_it_asks_confidence_after_a_one_click_answer_then_shows_the_result(
     response = client.post(f"/sparks/{ask.pk}/confidence/", {"confidence": "1"}, follow=True)
     assert "Right!" in response.text and "describe what they did" in response.text
     assert SparkAnswer.objects.get(delivery=ask).confidence == 1
-    # A right guess comes back soon, as an unsure answer should.
+    # A right guess comes back soon, as an unsure answer should: in the first send window after
+    # REPEAT_SOON_DAYS, which a weekend may push later, but before a sure answer would come back.
     again = Delivery.objects.get(participant=world.participant, attempt=2)
-    assert again.due_at < timezone.now() + timedelta(days=5)
+    soon = clock.now() + timedelta(days=services.REPEAT_SOON_DAYS)
+    assert soon <= again.due_at < clock.now() + timedelta(days=services.REPEAT_LATER_DAYS)
 
 
 def test_it_shows_the_result_when_confidence_is_skipped(client, world, sent_asks):

@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from notifications import scheduling
+from socialtraining import clock
 from sparks import services
 from sparks.models import Delivery, DeliveryOutcome
 
@@ -13,7 +13,7 @@ from sparks.models import Delivery, DeliveryOutcome
 @pytest.fixture
 def sent(world, knowledge_spark, open_spark, django_capture_on_commit_callbacks):
     services.sparks_plan(cohort=world.cohort)
-    Delivery.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
     return Delivery.objects.filter(participant=world.participant)
@@ -33,7 +33,7 @@ def test_it_lists_waiting_answered_and_missed_asks(
     assert knowledge_spark.question not in waiting
     assert "<strong>right</strong>" in answered_part
     Delivery.objects.filter(spark=open_spark, participant=world.participant).update(
-        outcome=DeliveryOutcome.MISSED, closed_at=timezone.now()
+        outcome=DeliveryOutcome.MISSED, closed_at=clock.now()
     )
     missed = client.get("/sparks/").text.split("Missed</h2>")[1]
     assert open_spark.question in missed and "without an answer" in missed

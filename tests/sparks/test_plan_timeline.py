@@ -4,11 +4,11 @@ import re
 from datetime import time, timedelta
 
 import pytest
-from django.utils import timezone
 
 from notifications import scheduling
 from notifications.models import OutboxMessage
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from sparks import services
 from sparks.models import (
     Delivery,
@@ -40,7 +40,7 @@ def count(page: str, spark: Spark, name: str) -> str:
 
 def sent(spark: Spark, run_due) -> list[Delivery]:
     services.sparks_plan(cohort=spark.cohort)
-    Delivery.objects.filter(spark=spark).update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.filter(spark=spark).update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     return list(Delivery.objects.filter(spark=spark).order_by("participant__email"))
 
@@ -73,7 +73,7 @@ def test_it_counts_a_participant_who_answered_right_twice_as_mastered(
     right = knowledge_spark.choices.get(is_correct=True)
     services.spark_answer(delivery=first, choice_ids=[right.pk], confidence=4)
     repeat = Delivery.objects.get(participant=world.participant, attempt=2)
-    Delivery.objects.filter(pk=repeat.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.filter(pk=repeat.pk).update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     repeat.refresh_from_db()
     services.spark_answer(delivery=repeat, choice_ids=[right.pk], confidence=4)
@@ -130,7 +130,7 @@ def test_it_sends_now_through_the_due_rows(world, client_for, open_spark, run_du
     assert "goes out to 3 participants within a minute" in response.text
     # Nothing is sent by the click itself; the asks are due, for the dispatcher.
     assert not OutboxMessage.objects.exists()
-    assert Delivery.objects.filter(due_at__lte=timezone.now(), status="pending").count() == 3
+    assert Delivery.objects.filter(due_at__lte=clock.now(), status="pending").count() == 3
     # A re-plan in between leaves them due.
     services.sparks_plan(cohort=world.cohort)
     run_due()

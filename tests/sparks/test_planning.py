@@ -2,8 +2,6 @@
 
 from datetime import UTC, datetime, time, timedelta
 
-from django.utils import timezone
-
 from notifications.scheduling import DueStatus
 from sparks import services
 from sparks.models import Delivery, DeliveryOutcome
@@ -25,13 +23,16 @@ def test_it_plans_one_ask_per_participant_inside_the_weekday_window(world, knowl
         assert local.date() >= last_day + timedelta(days=2)
 
 
-def test_it_gives_a_late_enrolment_only_the_sparks_still_ahead(world, knowledge_spark, open_spark):
+def test_it_gives_a_late_enrolment_only_the_sparks_still_ahead(
+    travel, world, knowledge_spark, open_spark
+):
     late = factories.UserFactory(email="late@example.test")
     factories.EnrolmentFactory(cohort=world.cohort, user=late)
     # Two weeks and a day after the workshop: the +2 days spark has gone, the +14 days one not yet
     # (it lands in the window of its day, after 09:00).
     now = world.cohort.last_end + timedelta(days=3)
-    services.sparks_plan(cohort=world.cohort, now=now)
+    travel.to(now)
+    services.sparks_plan(cohort=world.cohort)
     asks = set(Delivery.objects.filter(participant=late).values_list("spark_id", flat=True))
     assert asks == {open_spark.pk}
 
@@ -63,7 +64,7 @@ def test_it_brings_back_the_ask_of_someone_enrolled_again(world, knowledge_spark
     assert Delivery.objects.filter(participant=world.participant).count() == 1
 
 
-def test_it_keeps_the_local_hour_across_a_clock_change(world, knowledge_spark):
+def test_it_keeps_the_local_hour_across_a_clock_change(travel, world, knowledge_spark):
     world.cohort.time_zone = "Europe/Berlin"
     world.cohort.save(update_fields=["time_zone"])
     session = world.cohort.sessions.get()
@@ -74,7 +75,8 @@ def test_it_keeps_the_local_hour_across_a_clock_change(world, knowledge_spark):
     knowledge_spark.offset_days = 4  # Monday 26 October, winter time
     knowledge_spark.save(update_fields=["offset_days"])
     cohort = type(world.cohort).objects.get(pk=world.cohort.pk)
-    services.sparks_plan(cohort=cohort, now=datetime(2026, 10, 1, tzinfo=UTC))
+    travel.to(datetime(2026, 10, 1, tzinfo=UTC))
+    services.sparks_plan(cohort=cohort)
     for delivery in Delivery.objects.all():
         local = delivery.due_at.astimezone(cohort.tz)
         assert local.date() == datetime(2026, 10, 26).date()
@@ -83,12 +85,12 @@ def test_it_keeps_the_local_hour_across_a_clock_change(world, knowledge_spark):
         assert local.utcoffset() == timedelta(hours=1)
 
 
-def test_it_shifts_unsent_asks_by_a_vacation_hold(world, knowledge_spark):
+def test_it_shifts_unsent_asks_by_a_vacation_hold(travel, world, knowledge_spark):
     services.sparks_plan(cohort=world.cohort)
     ask = Delivery.objects.get(participant=world.participant)
-    now = timezone.now()
+    now = travel.freeze()
     services.sparks_pause(
-        cohort=world.cohort, user=world.participant, until=now + timedelta(days=10), now=now
+        cohort=world.cohort, user=world.participant, until=now + timedelta(days=10)
     )
     moved = Delivery.objects.get(pk=ask.pk)
     assert moved.due_at == ask.due_at + timedelta(days=10)

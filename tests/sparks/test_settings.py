@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from sparks import services
 from sparks.models import Delivery, SparkSettings
 
@@ -36,7 +36,7 @@ def test_it_pauses_for_days_and_shifts_pending_asks_by_the_pause(client_for, wor
 
 def test_it_pauses_until_a_date_and_resumes_early(client_for, world, planned):
     client = client_for(world.participant)
-    until = (timezone.now() + timedelta(days=20)).astimezone(world.cohort.tz).date()
+    until = (clock.now() + timedelta(days=20)).astimezone(world.cohort.tz).date()
     client.post(_settings_url(world), {"action": "pause", "until": until.isoformat()})
     row = SparkSettings.objects.get(user=world.participant)
     assert row.paused_until.astimezone(world.cohort.tz).date() == until

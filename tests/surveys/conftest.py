@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from cohorts.timeline import Anchor
+from socialtraining import clock
 from surveys import services
 from surveys.models import Choice, Question, QuestionKind, Round, RoundStatus, Survey
 
@@ -53,7 +53,7 @@ def open_round(knowledge_survey):
         survey=knowledge_survey,
         label="Right after",
         anchor=Anchor.AT,
-        opens_at=timezone.now() - timedelta(minutes=1),
+        opens_at=clock.now() - timedelta(minutes=1),
     )
     Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
     round_.refresh_from_db()

@@ -2,9 +2,8 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from cohorts.timeline import Anchor
+from socialtraining import clock
 from surveys import services
 from surveys.models import Answer, Response
 
@@ -15,7 +14,7 @@ def answered(survey, participant):
         survey=survey,
         label="Right after",
         anchor=Anchor.AT,
-        opens_at=timezone.now() - timedelta(minutes=1),
+        opens_at=clock.now() - timedelta(minutes=1),
     )
     response = Response.objects.create(round=round_, participant=participant)
     Answer.objects.create(response=response, question=survey.questions.first(), number=4)

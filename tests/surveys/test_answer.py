@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from django.urls import reverse
-from django.utils import timezone
 
 from cohorts.timeline import Anchor
+from socialtraining import clock
 from surveys import links, services
 from surveys.models import Answer, Response, ResponseStatus, Round, RoundStatus
 
@@ -151,7 +151,7 @@ def test_it_says_when_a_round_not_yet_open_opens(world, knowledge_survey, client
         survey=knowledge_survey,
         label="+30 days",
         anchor=Anchor.AT,
-        opens_at=timezone.now() + timedelta(days=30),
+        opens_at=clock.now() + timedelta(days=30),
     )
     html = client_for(world.participant).get(url(later)).content.decode()
     assert "This survey is not open yet" in html

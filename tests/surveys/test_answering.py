@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from cohorts.timeline import Anchor
+from socialtraining import clock
 from surveys import services
 from surveys.models import Answer, Response, ResponseStatus
 
@@ -121,14 +121,12 @@ def test_it_refuses_two_answers_to_a_single_answer_question(world, open_round, k
     assert problems[0].message == "Choose only one answer."
 
 
-def test_it_takes_no_answers_after_the_round_closed(world, open_round, knowledge_survey):
+def test_it_takes_no_answers_after_the_round_closed(travel, world, open_round, knowledge_survey):
     later = open_round.closes_at + timedelta(seconds=1)
     with pytest.raises(services.ResponseClosed, match="closed"):
+        travel.to(later)
         services.response_submit(
-            round_=open_round,
-            participant=world.participant,
-            raw=full_answers(knowledge_survey),
-            now=later,
+            round_=open_round, participant=world.participant, raw=full_answers(knowledge_survey)
         )
     assert not Answer.objects.exists()
 
@@ -157,7 +155,7 @@ def test_it_refuses_meaning_changes_once_answered_and_versions_instead(
         survey=knowledge_survey,
         label="+30 days",
         anchor=Anchor.AT,
-        opens_at=timezone.now() + timedelta(days=30),
+        opens_at=clock.now() + timedelta(days=30),
     )
     copy = services.survey_copy(
         survey=knowledge_survey, cohort=world.cohort, user=world.instructor, as_new_version=True

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.timeline import Anchor
+from socialtraining import clock
 from surveys import services
 from surveys.models import Choice, Question, QuestionKind, Round, RoundStatus
 from tests import factories
@@ -21,7 +22,7 @@ def open_round_of(survey, label="Right after", days_ago=1):
         survey=survey,
         label=label,
         anchor=Anchor.AT,
-        opens_at=timezone.now() - timedelta(days=days_ago),
+        opens_at=clock.now() - timedelta(days=days_ago),
         open_days=days_ago + 7,
     )
     Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)

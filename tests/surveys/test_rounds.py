@@ -3,12 +3,12 @@
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from django.utils import timezone
 
 from cohorts.timeline import Anchor
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from surveys import services
 from surveys.models import Response, ResponseStatus, RoundEvent, RoundStatus, RoundStep
 from surveys.tasks import run_round_event
@@ -22,19 +22,21 @@ def round_now(knowledge_survey):
         survey=knowledge_survey,
         label="Right after",
         anchor=Anchor.AT,
-        opens_at=timezone.now() - timedelta(minutes=1),
+        opens_at=clock.now() - timedelta(minutes=1),
         open_days=7,
         remind_after_days=3,
     )
 
 
 @pytest.fixture
-def run_due(django_capture_on_commit_callbacks):
+def run_due(django_capture_on_commit_callbacks, travel):
     """What the beat does each minute, with the tasks it enqueues run in this process."""
 
     def run(now=None):
+        if now is not None:
+            travel.to(now)
         with django_capture_on_commit_callbacks(execute=True):
-            return scheduling.dispatch_all(now=now)
+            return scheduling.dispatch_all()
 
     return run
 
@@ -106,7 +108,7 @@ def test_it_reminds_only_those_who_have_not_submitted(run_due, world, round_now,
         round=round_now, participant=world.participant, status=ResponseStatus.SUBMITTED
     )
     Response.objects.create(round=round_now, participant=world.groupmate)
-    later = timezone.now() + timedelta(days=3, minutes=1)
+    later = clock.now() + timedelta(days=3, minutes=1)
     run_due(now=later)
     reminded = Notification.objects.filter(key=f"survey-remind:{round_now.pk}")
     assert sorted(n.user.email for n in reminded) == [
@@ -122,7 +124,7 @@ def test_it_closes_the_round_at_its_deadline(run_due, round_now):
     run_due(now=round_now.closes_at + timedelta(minutes=1))
     round_now.refresh_from_db()
     assert round_now.status == RoundStatus.CLOSED
-    assert not round_now.accepts_answers_at(timezone.now())
+    assert not round_now.accepts_answers_at(clock.now())
 
 
 def test_it_never_opens_a_cancelled_round(run_due, world, knowledge_survey):
@@ -130,10 +132,10 @@ def test_it_never_opens_a_cancelled_round(run_due, world, knowledge_survey):
         survey=knowledge_survey,
         label="Soon",
         anchor=Anchor.AT,
-        opens_at=timezone.now() + timedelta(hours=1),
+        opens_at=clock.now() + timedelta(hours=1),
     )
     services.round_cancel(round_=round_)
-    run_due(now=timezone.now() + timedelta(days=30))
+    run_due(now=clock.now() + timedelta(days=30))
     round_.refresh_from_db()
     assert round_.status == RoundStatus.CANCELLED
     assert not Notification.objects.filter(key__startswith="survey-").exists()

@@ -2,9 +2,8 @@
 
 from datetime import datetime, time, timedelta
 
-from django.utils import timezone
-
 from cohorts.timeline import Anchor
+from socialtraining import clock
 from surveys import services
 from surveys.models import RoundEvent, RoundStep
 
@@ -37,7 +36,7 @@ def test_it_moves_an_unopened_round_when_the_workshop_moves(world, client_for, k
         offset_days=30,
         release_time=time(9, 0),
     )
-    new_start = (timezone.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
+    new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
 
     response = _save_sessions(client_for(world.manager), world, starts_local=new_start)
 
@@ -50,11 +49,11 @@ def test_it_moves_an_unopened_round_when_the_workshop_moves(world, client_for, k
 
 
 def test_it_leaves_a_round_at_a_fixed_moment_where_it_is(world, client_for, knowledge_survey):
-    fixed = timezone.now() + timedelta(days=5)
+    fixed = clock.now() + timedelta(days=5)
     round_ = services.round_schedule(
         survey=knowledge_survey, label="Pulse", anchor=Anchor.AT, opens_at=fixed
     )
-    new_start = (timezone.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
+    new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
 
     _save_sessions(client_for(world.manager), world, starts_local=new_start)
 

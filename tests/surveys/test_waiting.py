@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 from django.urls import reverse
-from django.utils import timezone
 
+from socialtraining import clock
 from surveys.models import Response, ResponseStatus, Round, RoundStatus, Survey
 
 
 def a_round(cohort, title, *, status=RoundStatus.OPEN, opens_in_days=-1):
-    now = timezone.now()
+    now = clock.now()
     return Round.objects.create(
         survey=Survey.objects.create(cohort=cohort, title=title),
         cohort=cohort,

@@ -9,17 +9,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 
 from discussions import services as discussions
 from discussions.models import PostKind, ReactionKind
+from socialtraining import clock
 from sparks import services as sparks
 from sparks.models import Delivery, Spark, SparkChoice, SparkKind
 from surveys.models import Purpose, Response, ResponseStatus, Round, RoundStatus, Survey
 
 
 def _round(cohort, *, purpose=Purpose.REACTION, anonymous=False, label="Right after"):
-    now = timezone.now()
+    now = clock.now()
     survey = Survey.objects.create(
         cohort=cohort, title="Feedback check", purpose=purpose, anonymous=anonymous
     )
@@ -34,7 +34,7 @@ def _round(cohort, *, purpose=Purpose.REACTION, anonymous=False, label="Right af
 
 
 def _submitted(round_, person, **fields):
-    now = timezone.now()
+    now = clock.now()
     return Response.objects.create(
         round=round_,
         participant=person,
@@ -94,7 +94,7 @@ def activity(world):
     open_spark = Spark.objects.create(
         cohort=w.cohort, question="What did you try this week?", offset_days=14
     )
-    sent = timezone.now() - timedelta(hours=3)
+    sent = clock.now() - timedelta(hours=3)
     knowledge_answer = sparks.spark_answer(
         delivery=Delivery.objects.create(
             spark=knowledge, participant=w.participant, sent_at=sent, due_at=sent

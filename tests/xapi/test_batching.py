@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from discussions.models import Post, Reaction, Thread
+from socialtraining import clock
 from sparks.models import Delivery, Spark, SparkAnswer, SparkChoice, SparkKind
 from surveys.models import Response, ResponseStatus, Round, RoundStatus, Survey
 from xapi.models import Source
@@ -20,7 +20,7 @@ def _activity(world, n: int) -> None:
     Reaction.objects.bulk_create(
         Reaction(post=post, user=world.other_group_participant, kind="like") for post in posts
     )
-    now = timezone.now()
+    now = clock.now()
     for i in range(n):
         spark = Spark.objects.create(
             cohort=cohort, kind=SparkKind.KNOWLEDGE, question=f"Q{i}", offset_days=i
@@ -99,9 +99,9 @@ def test_it_stops_a_batch_at_the_first_row_too_recent_to_be_settled(world, setti
     settings.POST_EDIT_WINDOW_MINUTES = 0
     _activity(world, 3)
     posts = list(Post.objects.order_by("pk"))
-    Post.objects.filter(pk=posts[1].pk).update(created_at=timezone.now() + timedelta(minutes=5))
+    Post.objects.filter(pk=posts[1].pk).update(created_at=clock.now() + timedelta(minutes=5))
     rows = source_rows(
-        Source.POSTS, organization_id=world.organization.pk, settled_before=timezone.now()
+        Source.POSTS, organization_id=world.organization.pk, settled_before=clock.now()
     )
     # The third post is settled, but the cursor must not pass the second before it is.
     assert [row.pk for row in rows] == [posts[0].pk]

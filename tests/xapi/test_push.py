@@ -1,10 +1,10 @@
 import base64
 
 import pytest
-from django.utils import timezone
 
 from discussions import services as discussions
 from discussions.models import Post
+from socialtraining import clock
 from surveys.models import Response, ResponseStatus
 from xapi.lrs import LrsUnavailable
 from xapi.models import LrsConfig, LrsCursor
@@ -214,12 +214,12 @@ def test_it_pushes_a_response_submitted_after_the_cursor_passed_its_draft(
         round=activity.unscored.round,
         participant=world.other_group_participant,
         status=ResponseStatus.SUBMITTED,
-        submitted_at=timezone.now(),
+        submitted_at=clock.now(),
     )
     push_lrs_statements.delay(config.pk)
     assert LrsCursor.objects.get(source="survey_responses").last_pk == later.pk > draft.pk
     Response.objects.filter(pk=draft.pk).update(
-        status=ResponseStatus.SUBMITTED, submitted_at=timezone.now()
+        status=ResponseStatus.SUBMITTED, submitted_at=clock.now()
     )
     assert push_lrs_statements.delay(config.pk).get() == 1
     assert statement_id("survey-response", draft.pk) in fake_lrs.stored

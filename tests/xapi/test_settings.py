@@ -1,5 +1,4 @@
-from django.utils import timezone
-
+from socialtraining import clock
 from xapi.models import LrsConfig, LrsCursor, Source
 
 
@@ -85,10 +84,10 @@ def test_it_shows_the_push_status(world, activity, client_for):
         endpoint="https://lrs.example.com/xapi",
         username="k",
         secret="distinctive-secret-9",
-        last_success_at=timezone.now(),
+        last_success_at=clock.now(),
         last_error="The LRS refused the statements (HTTP 400: bad actor).",
-        last_error_at=timezone.now(),
-        halted_at=timezone.now(),
+        last_error_at=clock.now(),
+        halted_at=clock.now(),
     )
     LrsCursor.objects.create(
         organization=world.organization, source=Source.POSTS, last_pk=activity.reply.pk
@@ -108,7 +107,7 @@ def test_it_resumes_a_stopped_push_and_starts_over_for_a_new_endpoint(world, cli
         username="k",
         secret="s",
         last_error="refused",
-        halted_at=timezone.now(),
+        halted_at=clock.now(),
     )
     LrsCursor.objects.create(organization=world.organization, source=Source.POSTS, last_pk=9)
     client_for(world.manager).post(_url(world), _form(secret=""))
