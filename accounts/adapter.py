@@ -12,7 +12,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Send allauth's mails (codes, verification, reset) through the platform's outbox."""
-        from notifications.services import outbox_enqueue
+        from notifications.outbox import outbox_enqueue
 
         message = self.render_mail(template_prefix, email, context)
         html = next(

@@ -178,7 +178,7 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 
 
 def _invitation_email(invitation: Invitation) -> dict:
-    from notifications.services import email_render
+    from notifications.emails import email_render
 
     context = {
         "invitation": invitation,
@@ -190,19 +190,19 @@ def _invitation_email(invitation: Invitation) -> dict:
     return {
         "key": f"invitation:{invitation.pk}:{invitation.nonce}",
         "to_email": invitation.email,
-        **email_render(template="invitation", context=context, user=None),
+        **email_render(template="invitation", context=context),
     }
 
 
 def invitation_send(*, invitation: Invitation) -> None:
-    from notifications.services import outbox_enqueue
+    from notifications.outbox import outbox_enqueue
 
     outbox_enqueue(**_invitation_email(invitation))
 
 
 def invitations_send(*, invitations: list[Invitation]) -> int:
     """Email many invitations at once (a roster import's chunk), in a constant number of queries."""
-    from notifications.services import outbox_enqueue_many
+    from notifications.outbox import outbox_enqueue_many
 
     return outbox_enqueue_many([_invitation_email(i) for i in invitations])
 

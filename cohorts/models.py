@@ -190,15 +190,10 @@ class RosterImport(models.Model):
     failure = models.TextField(blank=True)
     created_at = models.DateTimeField(default=clock.now)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Who confirmed a background import: it runs, and resumes, with their access.
+    # Who confirmed a background import: it runs, chunk after chunk, with their access.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Touched when queued and after every chunk; an import left queued or running without a
-    # touch for longer than the lease lost its task (a flushed broker, a killed worker) and is
-    # resumed from `processed_rows` by the sweep.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    runs = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

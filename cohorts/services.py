@@ -5,12 +5,11 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -23,14 +22,15 @@ from accounts.services import (
     user_for_email,
 )
 from cohorts import hooks
+from cohorts.access import cohort_access
 from cohorts.models import Cohort, CohortRole, Enrolment, RosterImport, StudyGroup, WorkshopSession
 from cohorts.roster import ParsedRoster
-from notifications.services import notify
+from notifications.jobs import jobs_schedule
+from notifications.models import EmailKind
+from notifications.services import Notice, notify_many
 from socialtraining import clock
 
 ROSTER_CHUNK_SIZE = 500
-# A background import that lost its task this many times fails instead of starting again.
-ROSTER_MAX_RUNS = 3
 
 
 # Cohorts, sessions, instructors
@@ -136,14 +136,26 @@ def enrolment_create(
 
 
 def enrolment_announce(*, cohort: Cohort, user: User, enrolled_by: User) -> None:
-    """Tell someone who can already sign in that they were enrolled: nobody is added silently."""
-    notify(
-        user=user,
-        key=f"enrolled:{cohort.pk}",
-        title=f"You were enrolled in {cohort.name}",
-        body=f"{enrolled_by.name} added you to {cohort.name} ({cohort.organization.name}).",
-        url=reverse("cohorts:detail", args=[cohort.pk]),
-        email_template="notification",
+    enrolments_announce(cohort=cohort, users=[user], enrolled_by=enrolled_by)
+
+
+def enrolments_announce(*, cohort: Cohort, users: list[User], enrolled_by: User) -> None:
+    """Tell people who can already sign in that they were enrolled: nobody is added silently."""
+    title = f"You were enrolled in {cohort.name}"
+    body = f"{enrolled_by.name} added you to {cohort.name} ({cohort.organization.name})."
+    url = reverse("cohorts:detail", args=[cohort.pk])
+    notify_many(
+        [
+            Notice(
+                user=user,
+                key=f"enrolled:{cohort.pk}",
+                kind=EmailKind.ACCOUNT,
+                title=title,
+                body=body,
+                url=url,
+            )
+            for user in users
+        ]
     )
 
 
@@ -229,109 +241,116 @@ def roster_import_create(
     )
 
 
-def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterImport:
-    """Import now if the file is small; otherwise queue it for a worker after this commits."""
-    from cohorts.tasks import roster_import_run_task
+ROSTER_IMPORT_JOB = "roster_import"
 
+
+def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterImport:
+    """Import now if the file is small; otherwise as a background job, chunk after chunk."""
     if roster_import.status != RosterImport.Status.PREVIEW:
         return roster_import
     if len(roster_import.rows) <= settings.ROSTER_INLINE_MAX_ROWS:
         return roster_import_run(roster_import=roster_import, invited_by=user)
-    updated = RosterImport.objects.filter(
-        pk=roster_import.pk, status=RosterImport.Status.PREVIEW
-    ).update(status=RosterImport.Status.QUEUED, requested_by=user, heartbeat_at=clock.now())
-    if updated:
-        roster_import.status = RosterImport.Status.QUEUED
-        # robust: with the broker down the import stays queued and the sweep starts it.
-        transaction.on_commit(
-            lambda: roster_import_run_task.delay(roster_import.pk, user.pk), robust=True
-        )
+    with transaction.atomic():
+        updated = RosterImport.objects.filter(
+            pk=roster_import.pk, status=RosterImport.Status.PREVIEW
+        ).update(status=RosterImport.Status.QUEUED, requested_by=user)
+        if updated:
+            roster_import.status = RosterImport.Status.QUEUED
+            roster_import.requested_by = user
+            jobs_schedule(kind=ROSTER_IMPORT_JOB, target_ids=[roster_import.pk])
     return roster_import
 
 
-def roster_lease() -> timedelta:
-    return timedelta(seconds=settings.DUE_LEASE_SECONDS)
+def _roster_import_next_chunk(roster_import: RosterImport, *, invited_by: User) -> bool:
+    """Import the chunk after the last committed one, with its counters; True when none is left.
 
-
-def roster_imports_resume() -> list[int]:
-    """Start again every background import whose task was lost; return their ids.
-
-    An import queued or running without a heartbeat for longer than the lease lost its task (the
-    broker was flushed, the worker killed). It resumes from its last committed chunk, as the
-    person who confirmed it; one that keeps dying fails after ROSTER_MAX_RUNS runs.
+    Called inside a transaction: the chunk and its counters commit together, so an import that
+    died resumes exactly where it stopped (and importing rows again would change nothing anyway).
     """
-    now = clock.now()
-    stale = RosterImport.objects.filter(
-        status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING],
-        heartbeat_at__lt=now - roster_lease(),
-    )
-    RosterImport.objects.filter(pk__in=stale.values("pk"), runs__gte=ROSTER_MAX_RUNS).update(
-        status=RosterImport.Status.FAILED,
-        failure="The import stopped several times without finishing. Please upload it again.",
-        finished_at=now,
-    )
-    resumed = list(
-        stale.filter(runs__lt=ROSTER_MAX_RUNS, requested_by__isnull=False).values_list(
-            "pk", "requested_by_id"
-        )
-    )
-    from cohorts.tasks import roster_import_run_task
-
-    for roster_import_id, user_id in resumed:
-        transaction.on_commit(
-            lambda i=roster_import_id, u=user_id: roster_import_run_task.delay(i, u), robust=True
-        )
-    return [pk for pk, _ in resumed]
-
-
-def roster_import_run(*, roster_import: RosterImport, invited_by: User) -> RosterImport:
-    """Import the confirmed rows in chunks, from the last committed one.
-
-    Each chunk commits with its counters, so a run that died resumes exactly where it stopped;
-    importing rows again would change nothing anyway. Only one run holds an import at a time: a
-    running import is taken over only once its heartbeat is older than the lease.
-    """
-    now = clock.now()
-    claimed = (
-        RosterImport.objects.filter(pk=roster_import.pk)
-        .filter(
-            Q(status__in=[RosterImport.Status.PREVIEW, RosterImport.Status.QUEUED])
-            | Q(status=RosterImport.Status.RUNNING, heartbeat_at__lt=now - roster_lease())
-        )
-        .update(status=RosterImport.Status.RUNNING, heartbeat_at=now, runs=F("runs") + 1)
-    )
-    roster_import.refresh_from_db()
-    if not claimed:
-        return roster_import
-    cohort = roster_import.cohort
-    group_ids = dict(cohort.study_groups.values_list("name", "pk"))
     rows = roster_import.rows
-    try:
-        for start in range(roster_import.processed_rows, len(rows), ROSTER_CHUNK_SIZE):
-            chunk = rows[start : start + ROSTER_CHUNK_SIZE]
-            with transaction.atomic():
-                counts = _roster_import_chunk(
-                    roster_import=roster_import,
-                    rows=chunk,
-                    group_ids=group_ids,
-                    invited_by=invited_by,
-                )
-                RosterImport.objects.filter(pk=roster_import.pk).update(
-                    heartbeat_at=clock.now(),
-                    processed_rows=F("processed_rows") + len(chunk),
-                    created_count=F("created_count") + counts["created"],
-                    enrolled_count=F("enrolled_count") + counts["enrolled"],
-                    unchanged_count=F("unchanged_count") + counts["unchanged"],
-                )
-    except Exception as exc:
-        RosterImport.objects.filter(pk=roster_import.pk).update(
-            status=RosterImport.Status.FAILED, failure=str(exc)[:1000], finished_at=clock.now()
+    start = roster_import.processed_rows
+    chunk = rows[start : start + ROSTER_CHUNK_SIZE]
+    if chunk:
+        cohort = roster_import.cohort
+        counts = _roster_import_chunk(
+            roster_import=roster_import,
+            rows=chunk,
+            group_ids=dict(cohort.study_groups.values_list("name", "pk")),
+            invited_by=invited_by,
         )
-        raise
+        RosterImport.objects.filter(pk=roster_import.pk).update(
+            status=RosterImport.Status.RUNNING,
+            processed_rows=F("processed_rows") + len(chunk),
+            created_count=F("created_count") + counts["created"],
+            enrolled_count=F("enrolled_count") + counts["enrolled"],
+            unchanged_count=F("unchanged_count") + counts["unchanged"],
+        )
+        roster_import.processed_rows += len(chunk)
+    if roster_import.processed_rows < len(rows):
+        return False
     RosterImport.objects.filter(pk=roster_import.pk).update(
         status=RosterImport.Status.DONE, finished_at=clock.now()
     )
+    return True
+
+
+def _fail_import(roster_import_id: int, reason: str) -> None:
+    RosterImport.objects.filter(pk=roster_import_id).update(
+        status=RosterImport.Status.FAILED, failure=reason[:1000], finished_at=clock.now()
+    )
+
+
+def roster_imports_step(jobs: list) -> dict:
+    """Work of the `roster_import` jobs: one chunk of each import per run, as the person who
+    confirmed it (re-checked through the access layer each time); due again at once while
+    chunks remain, so a large file goes out chunk by chunk and the progress bar moves."""
+    now = clock.now()
+    again = {}
+    for job in jobs:
+        roster_import = (
+            RosterImport.objects.select_for_update(of=("self",))
+            .select_related("cohort__organization", "requested_by")
+            .filter(pk=job.target_id)
+            .first()
+        )
+        if roster_import is None or roster_import.status not in (
+            RosterImport.Status.QUEUED,
+            RosterImport.Status.RUNNING,
+        ):
+            continue
+        person = roster_import.requested_by
+        if (
+            person is None
+            or not person.is_active
+            or not cohort_access(person, roster_import.cohort).allows("teach")
+        ):
+            _fail_import(
+                roster_import.pk,
+                "The person who confirmed this import may no longer change the cohort.",
+            )
+            continue
+        try:
+            with transaction.atomic():
+                finished = _roster_import_next_chunk(roster_import, invited_by=person)
+        except Exception as exc:
+            _fail_import(roster_import.pk, str(exc))
+            continue
+        if not finished:
+            again[job.pk] = now
+    return again
+
+
+@transaction.atomic
+def roster_import_run(*, roster_import: RosterImport, invited_by: User) -> RosterImport:
+    """Import a small confirmed file at once, in the request (see ROSTER_INLINE_MAX_ROWS)."""
+    claimed = RosterImport.objects.filter(
+        pk=roster_import.pk, status=RosterImport.Status.PREVIEW
+    ).update(status=RosterImport.Status.RUNNING)
     roster_import.refresh_from_db()
+    if claimed:
+        while not _roster_import_next_chunk(roster_import, invited_by=invited_by):
+            pass
+        roster_import.refresh_from_db()
     return roster_import
 
 
@@ -398,9 +417,11 @@ def _roster_import_chunk(
 
     to_invite = [e.user for e in to_create if not e.user.has_usable_password()]
     _roster_invite(roster_import=roster_import, users=to_invite, invited_by=invited_by)
-    for enrolment in to_create:
-        if enrolment.user.has_usable_password():
-            enrolment_announce(cohort=cohort, user=enrolment.user, enrolled_by=invited_by)
+    enrolments_announce(
+        cohort=cohort,
+        users=[e.user for e in to_create if e.user.has_usable_password()],
+        enrolled_by=invited_by,
+    )
     return {
         "created": len(new_users),
         "enrolled": len(to_create),

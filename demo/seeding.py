@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
 from accounts.models import Membership, Organization, Role, User
@@ -26,7 +26,8 @@ from demo.conversations import bench_conversations_create, demo_conversations_cr
 from demo.sparks import demo_sparks_create
 from demo.surveys import bench_survey_create, demo_surveys_create
 from discussions.models import Thread
-from notifications.models import Notification
+from notifications.models import Job, Notification, OutboxMessage
+from notifications.services import BUNDLE_JOB
 from socialtraining import clock
 
 DEMO_SLUG = "demo"
@@ -306,6 +307,7 @@ def demo_organization_create() -> dict[str, int]:
     sparks = demo_sparks_create(
         cohorts=cohorts, instructor=staff["instructor@demo.test"], rng=rng, now=now
     )
+    history_told(people=[*staff.values(), *participants])
     return {
         "cohorts": len(cohorts),
         "participants": len(participants),
@@ -315,6 +317,16 @@ def demo_organization_create() -> dict[str, int]:
         **surveys,
         **sparks,
     }
+
+
+def history_told(*, people: list[User]) -> None:
+    """What seeding wrote is history: its emails were sent long ago, in its own days, so nothing
+    waits in the outbox, for a bundle or for a digest when the demo starts."""
+    OutboxMessage.objects.filter(user__in=people).delete()
+    Notification.objects.filter(user__in=people, emailed_at__isnull=True).update(
+        emailed_at=F("created_at")
+    )
+    Job.objects.filter(kind=BUNDLE_JOB, target_id__in=[p.pk for p in people]).delete()
 
 
 def notifications_create(

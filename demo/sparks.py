@@ -202,7 +202,7 @@ class _Replay:
     def _step(self, delivery: Delivery) -> None:
         was_sending = delivery.step == DeliveryStep.SEND
         with clock.frozen_at(delivery.due_at):
-            scheduling.process_due_row(Delivery, delivery.pk, services.delivery_step)
+            scheduling.run_now("spark_delivery", [delivery.pk])
         delivery = Delivery.objects.select_related("spark").get(pk=delivery.pk)
         if not (self.answering and was_sending and delivery.sent_at):
             return
@@ -249,6 +249,8 @@ class _Replay:
                 )
             except services.SparkClosed:
                 return
+            # Followers hear of it on the day, as the fan-out job would have told them.
+            scheduling.run_now(discussions.POST_FANOUT_JOB)
 
     def comment(self, instructor: User) -> int:
         """Peers who answered the same spark comment on some answers; the instructor on two."""
@@ -286,6 +288,7 @@ class _Replay:
                 body=body or self.rng.choice(PEER_COMMENTS),
                 idempotency_key=f"demo-spark-comment:{post.pk}:{author.pk}",
             )
+            scheduling.run_now(discussions.POST_FANOUT_JOB)
         return 1
 
 

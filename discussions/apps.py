@@ -7,9 +7,12 @@ class DiscussionsConfig(AppConfig):
 
     def ready(self) -> None:
         from cohorts import hooks
-        from discussions import services, tasks
-        from notifications import scheduling
+        from discussions import services
+        from notifications import jobs, scheduling
 
-        scheduling.register_due_kind("prompt_release", "discussions.Prompt", tasks.release_prompt)
+        scheduling.register_due_kind(
+            "prompt_release", "discussions.Prompt", services.prompts_release, batch_size=10
+        )
+        jobs.register_job_kind(services.POST_FANOUT_JOB, services.posts_fan_out, batch_size=50)
         # Prompts "N days before the first session" move when the sessions do (see cohorts.hooks).
         hooks.on_schedule_changed(services.prompts_follow_schedule)

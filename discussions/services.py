@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
-from accounts.models import Membership, Role, User
-from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup
+from accounts.models import User
+from cohorts.models import Cohort, Enrolment, StudyGroup
 from discussions import access
 from discussions.models import (
     Anchor,
@@ -31,16 +32,20 @@ from discussions.models import (
     Target,
     Thread,
 )
-from notifications.models import NotificationPreference
+from notifications import scheduling
+from notifications.emails import EmailTemplate, absolute_url
+from notifications.jobs import jobs_schedule
+from notifications.models import EmailKind
 from notifications.scheduling import DueStatus
 from notifications.services import (
-    absolute_url,
-    email_render,
+    Notice,
+    notifications_mark_topic_read,
     notify,
-    outbox_enqueue_many,
-    unsubscribe_token,
+    notify_many,
+    unsubscribe_label,
 )
 from socialtraining import clock
+from socialtraining.markdown import render_markdown
 
 THREAD_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
 
@@ -133,7 +138,8 @@ def thread_start(
             body=body,
             idempotency_key=idempotency_key,
         )
-        post_mentions_record(post=post)
+        if post_mentions_record(post=post, notify=False):
+            jobs_schedule(kind=POST_FANOUT_JOB, target_ids=[post.pk])
         return post
 
     return _once(author, idempotency_key, create).thread
@@ -173,9 +179,10 @@ def post_reply(
             reply_count=F("reply_count") + 1, last_activity_at=now
         )
         Follow.objects.get_or_create(thread=thread, user=author)
-        mentioned = post_mentions_record(post=post)
-        # A follower who is also mentioned hears once, by the more personal notification.
-        _notify_followers(thread, post, skip={person.pk for person in mentioned})
+        post_mentions_record(post=post, notify=False)
+        # Followers and mentioned people hear of it from a job after this request: its cost does
+        # not grow with the number of people told.
+        jobs_schedule(kind=POST_FANOUT_JOB, target_ids=[post.pk])
         return post
 
     return _once(author, idempotency_key, create)
@@ -193,6 +200,7 @@ def thread_mark_read(*, thread: Thread, user: User) -> None:
         unique_fields=["thread", "user"],
         update_fields=["read_at"],
     )
+    notifications_mark_topic_read(user=user, topic_key=thread_topic(thread.pk))
 
 
 def check_can_react(post: Post) -> None:
@@ -280,39 +288,135 @@ def post_remove(*, post: Post, user: User, may_moderate: bool) -> Post:
     return post
 
 
-def _notify_followers(thread: Thread, post: Post, *, skip: set[int]) -> None:
-    follower_ids = (
-        Follow.objects.filter(thread=thread)
-        .exclude(user=post.author)
-        .exclude(user_id__in=skip)
-        .values("user_id")
+# Telling people: a post's followers and mentioned people, a released prompt's members.
+
+POST_FANOUT_JOB = "post_fanout"
+EXCERPT_CHARS = 300
+
+
+def thread_topic(thread_id: int) -> str:
+    """What bundles and digests group a thread's notifications by."""
+    return f"thread:{thread_id}"
+
+
+def plain_text(body: str) -> str:
+    """A post's text as a reader sees it, without markup (for emails' plain-text parts)."""
+    body = MENTION_PATTERN.sub(lambda match: f"@{match.group(1)}", body or "")
+    return " ".join(html.unescape(strip_tags(render_markdown(body))).split())
+
+
+def post_excerpt(body: str) -> str:
+    """The post's text as a reader sees it, cut at EXCERPT_CHARS."""
+    text = plain_text(body)
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
+
+
+def _post_notice(post: Post, person: User, *, kind: str, title: str, excerpt: str) -> Notice:
+    thread = post.thread
+    return Notice(
+        user=person,
+        key=f"{'mention' if kind == EmailKind.MENTION else 'reply'}:{post.pk}",
+        kind=kind,
+        title=title,
+        url=f"{thread_url(thread)}#post-{post.pk}",
+        topic_key=thread_topic(thread.pk),
+        topic_title=thread.title,
+        actor_name=post.author.name if post.author_id else "",
+        excerpt=excerpt,
     )
-    # Followers are re-checked against the space in the same query: someone moved out of a
-    # study group (or out of the cohort) keeps the Follow row but hears nothing more.
-    followers = (
-        access.people_who_see(access.space_of(thread))
-        .filter(pk__in=follower_ids)
-        .select_related("notification_preference")
-    )
-    what = "commented in" if post.parent_id else "replied to"
-    for follower in followers:
-        notify(
-            user=follower,
-            key=f"reply:{post.pk}",
-            title=f"{post.author.name} {what} “{thread.title}”",
-            url=f"{thread_url(thread)}#post-{post.pk}",
-            email_template="notification",
-            email_preference="reply_emails",
+
+
+def posts_fan_out(jobs: list) -> dict:
+    """Work of the `post_fanout` jobs: tell each new post's mentioned people and its thread's
+    followers, in a few queries per post whatever their number.
+
+    Followers are re-checked against the space: someone moved out of a study group (or out of
+    the cohort) keeps the Follow row but hears nothing more. A follower who is also mentioned
+    hears once, by the more personal notification.
+    """
+    posts = Post.objects.select_related("thread__cohort", "thread__study_group", "author")
+    for post in posts.filter(pk__in=[job.target_id for job in jobs]):
+        if post.removed_at or post.hidden_at:
+            continue
+        thread = post.thread
+        excerpt = post_excerpt(post.body)
+        mentioned = list(
+            access.people_who_see(access.space_of(thread))
+            .filter(pk__in=Mention.objects.filter(post=post).values("user_id"))
+            .select_related("notification_preference")
         )
+        followers = (
+            access.people_who_see(access.space_of(thread))
+            .filter(pk__in=Follow.objects.filter(thread=thread).values("user_id"))
+            .exclude(pk=post.author_id)
+            .exclude(pk__in=[person.pk for person in mentioned])
+            .select_related("notification_preference")
+        )
+        author = post.author.name if post.author_id else "Someone"
+        what = "commented in" if post.parent_id else "replied to"
+        notify_many(
+            [
+                _post_notice(
+                    post,
+                    person,
+                    kind=EmailKind.MENTION,
+                    title=f"{author} mentioned you in “{thread.title}”",
+                    excerpt=excerpt,
+                )
+                for person in mentioned
+            ]
+            + [
+                _post_notice(
+                    post,
+                    person,
+                    kind=EmailKind.REPLY,
+                    title=f"{author} {what} “{thread.title}”",
+                    excerpt=excerpt,
+                )
+                for person in followers
+            ]
+        )
+    return {}
+
+
+def prompt_email(prompt: Prompt, thread: Thread) -> EmailTemplate:
+    """The prompt itself in the email, rendered once for everyone it goes to."""
+    body_html = render_markdown(prompt.body) if prompt.body else ""
+    return EmailTemplate(
+        "prompt",
+        {
+            "kind_label": unsubscribe_label(EmailKind.PROMPT),
+            "cohort_name": prompt.cohort.name,
+            "group_name": thread.study_group.name if thread.study_group_id else "",
+            "kind_name": prompt.get_kind_display().lower(),
+            "author_name": prompt.author.name if prompt.author_id else "your instructor",
+            "title": prompt.title,
+            "article_url": prompt.url,
+            "quote": prompt.quote,
+            "body_html": body_html,
+            "body_text": plain_text(prompt.body),
+            "post_first": prompt.post_first,
+            "url": absolute_url(thread_url(thread)),
+        },
+    )
 
 
 def prompt_release(prompt: Prompt) -> list[Thread]:
     """Open the prompt's thread in the cohort space or in every study group; tell each member.
 
     Safe to run twice: one thread per (prompt, group) and one notification per person and thread.
+    Everyone is told in one `notify_many` per thread, with the prompt's content in the email.
     """
     cohort = prompt.cohort
     groups = list(cohort.study_groups.all()) if prompt.target == Target.GROUPS else [None]
+    members = (
+        Enrolment.objects.filter(cohort=cohort, user__is_active=True)
+        .exclude(user_id=prompt.author_id)
+        .select_related("user__notification_preference")
+    )
+    by_group: dict[int | None, list[User]] = {}
+    for enrolment in members:
+        by_group.setdefault(enrolment.study_group_id, []).append(enrolment.user)
     threads = []
     for group in groups:
         thread, created = Thread.objects.get_or_create(
@@ -338,19 +442,40 @@ def prompt_release(prompt: Prompt) -> list[Thread]:
             )
             if prompt.author_id:
                 Follow.objects.get_or_create(thread=thread, user_id=prompt.author_id)
-        members = Enrolment.objects.filter(cohort=cohort).select_related("user")
-        if group is not None:
-            members = members.filter(study_group=group)
-        for enrolment in members.exclude(user_id=prompt.author_id):
-            notify(
-                user=enrolment.user,
-                key=f"prompt:{prompt.pk}:{thread.pk}",
-                title=f"New in {cohort.name}: {prompt.title}",
-                url=thread_url(thread),
-                email_template="notification",
-            )
+        people = (
+            by_group.get(group.pk, [])
+            if group
+            else [user for users in by_group.values() for user in users]
+        )
+        email = prompt_email(prompt, thread)
+        notify_many(
+            [
+                Notice(
+                    user=person,
+                    key=f"prompt:{prompt.pk}:{thread.pk}",
+                    kind=EmailKind.PROMPT,
+                    title=f"New in {cohort.name}: {prompt.title}",
+                    url=thread_url(thread),
+                    topic_key=thread_topic(thread.pk),
+                    topic_title=thread.title,
+                    actor_name=prompt.author.name if prompt.author_id else "",
+                    excerpt=post_excerpt(prompt.body),
+                    email=email,
+                )
+                for person in people
+            ]
+        )
         threads.append(thread)
     return threads
+
+
+def prompts_release(prompts: list[Prompt]) -> dict:
+    """Work of the `prompt_release` due kind: release a batch of due prompts."""
+    for prompt in Prompt.objects.select_related("cohort", "author").filter(
+        pk__in=[p.pk for p in prompts]
+    ):
+        prompt_release(prompt)
+    return {}
 
 
 # Moderation: flags, hiding and restoring posts.
@@ -419,11 +544,11 @@ def _hide(post: Post, *, moderator: User | None) -> bool:
             )
         notify(
             user=post.author,
+            kind=EmailKind.ACCOUNT,
             key=f"post-hidden:{post.pk}:{now.timestamp()}",
             title=f"Your post in “{thread.title}” is hidden for now",
             body=body,
             url=f"{thread_url(thread)}#post-{post.pk}",
-            email_template="notification",
         )
     return True
 
@@ -452,12 +577,12 @@ def post_restore(*, post: Post, moderator: User) -> None:
         thread = post.thread
         notify(
             user=post.author,
+            kind=EmailKind.ACCOUNT,
             key=f"post-restored:{post.pk}:{clock.now().timestamp()}",
             title=f"Your post in “{thread.title}” is visible again",
             body="A moderator has reviewed it and it is back for everyone. Thank you for your "
             "patience.",
             url=f"{thread_url(thread)}#post-{post.pk}",
-            email_template="notification",
         )
 
 
@@ -475,14 +600,12 @@ class PromptError(Exception):
 
 
 def _release_after_commit(prompt: Prompt) -> None:
-    """Release through the due-row task, as the dispatcher would, once the row is committed.
+    """Have the dispatcher release it at once after commit, as it would at the next minute.
 
-    robust: with the broker down the request still succeeds; the row is pending and due, so the
-    next minute's dispatcher sweep releases it.
+    With the broker down the request still succeeds; the row is pending and due, so the next
+    minute's dispatcher sweep releases it.
     """
-    from discussions.tasks import release_prompt
-
-    transaction.on_commit(lambda: release_prompt.delay("prompt_release", prompt.pk), robust=True)
+    scheduling.kick("prompt_release")
 
 
 def _schedule(prompt: Prompt, *, at: datetime | None, now: datetime) -> None:
@@ -715,11 +838,12 @@ def mention_candidates(space: access.Space, names: list[str]) -> list[User]:
     return [person for person in people if person.name.casefold() in wanted]
 
 
-def post_mentions_record(*, post: Post) -> list[User]:
+def post_mentions_record(*, post: Post, notify: bool = True) -> list[User]:
     """Store whom the post mentions among the people who see its thread; notify the new ones.
 
-    Called after a post is written or edited: an edit that adds a mention notifies only the
-    added person (one notification per person and post, whatever the number of edits).
+    Called after a post is written (`notify=False`: its fan-out job tells them after the
+    request) or edited: an edit that adds a mention notifies only the added person (one
+    notification per person and post, whatever the number of edits).
     """
     names = mentioned_names(post.body)
     if not names and not post.edited_at:
@@ -734,14 +858,19 @@ def post_mentions_record(*, post: Post) -> list[User]:
     Mention.objects.filter(post=post).exclude(user_id__in=[p.pk for p in people]).delete()
     added = [person for person in people if person.pk not in before]
     Mention.objects.bulk_create([Mention(post=post, user=p) for p in added], ignore_conflicts=True)
-    for person in added:
-        notify(
-            user=person,
-            key=f"mention:{post.pk}",
-            title=f"{post.author.name} mentioned you in “{thread.title}”",
-            url=f"{thread_url(thread)}#post-{post.pk}",
-            email_template="notification",
-            email_preference="mention_emails",
+    if notify and added:
+        excerpt = post_excerpt(post.body)
+        notify_many(
+            [
+                _post_notice(
+                    post,
+                    person,
+                    kind=EmailKind.MENTION,
+                    title=f"{post.author.name} mentioned you in “{thread.title}”",
+                    excerpt=excerpt,
+                )
+                for person in added
+            ]
         )
     return added
 
@@ -782,180 +911,3 @@ def thread_follow(*, thread: Thread, user: User, on: bool) -> bool:
 
 def thread_is_followed(*, thread: Thread, user: User) -> bool:
     return Follow.objects.filter(thread=thread, user=user).exists()
-
-
-# The daily digest: new replies in followed threads and new prompt threads, one email a day.
-
-DIGEST_MAX_DAYS = 7
-# Digests written to the outbox per bulk insert.
-DIGEST_CHUNK = 500
-
-
-@dataclass
-class DigestItem:
-    thread: Thread
-    new_replies: int = 0
-
-    @property
-    def url(self) -> str:
-        return absolute_url(thread_url(self.thread))
-
-
-@dataclass
-class Digest:
-    user: User
-    followed: list[DigestItem] = field(default_factory=list)
-    prompts: list[DigestItem] = field(default_factory=list)
-
-    @property
-    def thread_count(self) -> int:
-        return len(self.followed) + len(self.prompts)
-
-
-def _sees(thread: Thread, user_id: int, enrolments: dict, managers: set) -> bool:
-    if (user_id, thread.cohort.organization_id) in managers:
-        return True
-    enrolment = enrolments.get((user_id, thread.cohort_id))
-    if enrolment is None:
-        return False
-    role, group_id = enrolment
-    return (
-        thread.study_group_id is None
-        or role == CohortRole.INSTRUCTOR
-        or group_id == thread.study_group_id
-    )
-
-
-def digests_build(*, now: datetime) -> list[Digest]:
-    """Everyone's digest, in a fixed number of queries whatever the people, threads or posts.
-
-    Since: each person's last digest (at most DIGEST_MAX_DAYS back), else one day. A followed
-    thread counts others' replies after that and after the person last read it (ReadMarker);
-    every follower is re-checked against the space, so someone moved out of a study group hears
-    nothing of it.
-    """
-    floor = now - timedelta(days=DIGEST_MAX_DAYS)
-    default_since = now - timedelta(days=1)
-    switched_off: set[int] = set()
-    since: dict[int, datetime] = {}
-    for user_id, on, last in NotificationPreference.objects.filter(
-        Q(daily_digest=False) | Q(last_digest_at__isnull=False)
-    ).values_list("user_id", "daily_digest", "last_digest_at"):
-        if not on:
-            switched_off.add(user_id)
-        elif last:
-            since[user_id] = max(last, floor)
-
-    read_at = ReadMarker.objects.filter(thread=OuterRef("thread_id"), user=OuterRef("user_id"))
-    follows = list(
-        Follow.objects.filter(thread__last_activity_at__gt=floor, thread__removed_at__isnull=True)
-        .annotate(read_at=Subquery(read_at.values("read_at")[:1]))
-        .values_list("user_id", "thread_id", "read_at")
-    )
-    follows = [f for f in follows if f[0] not in switched_off]
-    threads = {
-        t.pk: t
-        for t in Thread.objects.visible()
-        .filter(Q(pk__in={f[1] for f in follows}) | Q(prompt__isnull=False, created_at__gt=floor))
-        .select_related("cohort")
-    }
-    posts: dict[int, list[tuple[int, datetime]]] = {}
-    for thread_id, author_id, created_at in Post.objects.filter(
-        thread_id__in=list(threads),
-        is_opening=False,
-        created_at__gt=floor,
-        removed_at__isnull=True,
-        hidden_at__isnull=True,
-    ).values_list("thread_id", "author_id", "created_at"):
-        posts.setdefault(thread_id, []).append((author_id, created_at))
-    cohort_ids = {t.cohort_id for t in threads.values()}
-    enrolments = {
-        (user_id, cohort_id): (role, group_id)
-        for user_id, cohort_id, role, group_id in Enrolment.objects.filter(
-            cohort_id__in=cohort_ids
-        ).values_list("user_id", "cohort_id", "role", "study_group_id")
-    }
-    managers = set(
-        Membership.objects.filter(
-            role=Role.MANAGER,
-            organization_id__in={t.cohort.organization_id for t in threads.values()},
-        ).values_list("user_id", "organization_id")
-    )
-
-    digests: dict[int, Digest] = {}
-
-    def digest_of(user_id: int) -> Digest:
-        return digests.setdefault(user_id, Digest(user=None))
-
-    for user_id, thread_id, read in follows:
-        thread = threads.get(thread_id)
-        if thread is None or not _sees(thread, user_id, enrolments, managers):
-            continue
-        after = max(since.get(user_id, default_since), read or floor)
-        new = sum(1 for author, at in posts.get(thread_id, []) if author != user_id and at > after)
-        if new:
-            digest_of(user_id).followed.append(DigestItem(thread, new))
-    followed_pairs = {(user_id, thread_id) for user_id, thread_id, _ in follows}
-    prompt_threads: dict[int, list[Thread]] = {}
-    for thread in threads.values():
-        if thread.prompt_id:
-            prompt_threads.setdefault(thread.cohort_id, []).append(thread)
-    for (user_id, cohort_id), _ in enrolments.items():
-        if user_id in switched_off:
-            continue
-        for thread in prompt_threads.get(cohort_id, []):
-            if (
-                thread.author_id != user_id
-                and thread.created_at > since.get(user_id, default_since)
-                and (user_id, thread.pk) not in followed_pairs
-                and _sees(thread, user_id, enrolments, managers)
-            ):
-                digest_of(user_id).prompts.append(DigestItem(thread))
-
-    for user in User.objects.filter(pk__in=list(digests), is_active=True):
-        digests[user.pk].user = user
-    return [d for d in digests.values() if d.user is not None]
-
-
-def digest_message(*, digest: Digest, today: date) -> dict:
-    """The digest email as an outbox message, keyed per person and day."""
-    user = digest.user
-    unsubscribe_url = absolute_url(
-        reverse("notifications:unsubscribe", args=[unsubscribe_token(user)])
-    )
-    context = {
-        "digest": digest,
-        "unsubscribe_url": unsubscribe_url,
-        "preferences_url": absolute_url(reverse("notifications:preferences")),
-    }
-    return {
-        "key": f"digest:{user.pk}:{today.isoformat()}",
-        "user": user,
-        "to_email": user.email,
-        # RFC 8058: mail providers show an unsubscribe button and POST to the link themselves.
-        "headers": {
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-        **email_render(template="digest", context=context, user=user),
-    }
-
-
-def digests_send() -> int:
-    """Send today's digests; a second run the same day sends nothing again (outbox key).
-
-    The outbox rows are written in chunks of DIGEST_CHUNK, two queries each, not one per person.
-    """
-    now = clock.now()
-    digests = digests_build(now=now)
-    today = timezone.localtime(now).date()
-    for start in range(0, len(digests), DIGEST_CHUNK):
-        chunk = digests[start : start + DIGEST_CHUNK]
-        outbox_enqueue_many([digest_message(digest=d, today=today) for d in chunk])
-    NotificationPreference.objects.bulk_create(
-        [NotificationPreference(user=d.user, last_digest_at=now) for d in digests],
-        update_conflicts=True,
-        unique_fields=["user"],
-        update_fields=["last_digest_at"],
-    )
-    return len(digests)

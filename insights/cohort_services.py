@@ -8,7 +8,8 @@ from django.urls import reverse
 from accounts.models import User
 from cohorts.models import Cohort
 from insights.cohort_metrics import nudge_key_prefix
-from notifications.services import notify
+from notifications.models import EmailKind
+from notifications.services import Notice, notify_many
 
 
 @transaction.atomic
@@ -18,24 +19,26 @@ def participants_nudge(
     """Notify each participant once for this nudge, in-app and by email through the outbox.
 
     `nudge_id` comes with the form, so a second click or a resent form reuses the same
-    notification key: `notify` refuses a second notification per person and key, and the outbox
-    a second email. Returns the people nudged now (not those this nudge already reached).
+    notification key: `notify_many` tells nobody twice per key. Returns the people nudged now
+    (not those this nudge already reached).
     """
     key = f"{nudge_key_prefix(cohort.pk)}{nudge_id}"
     url = reverse("cohorts:detail", args=[cohort.pk])
-    nudged = []
-    for participant in participants:
-        notification = notify(
-            user=participant,
-            key=key,
-            title=f"We miss you in {cohort.name}",
-            body=(
-                f"{sender.name} wonders how you are getting on. A few minutes in the cohort's "
-                "discussions, sparks or surveys keeps what you learned fresh."
-            ),
-            url=url,
-            email_template="notification",
-        )
-        if notification is not None:
-            nudged.append(participant)
-    return nudged
+    body = (
+        f"{sender.name} wonders how you are getting on. A few minutes in the cohort's "
+        "discussions, sparks or surveys keeps what you learned fresh."
+    )
+    told = notify_many(
+        [
+            Notice(
+                user=participant,
+                key=key,
+                kind=EmailKind.ACCOUNT,
+                title=f"We miss you in {cohort.name}",
+                body=body,
+                url=url,
+            )
+            for participant in participants
+        ]
+    )
+    return [notice.user for notice in told]

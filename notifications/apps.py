@@ -6,8 +6,13 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications and outbox"
 
     def ready(self) -> None:
-        from notifications import scheduling, tasks
+        from notifications import bundles, jobs, outbox, scheduling, services
 
+        # Email goes out in batches over one SMTP connection, each row committed once sent.
         scheduling.register_due_kind(
-            "outbox", "notifications.OutboxMessage", tasks.send_outbox_message
+            "outbox",
+            "notifications.OutboxMessage",
+            outbox.outbox_send_batch,
+            owns_transactions=True,
         )
+        jobs.register_job_kind(services.BUNDLE_JOB, bundles.bundles_send, batch_size=200)

@@ -2,22 +2,63 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from notifications.scheduling import DueRow
 from socialtraining import clock
 
 
+class EmailKind(models.TextChoices):
+    """What a notification is about; each person chooses per kind how its emails come."""
+
+    SPARK = "spark", "Sparks: follow-up questions after a workshop"
+    SURVEY = "survey", "Surveys: when one opens, and a reminder"
+    PROMPT = "prompt", "New articles and questions from your instructors"
+    REPLY = "reply", "Replies and comments in threads you follow"
+    MENTION = "mention", "When someone mentions you"
+    ACCOUNT = "account", "About you and your posts: enrolments, moderation, nudges"
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATELY = "immediately", "Immediately, one email each"
+    BUNDLED = "bundled", "Bundled: at most one email an hour listing everything new"
+    DAILY = "daily", "In a daily digest"
+    NEVER = "never", "Never by email (in the app only)"
+
+
+# Sparks and survey openings are the push of the product; activity in followed threads is not
+# urgent and comes bundled.
+DEFAULT_MODES = {
+    EmailKind.SPARK: EmailMode.IMMEDIATELY,
+    EmailKind.SURVEY: EmailMode.IMMEDIATELY,
+    EmailKind.PROMPT: EmailMode.IMMEDIATELY,
+    EmailKind.REPLY: EmailMode.BUNDLED,
+    EmailKind.MENTION: EmailMode.IMMEDIATELY,
+    EmailKind.ACCOUNT: EmailMode.IMMEDIATELY,
+}
+
+
 class Notification(models.Model):
-    """An in-app notification: shown in the list, counted while unread."""
+    """An in-app notification: shown in the list, counted while unread; emailed as its kind and
+    its person's preference say."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     # Makes a second notification of the same event to the same person impossible.
     key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=EmailKind.choices, default=EmailKind.ACCOUNT)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
+    # What bundles group by (a thread), and what they list of each item.
+    topic_key = models.CharField(max_length=100, blank=True)
+    topic_title = models.CharField(max_length=300, blank=True)
+    actor_name = models.CharField(max_length=200, blank=True)
+    excerpt = models.TextField(blank=True)
+    # How its email goes (the person's choice when it was made), and when it went.
+    email_mode = models.CharField(max_length=12, choices=EmailMode.choices, default=EmailMode.NEVER)
+    emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -26,14 +67,26 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_event")
         ]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            # What waits for a bundle or a digest.
+            models.Index(
+                fields=["user", "email_mode"],
+                condition=Q(emailed_at__isnull=True, email_mode__in=["bundled", "daily"]),
+                name="notification_email_waiting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
 
 class OutboxMessage(DueRow):
-    """One email to one address. Sent by a task after commit; retried by the due-row sweep."""
+    """One email to one address, sent once by the outbox's batch runs (one SMTP connection each).
+
+    The Message-ID is built from the idempotency key, so if a lost database connection ever makes
+    us send a message twice, the receiving server can recognise the repeat.
+    """
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     user = models.ForeignKey(
@@ -43,7 +96,7 @@ class OutboxMessage(DueRow):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
-    # Extra mail headers, such as List-Unsubscribe on the digest.
+    # Extra mail headers, such as List-Unsubscribe.
     headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=clock.now)
 
@@ -56,26 +109,76 @@ class OutboxMessage(DueRow):
 
 
 class NotificationPreference(models.Model):
-    """What a person wants by email; in-app notifications are always on.
+    """How a person wants each kind of notification by email; in-app notifications are always on.
 
-    A person without a row has the defaults below (everything on), so nobody needs one to start.
+    A person without a row has DEFAULT_MODES, so nobody needs one to start.
     """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    daily_digest = models.BooleanField("Daily digest email", default=True)
-    reply_emails = models.BooleanField("Emails for replies in threads I follow", default=True)
-    mention_emails = models.BooleanField("Emails when someone mentions me", default=True)
-    # The digest covers what happened since the last one sent.
+    spark_email = models.CharField(
+        EmailKind.SPARK.label,
+        max_length=12,
+        choices=EmailMode.choices,
+        default=DEFAULT_MODES[EmailKind.SPARK],
+    )
+    survey_email = models.CharField(
+        EmailKind.SURVEY.label,
+        max_length=12,
+        choices=EmailMode.choices,
+        default=DEFAULT_MODES[EmailKind.SURVEY],
+    )
+    prompt_email = models.CharField(
+        EmailKind.PROMPT.label,
+        max_length=12,
+        choices=EmailMode.choices,
+        default=DEFAULT_MODES[EmailKind.PROMPT],
+    )
+    reply_email = models.CharField(
+        EmailKind.REPLY.label,
+        max_length=12,
+        choices=EmailMode.choices,
+        default=DEFAULT_MODES[EmailKind.REPLY],
+    )
+    mention_email = models.CharField(
+        EmailKind.MENTION.label,
+        max_length=12,
+        choices=EmailMode.choices,
+        default=DEFAULT_MODES[EmailKind.MENTION],
+    )
+    account_email = models.CharField(
+        EmailKind.ACCOUNT.label,
+        max_length=12,
+        choices=EmailMode.choices,
+        default=DEFAULT_MODES[EmailKind.ACCOUNT],
+    )
+    # The digest covers what waited for it since the last one sent.
     last_digest_at = models.DateTimeField(null=True, blank=True)
 
-    EMAIL_CHOICES = ("reply_emails", "mention_emails")
+    FIELDS = {kind: f"{kind}_email" for kind in EmailKind}
 
     def __str__(self) -> str:
         return f"Preferences of {self.user_id}"
 
-    def wants(self, email_choice: str) -> bool:
-        if email_choice not in self.EMAIL_CHOICES:
-            raise ValueError(f"No such email preference: {email_choice!r}")
-        return getattr(self, email_choice)
+    def mode_for(self, kind: str) -> str:
+        return getattr(self, self.FIELDS[EmailKind(kind)])
+
+
+class Job(DueRow):
+    """Background work of the other apps as a due row, one per (kind, target): a roster import, an
+    organisation's LRS push, the fan-out of a post to its thread's followers, a person's bundle of
+    notification emails. Each kind is registered as a due kind of its own (`only={"kind": …}`)."""
+
+    kind = models.CharField(max_length=40)
+    target_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta(DueRow.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "target_id"], name="one_job_per_target")
+        ]
+        indexes = [models.Index(fields=["kind", "status", "due_at"], name="job_kind_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target_id} ({self.status})"

@@ -9,11 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from notifications.forms import PreferencesForm
 from notifications.services import (
     UnsubscribeLinkExpired,
-    digest_unsubscribe,
+    email_unsubscribe,
     notifications_mark_read,
     preferences_of,
     preferences_update,
-    user_from_unsubscribe_token,
+    read_unsubscribe_token,
+    unsubscribe_label,
 )
 
 
@@ -63,19 +64,21 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/preferences.html", {"form": form}, status=status)
 
 
-# Signed out by design: the link in the digest is the credential. CSRF-exempt because mail
+# Signed out by design: the link in the email is the credential. CSRF-exempt because mail
 # providers send the RFC 8058 one-click POST without any token; the signed link protects it.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user_id = user_from_unsubscribe_token(token)
+        named = read_unsubscribe_token(token)
     except UnsubscribeLinkExpired:
         return render(request, "notifications/unsubscribe_expired.html", status=410)
-    if user_id is None:
+    if named is None:
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
+    user_id, kind = named
+    context = {"token": token, "what": unsubscribe_label(kind)}
     # GET only asks: mail clients and scanners open links on their own.
     if request.method == "POST":
-        digest_unsubscribe(user_id=user_id)
-        return render(request, "notifications/unsubscribe.html", {"done": True})
-    return render(request, "notifications/unsubscribe.html", {"token": token})
+        email_unsubscribe(user_id=user_id, kind=kind)
+        return render(request, "notifications/unsubscribe.html", {**context, "done": True})
+    return render(request, "notifications/unsubscribe.html", context)

@@ -242,6 +242,17 @@ if not REDIS_URL:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The dispatcher has a queue of its own (a worker with `-Q dispatch`), so a backlog of work on the
+# default queue never delays the minute's sweep or a kick.
+CELERY_TASK_ROUTES = {"notifications.tasks.dispatch_due": {"queue": "dispatch"}}
+# A broker outage of minutes must not end a worker: retry the connection for ever, at startup too,
+# and give back unacknowledged messages when it is lost (the due rows make a redelivery harmless).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+# A running batch finishes on its own; a redelivered copy takes nothing (see scheduling.take_rows).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -250,12 +261,10 @@ CELERY_BEAT_SCHEDULE = {
         # Each minute; the end-to-end worker test shortens it to a second.
         "schedule": env.float("DUE_DISPATCH_EVERY_SECONDS", default=60.0),
     },
-    # Background roster imports whose task was lost (flushed broker, killed worker) start again.
-    "resume-roster-imports": {"task": "cohorts.tasks.resume_roster_imports", "schedule": 60.0},
     # The daily digest at 07:00 UTC (CELERY_TIMEZONE): before the working day in Europe, the
     # evening before in the Americas' west. One email per person and date, so a rerun is harmless.
     "send-daily-digests": {
-        "task": "discussions.tasks.send_daily_digests",
+        "task": "notifications.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),
     },
     # Late enrolments get the spark asks still ahead of them.
@@ -270,6 +279,13 @@ CELERY_BEAT_SCHEDULE = {
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
 DUE_BATCH_SIZE = env.int("DUE_BATCH_SIZE", default=500)
 DUE_LEASE_SECONDS = env.int("DUE_LEASE_SECONDS", default=300)
+# A failed row is tried again after this, doubling with each attempt (2, 4, 8 … 64 minutes).
+DUE_RETRY_BASE_SECONDS = env.int("DUE_RETRY_BASE_SECONDS", default=120)
+# Batches per kind claimed ahead of the workers; more wait as rows in the database, not the broker.
+DUE_DISPATCH_BATCHES = env.int("DUE_DISPATCH_BATCHES", default=4)
+# Bundled emails: the first waits this long for more to gather, the next comes an hour later.
+EMAIL_BUNDLE_DELAY_MINUTES = env.int("EMAIL_BUNDLE_DELAY_MINUTES", default=10)
+EMAIL_BUNDLE_EVERY_MINUTES = env.int("EMAIL_BUNDLE_EVERY_MINUTES", default=60)
 # Test-only: a file holding an ISO 8601 moment that the project clock (socialtraining.clock) of
 # worker and beat processes reads. Unset in production, where the clock is the real time.
 CLOCK_FILE = env.str("CLOCK_FILE", default="")
@@ -310,10 +326,7 @@ XAPI_PUSH_BATCH_SIZE = env.int("XAPI_PUSH_BATCH_SIZE", default=200)
 XAPI_PUSH_MAX_BATCHES = env.int("XAPI_PUSH_MAX_BATCHES", default=50)
 # Rows younger than this wait for the next run, so a transaction still open cannot be skipped.
 XAPI_PUSH_SETTLE_SECONDS = env.int("XAPI_PUSH_SETTLE_SECONDS", default=120)
-XAPI_PUSH_LEASE_SECONDS = env.int("XAPI_PUSH_LEASE_SECONDS", default=600)
 XAPI_LRS_TIMEOUT_SECONDS = env.int("XAPI_LRS_TIMEOUT_SECONDS", default=30)
-CELERY_BEAT_SCHEDULE["push-xapi-statements"] = {
-    "task": "xapi.tasks.push_all_lrs",
-    "schedule": 300.0,
-}
+# Each organisation's push is a job (notifications.jobs) that comes due again this often.
+XAPI_PUSH_EVERY_SECONDS = env.int("XAPI_PUSH_EVERY_SECONDS", default=300)
 # --- end xapi ---

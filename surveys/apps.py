@@ -8,8 +8,10 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from cohorts import hooks
         from notifications import scheduling
-        from surveys import services, tasks
+        from surveys import services
 
-        scheduling.register_due_kind("survey_round", "surveys.RoundEvent", tasks.run_round_event)
+        scheduling.register_due_kind(
+            "survey_round", "surveys.RoundEvent", services.round_events_run, batch_size=20
+        )
         # Rounds "30 days after the last session" move when the sessions do (see cohorts.hooks).
         hooks.on_schedule_changed(services.rounds_follow_schedule)

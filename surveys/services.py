@@ -11,8 +11,10 @@ from django.db import transaction
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import Anchor, anchored_moment
+from notifications.emails import EmailTemplate, absolute_url, slot
+from notifications.models import EmailKind
 from notifications.scheduling import DueStatus
-from notifications.services import notify
+from notifications.services import Notice, notify_many, unsubscribe_label
 from socialtraining import clock
 from surveys import links
 from surveys.models import (
@@ -209,24 +211,61 @@ def round_cancel(*, round_: Round) -> Round:
 def round_participants(round_: Round) -> list[User]:
     enrolments = Enrolment.objects.filter(
         cohort_id=round_.cohort_id, role=CohortRole.PARTICIPANT, user__is_active=True
-    ).select_related("user")
+    ).select_related("user__notification_preference")
     return [e.user for e in enrolments]
 
 
-def round_event_run(event: RoundEvent) -> None:
-    """Do one step of a round. Run inside `process_due_row`, which makes it happen once."""
-    round_ = (
-        Round.objects.select_for_update().select_related("survey", "cohort").get(pk=event.round_id)
+def round_events_run(events: list[RoundEvent]) -> dict:
+    """Work of the `survey_round` due kind: open, remind or close rounds, a batch at a time.
+
+    Runs inside the due-row engine's transaction, which marks the events done with the work, so
+    each step happens once.
+    """
+    rounds = Round.objects.select_for_update().select_related("survey", "cohort")
+    rounds = rounds.in_bulk({event.round_id for event in events})
+    for event in events:
+        round_ = rounds[event.round_id]
+        if round_.status == RoundStatus.CANCELLED:
+            continue
+        if event.step == RoundStep.OPEN:
+            _round_open(round_)
+        elif event.step == RoundStep.REMIND:
+            _round_remind(round_)
+        elif event.step == RoundStep.CLOSE:
+            round_.status = RoundStatus.CLOSED
+            round_.save(update_fields=["status"])
+    return {}
+
+
+def _round_notices(round_: Round, people: list[User], *, key: str, title: str) -> list[Notice]:
+    """One notice per person, the email rendered once with a slot for each person's own link."""
+    email = EmailTemplate(
+        "notification",
+        {
+            "kind_label": unsubscribe_label(EmailKind.SURVEY),
+            "title": title,
+            "body": _open_body(round_),
+            "url": slot("link"),
+        },
     )
-    if round_.status == RoundStatus.CANCELLED:
-        return
-    if event.step == RoundStep.OPEN:
-        _round_open(round_)
-    elif event.step == RoundStep.REMIND:
-        _round_remind(round_)
-    elif event.step == RoundStep.CLOSE:
-        round_.status = RoundStatus.CLOSED
-        round_.save(update_fields=["status"])
+    notices = []
+    for person in people:
+        path = links.round_link_path(round_, person)
+        notices.append(
+            Notice(
+                user=person,
+                # The key makes a second run (a retried batch, a second dispatcher) tell nobody
+                # again.
+                key=f"{key}:{round_.pk}",
+                kind=EmailKind.SURVEY,
+                title=title,
+                body=_open_body(round_),
+                url=path,
+                email=email,
+                values={"link": absolute_url(path)},
+            )
+        )
+    return notices
 
 
 def _round_open(round_: Round) -> None:
@@ -235,16 +274,14 @@ def _round_open(round_: Round) -> None:
         round_.save(update_fields=["status"])
     if round_.status != RoundStatus.OPEN:
         return
-    for person in round_participants(round_):
-        # The key makes a second run (a retried task, a second dispatcher) notify nobody again.
-        notify(
-            user=person,
-            key=f"survey-open:{round_.pk}",
+    notify_many(
+        _round_notices(
+            round_,
+            round_participants(round_),
+            key="survey-open",
             title=f"{round_.survey.title}: a few minutes of your time",
-            body=_open_body(round_),
-            url=links.round_link_path(round_, person),
-            email_template="notification",
         )
+    )
 
 
 def _open_body(round_: Round) -> str:
@@ -263,17 +300,12 @@ def _round_remind(round_: Round) -> None:
             "participant_id", flat=True
         )
     )
-    for person in round_participants(round_):
-        if person.pk in answered:
-            continue
-        notify(
-            user=person,
-            key=f"survey-remind:{round_.pk}",
-            title=f"Reminder: {round_.survey.title}",
-            body=_open_body(round_),
-            url=links.round_link_path(round_, person),
-            email_template="notification",
+    waiting = [person for person in round_participants(round_) if person.pk not in answered]
+    notify_many(
+        _round_notices(
+            round_, waiting, key="survey-remind", title=f"Reminder: {round_.survey.title}"
         )
+    )
 
 
 # Answering.

@@ -173,3 +173,22 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def deliver():
+    """Work everything due now in this process, as the dispatcher and the workers would after the
+    request: post fan-outs, prompt releases, spark asks, survey rounds, the outbox (into Django's
+    test mail outbox). Returns how many rows were worked."""
+    from notifications import scheduling
+
+    def run() -> int:
+        total = 0
+        for _ in range(20):
+            worked = sum(scheduling.run_now(kind.name) for kind in scheduling.due_kinds())
+            total += worked
+            if not worked:
+                return total
+        raise AssertionError("Due work keeps coming: a kind makes itself due again at once.")
+
+    return run

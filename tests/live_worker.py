@@ -57,6 +57,7 @@ class LiveCelery:
     env: dict[str, str]
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
+    killed_logs: list[Path] = field(default_factory=list)
 
     def _start(self, name: str, args: list[str]) -> subprocess.Popen:
         log = self.folder / f"{name}.log"
@@ -74,7 +75,10 @@ class LiveCelery:
         self.logs.append(log)
         return process
 
-    def start_worker(self, *, name: str = "worker", concurrency: int = 2) -> subprocess.Popen:
+    def start_worker(
+        self, *, name: str = "worker", concurrency: int = 2, queues: str = "celery,dispatch"
+    ) -> subprocess.Popen:
+        """A worker; by default on both queues (production gives `dispatch` a worker of its own)."""
         return self._start(
             name,
             [
@@ -82,6 +86,7 @@ class LiveCelery:
                 "--loglevel=WARNING",
                 "--pool=prefork",
                 f"--concurrency={concurrency}",
+                f"--queues={queues}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -89,14 +94,14 @@ class LiveCelery:
             ],
         )
 
-    def start_beat(self) -> subprocess.Popen:
+    def start_beat(self, *, name: str = "beat") -> subprocess.Popen:
         return self._start(
-            "beat",
+            name,
             [
                 "beat",
                 "--loglevel=WARNING",
-                f"--schedule={self.folder / 'beat-schedule'}",
-                f"--pidfile={self.folder / 'beat.pid'}",
+                f"--schedule={self.folder / f'{name}-schedule'}",
+                f"--pidfile={self.folder / f'{name}.pid'}",
             ],
         )
 
@@ -112,13 +117,22 @@ class LiveCelery:
                 return
         raise RuntimeError(f"no worker answered within {timeout} s:\n{self.output()}")
 
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL a process and its pool children at once: a crash, mid-whatever it was doing."""
+        _signal_group(process, signal.SIGKILL)
+        process.wait(10)
+        index = self.processes.index(process)
+        del self.processes[index]
+        self.killed_logs.append(self.logs.pop(index))
+
     def check_running(self) -> None:
         for process, log in zip(self.processes, self.logs, strict=True):
             if process.poll() is not None:
                 raise RuntimeError(f"{log.stem} exited ({process.returncode}):\n{self.output()}")
 
     def output(self) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in self.logs)
+        logs = [*self.logs, *self.killed_logs]
+        return "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in logs)
 
     def stop(self, timeout: float = 15) -> None:
         """Warm shutdown (TERM) of each process group, then KILL whatever is still there."""
@@ -138,6 +152,43 @@ class LiveCelery:
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
+
+
+class RedisServer:
+    """A Redis server of the test's own, on a free port, to stop and start: an outage."""
+
+    def __init__(self, folder: Path) -> None:
+        from tests.smtp_sink import free_port
+
+        self.folder, self.port = folder, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        import redis
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with suppress(redis.ConnectionError):
+                if redis.Redis(port=self.port).ping():
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
 
 
 @contextmanager

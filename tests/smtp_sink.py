@@ -3,6 +3,7 @@ for tests and the benchmark that send mail from separate worker processes."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -12,6 +13,15 @@ from email import message_from_bytes
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+
+
+def text_of(message: Message) -> str:
+    """Every text part of a received message, decoded (bodies travel in base64)."""
+    return "\n".join(
+        part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+        for part in message.walk()
+        if part.get_content_maintype() == "text"
+    )
 
 
 def free_port() -> int:
@@ -25,6 +35,8 @@ class SmtpSink:
     """Start with `start()`; `messages` fills as mail arrives; `wait_for(n)` waits for n."""
 
     keep_bodies: bool = True
+    # Seconds each message takes to accept: a slower server keeps batches in flight longer.
+    delay: float = 0.0
     port: int = field(default_factory=free_port)
     messages: list[Message] = field(default_factory=list)
     count: int = 0
@@ -41,6 +53,8 @@ class SmtpSink:
         return responses
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._arrived:
             if self.keep_bodies:
                 self.messages.append(message_from_bytes(envelope.original_content))
@@ -59,6 +73,11 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def keys(self) -> set[str]:
+        """The outbox keys of the messages received so far (each counted once)."""
+        with self._arrived:
+            return {message["X-Outbox-Key"] for message in self.messages}
 
     def wait_for(self, count: int, *, timeout: float) -> int:
         """Wait until at least `count` messages arrived or `timeout` seconds passed; the count."""

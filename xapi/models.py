@@ -35,8 +35,8 @@ class LrsConfig(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     # Set when the LRS refused a batch (4xx): pushing waits for a manager to save the settings.
     halted_at = models.DateTimeField(null=True, blank=True)
-    # One push at a time per organisation: a worker claims the config for a lease.
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Pushes in a row that could not reach the LRS: each waits longer before the next try.
+    unreachable_count = models.PositiveSmallIntegerField(default=0)
     pushed_count = models.PositiveBigIntegerField(default=0)
 
     class Meta:

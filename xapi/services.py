@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F
 
 from accounts.models import Organization
+from notifications import scheduling
+from notifications.jobs import jobs_schedule
 from socialtraining import clock
 from xapi import statements
 from xapi.lrs import LrsRejected, LrsUnavailable, lrs_post_statements
@@ -27,7 +29,7 @@ def lrs_config_save(
     now = clock.now()
     config = LrsConfig.objects.select_for_update().filter(organization=organization).first()
     if config is None:
-        return LrsConfig.objects.create(
+        config = LrsConfig.objects.create(
             organization=organization,
             endpoint=endpoint,
             username=username,
@@ -36,6 +38,9 @@ def lrs_config_save(
             created_at=now,
             updated_at=now,
         )
+        if enabled:
+            jobs_schedule(kind=LRS_PUSH_JOB, target_ids=[config.pk])
+        return config
     if config.endpoint != endpoint:
         LrsCursor.objects.filter(organization=organization).delete()
     config.endpoint, config.username, config.enabled = endpoint, username, enabled
@@ -55,6 +60,9 @@ def lrs_config_save(
             "updated_at",
         ]
     )
+    if enabled:
+        # The push starts again now: after a refusal, or with the new store's whole history.
+        jobs_schedule(kind=LRS_PUSH_JOB, target_ids=[config.pk])
     return config
 
 
@@ -73,33 +81,26 @@ def lrs_pending_count(*, organization: Organization) -> int:
     return total
 
 
-def _claim(config_id: int, now: datetime) -> LrsConfig | None:
-    lease = now + timedelta(seconds=settings.XAPI_PUSH_LEASE_SECONDS)
-    claimed = (
-        LrsConfig.objects.filter(pk=config_id, enabled=True, halted_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=lease)
-    )
-    return LrsConfig.objects.filter(pk=config_id).first() if claimed else None
+LRS_PUSH_JOB = "lrs_push"
 
 
 def _record_error(config: LrsConfig, message: str, *, halt: bool) -> None:
     now = clock.now()
     config.last_error, config.last_error_at = message, now
     config.halted_at = now if halt else None
-    config.claimed_until = None
-    config.save(update_fields=["last_error", "last_error_at", "halted_at", "claimed_until"])
+    config.unreachable_count = 0 if halt else F("unreachable_count") + 1
+    config.save(update_fields=["last_error", "last_error_at", "halted_at", "unreachable_count"])
 
 
 def lrs_push(*, config_id: int) -> int:
     """Push the organisation's new statements in batches; return how many the LRS accepted.
 
-    Each source's cursor moves only after the LRS accepted the batch, so a crash between the two
-    sends the batch again, with the same statement ids. An unavailable LRS raises LrsUnavailable
-    (the task retries); a refusal is recorded and halts pushing until the settings are saved.
+    Each source's cursor moves, and commits, only after the LRS accepted the batch, so a crash
+    between the two sends the batch again, with the same statement ids. An unavailable LRS raises
+    LrsUnavailable; a refusal is recorded and halts pushing until the settings are saved.
     """
     now = clock.now()
-    config = _claim(config_id, now)
+    config = LrsConfig.objects.filter(pk=config_id, enabled=True, halted_at__isnull=True).first()
     if config is None:
         return 0
     settled_before = now - timedelta(seconds=settings.XAPI_PUSH_SETTLE_SECONDS)
@@ -141,7 +142,43 @@ def lrs_push(*, config_id: int) -> int:
     except LrsUnavailable as error:
         _record_error(config, f"The LRS could not be reached; retrying ({error}).", halt=False)
         raise
-    LrsConfig.objects.filter(pk=config.pk).update(
-        claimed_until=None, **({"last_error": "", "last_error_at": None} if pushed else {})
-    )
+    reached = {"unreachable_count": 0}
+    if pushed:
+        reached |= {"last_error": "", "last_error_at": None}
+    LrsConfig.objects.filter(pk=config.pk).update(**reached)
     return pushed
+
+
+def lrs_push_retry_delay(failures: int) -> timedelta:
+    """After the LRS could not be reached: 15 s, 30 s, 1 min … at most the regular interval."""
+    seconds = min(15 * 2 ** max(failures - 1, 0), settings.XAPI_PUSH_EVERY_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def lrs_pushes(jobs, token: str) -> int:
+    """Work of the `lrs_push` jobs (they own their transactions: a push waits on HTTP, and each
+    accepted batch commits its cursor at once). Each job comes due again: at the next interval,
+    at once while statements remain, sooner after the LRS could not be reached; a halted or
+    disabled LRS ends its job until the settings are saved."""
+    kind = scheduling.due_kind(LRS_PUSH_JOB)
+    finished = 0
+    for job in jobs:
+        next_due: datetime | None = clock.now() + timedelta(
+            seconds=settings.XAPI_PUSH_EVERY_SECONDS
+        )
+        try:
+            pushed = lrs_push(config_id=job.target_id)
+        except LrsUnavailable:
+            pushed = 0
+        config = LrsConfig.objects.filter(pk=job.target_id).first()
+        if config is None or not config.enabled or config.halted_at:
+            next_due = None
+        elif config.unreachable_count:
+            next_due = clock.now() + lrs_push_retry_delay(config.unreachable_count)
+        elif pushed >= settings.XAPI_PUSH_BATCH_SIZE * settings.XAPI_PUSH_MAX_BATCHES:
+            # More waits than one run takes: go on at once.
+            next_due = clock.now()
+        finished += scheduling.finish_rows(
+            kind, token=token, ids=[job.pk], next_due={job.pk: next_due} if next_due else None
+        )
+    return finished

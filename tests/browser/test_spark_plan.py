@@ -57,7 +57,7 @@ def test_it_lets_an_instructor_plan_a_spark_and_see_an_answer_come_back(request,
     # The day comes: the dispatcher sends the participant's ask, and they answer it rightly.
     ask = Delivery.objects.get(spark=spark, participant=world.participant)
     Delivery.objects.filter(pk=ask.pk).update(due_at=clock.now() - timedelta(minutes=1))
-    assert scheduling.process_due_row(Delivery, ask.pk, services.delivery_step)
+    assert scheduling.run_now("spark_delivery", [ask.pk]) == 1
     ask.refresh_from_db()
     right = spark.choices.get(is_correct=True)
     services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)

@@ -1,21 +1,27 @@
-"""Background roster imports survive a lost task: the sweep resumes them from the last chunk."""
+"""Background roster imports are jobs: one chunk per run, resumed from the last committed chunk
+after a lost task or a killed worker, through the one due-row mechanism."""
 
 from datetime import timedelta
+
+from django.db import transaction
 
 from accounts.models import Invitation
 from cohorts import services
 from cohorts.models import Enrolment, RosterImport
-from notifications.models import OutboxMessage
-from socialtraining import clock
+from notifications import scheduling
+from notifications.jobs import jobs_schedule
+from notifications.models import Job, OutboxMessage
+from notifications.scheduling import DueStatus
+from notifications.tasks import run_due_batch
 
 ROWS = 700
 
 
-def _queued_import(world, *, status="queued", processed=0, heartbeat_ago=timedelta(hours=1)):
-    return RosterImport.objects.create(
+def _queued_import(world, *, status="queued", processed=0, requested_by=None):
+    roster_import = RosterImport.objects.create(
         cohort=world.cohort,
         uploaded_by=world.instructor,
-        requested_by=world.instructor,
+        requested_by=requested_by or world.instructor,
         filename="big.csv",
         rows=[
             {"line": n + 2, "email": f"p{n}@bulk.test", "name": f"P {n}", "group": ""}
@@ -25,59 +31,75 @@ def _queued_import(world, *, status="queued", processed=0, heartbeat_ago=timedel
         total_rows=ROWS,
         status=status,
         processed_rows=processed,
-        heartbeat_at=clock.now() - heartbeat_ago,
     )
+    jobs_schedule(kind=services.ROSTER_IMPORT_JOB, target_ids=[roster_import.pk])
+    return roster_import
 
 
-def test_it_starts_an_import_whose_task_the_broker_lost(world, django_capture_on_commit_callbacks):
+def _job(roster_import) -> Job:
+    return Job.objects.get(kind=services.ROSTER_IMPORT_JOB, target_id=roster_import.pk)
+
+
+def test_it_imports_one_chunk_per_run_until_done(world, deliver):
     roster_import = _queued_import(world)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.roster_imports_resume() == [roster_import.pk]
+    assert scheduling.run_now(services.ROSTER_IMPORT_JOB) == 1
+    roster_import.refresh_from_db()
+    assert (roster_import.status, roster_import.processed_rows) == ("running", 500)
+    # Due again at once for the next chunk.
+    assert _job(roster_import).status == DueStatus.PENDING
+    deliver()
     roster_import.refresh_from_db()
     assert roster_import.status == "done"
     assert (roster_import.processed_rows, roster_import.created_count) == (ROWS, ROWS)
     enrolled = Enrolment.objects.filter(cohort=world.cohort, user__email__endswith="@bulk.test")
     assert enrolled.count() == ROWS
     assert Invitation.objects.count() == ROWS
+    assert _job(roster_import).status == DueStatus.DONE
 
 
-def test_it_resumes_a_killed_import_from_its_last_committed_chunk(
-    world, django_capture_on_commit_callbacks
-):
-    # The first chunk of 500 committed, then the worker died; only the other 200 remain to do.
+def test_it_resumes_a_killed_import_from_its_last_committed_chunk(world, travel, settings):
+    # The first chunk of 500 committed, then the worker died in the second: its claim runs out.
     roster_import = _queued_import(world, status="running", processed=500)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.roster_imports_resume()
+    with transaction.atomic():
+        scheduling.claim_due_rows(scheduling.due_kind(services.ROSTER_IMPORT_JOB))
+    assert scheduling.run_now(services.ROSTER_IMPORT_JOB) == 0
+    travel.by(timedelta(seconds=settings.DUE_LEASE_SECONDS + 1))
+    assert scheduling.run_now(services.ROSTER_IMPORT_JOB) == 1
     roster_import.refresh_from_db()
     assert roster_import.status == "done"
     assert roster_import.processed_rows == ROWS
     assert roster_import.created_count == ROWS - 500
-    assert roster_import.runs == 1
 
 
-def test_it_leaves_a_running_import_with_a_fresh_heartbeat_alone(world):
-    roster_import = _queued_import(world, status="running", heartbeat_ago=timedelta(seconds=5))
-    assert services.roster_imports_resume() == []
-    returned = services.roster_import_run(roster_import=roster_import, invited_by=world.instructor)
-    assert (returned.status, returned.processed_rows) == ("running", 0)
+def test_it_imports_each_chunk_once_when_its_tasks_are_delivered_twice(world, deliver):
+    roster_import = _queued_import(world)
+    with transaction.atomic():
+        claimed = scheduling.claim_due_rows(scheduling.due_kind(services.ROSTER_IMPORT_JOB))
+    # A redelivered task either finds its step done or does the step that is due now, once.
+    for _ in range(4):
+        run_due_batch(services.ROSTER_IMPORT_JOB, claimed)
+    deliver()
+    roster_import.refresh_from_db()
+    assert (roster_import.status, roster_import.processed_rows) == ("done", ROWS)
+    assert roster_import.created_count == ROWS
+    assert Invitation.objects.count() == ROWS
 
 
-def test_it_fails_an_import_that_keeps_dying(world):
-    roster_import = _queued_import(world, status="running")
-    RosterImport.objects.filter(pk=roster_import.pk).update(runs=services.ROSTER_MAX_RUNS)
-    assert services.roster_imports_resume() == []
+def test_it_refuses_someone_who_lost_access(world):
+    roster_import = _queued_import(world, requested_by=world.participant)
+    scheduling.run_now(services.ROSTER_IMPORT_JOB)
     roster_import.refresh_from_db()
     assert roster_import.status == "failed"
-    assert "upload it again" in roster_import.failure
+    assert "may no longer change the cohort" in roster_import.failure
+    assert not Enrolment.objects.filter(user__email__endswith="@bulk.test").exists()
 
 
-def test_it_writes_each_chunk_s_invitation_mails_with_the_chunk(
-    world, django_capture_on_commit_callbacks
-):
+def test_it_writes_each_chunk_s_invitation_mails_with_the_chunk(world):
     roster_import = _queued_import(world)
-    # Nothing enqueued runs: the mails are in the outbox anyway, for the sweep to send.
-    with django_capture_on_commit_callbacks(execute=False):
-        services.roster_import_run(roster_import=roster_import, invited_by=world.instructor)
+    # The mails are in the outbox with the chunk: sent by the outbox's own batches.
+    scheduling.run_now(services.ROSTER_IMPORT_JOB)
     invitations = OutboxMessage.objects.filter(idempotency_key__startswith="invitation:")
-    assert invitations.count() == ROWS
-    assert invitations.filter(status="pending").count() == ROWS
+    assert invitations.count() == 500
+    assert invitations.filter(status="pending").count() == 500
+    roster_import.refresh_from_db()
+    assert roster_import.processed_rows == 500

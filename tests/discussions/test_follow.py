@@ -2,7 +2,8 @@
 
 from cohorts.models import Enrolment
 from discussions.models import Follow
-from notifications.models import Notification, NotificationPreference, OutboxMessage
+from notifications import scheduling
+from notifications.models import EmailMode, Notification, NotificationPreference, OutboxMessage
 
 
 def _url(world, thread):
@@ -31,24 +32,36 @@ def test_it_toggles_inline_with_htmx(world, client_for, thread):
     assert 'aria-pressed="true"' in html and "<html" not in html
 
 
-def test_it_notifies_followers_by_email_unless_switched_off(world, client_for, thread, reply_to):
-    # The instructor started the thread, so follows it.
+def test_it_notifies_followers_by_email_unless_switched_off(
+    world, client_for, thread, reply_to, deliver
+):
+    # The instructor started the thread, so follows it; they want replies emailed at once.
+    preferences = NotificationPreference.objects.create(
+        user=world.instructor, reply_email=EmailMode.IMMEDIATELY
+    )
     reply_to(thread, author=world.participant)
+    deliver()
     assert Notification.objects.filter(user=world.instructor, key__startswith="reply:").exists()
-    assert OutboxMessage.objects.filter(to_email=world.instructor.email).count() == 1
-    NotificationPreference.objects.create(user=world.instructor, reply_emails=False)
+    [email] = OutboxMessage.objects.filter(to_email=world.instructor.email)
+    # The email carries the reply itself, not only a title.
+    assert "A reply" in email.body_text and "A reply" in email.body_html
+    preferences.reply_email = EmailMode.NEVER
+    preferences.save()
     reply_to(thread, author=world.groupmate)
+    deliver()
     assert Notification.objects.filter(user=world.instructor, key__startswith="reply:").count() == 2
     assert OutboxMessage.objects.filter(to_email=world.instructor.email).count() == 1
 
 
-def test_it_tells_no_one_who_left_the_study_group(world, start_thread, reply_to):
+def test_it_tells_no_one_who_left_the_study_group(world, start_thread, reply_to, deliver):
     thread = start_thread(author=world.participant, study_group=world.group, title="Blue only")
     reply_to(thread, author=world.groupmate)
+    deliver()
     Enrolment.objects.filter(user=world.participant, cohort=world.cohort).update(
         study_group=world.other_group
     )
     reply_to(thread, author=world.groupmate, body="Another")
+    deliver()
     assert (
         Notification.objects.filter(user=world.participant, key__startswith="reply:").count() == 1
     )
@@ -70,7 +83,9 @@ def test_it_checks_followers_in_one_query_however_many(
         Follow.objects.get_or_create(thread=three, user=user)
     with django_assert_max_num_queries(60) as few:
         reply_to(one, author=world.manager)
+        scheduling.run_now("post_fanout")
     with django_assert_max_num_queries(60) as many:
         reply_to(three, author=world.manager)
+        scheduling.run_now("post_fanout")
     assert Notification.objects.filter(key__startswith="reply:").count() == 4
     assert _lookups(many.captured_queries) == _lookups(few.captured_queries)

@@ -3,11 +3,16 @@
 from datetime import timedelta
 
 from discussions.models import Prompt, Thread
-from discussions.tasks import release_prompt
 from notifications import scheduling
 from notifications.models import Notification
 from notifications.scheduling import DueStatus
+from notifications.tasks import run_due_batch
 from socialtraining import clock
+
+
+def release(prompt) -> int:
+    """Release the prompt now if it is due, as the dispatcher and a worker would."""
+    return scheduling.run_now("prompt_release", [prompt.pk])
 
 
 def _url(prompt):
@@ -30,9 +35,9 @@ def test_it_cancels_and_the_dispatcher_never_releases_it(
 def test_it_cancels_a_claimed_prompt_whose_task_then_does_nothing(world, client_for, prompt):
     Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(minutes=1))
     # The dispatcher claimed it; its task has not run yet.
-    assert scheduling.claim_due_rows(Prompt) == [prompt.pk]
+    assert scheduling.claim_due_rows(scheduling.due_kind("prompt_release")) == [prompt.pk]
     client_for(world.instructor).post(_url(prompt))
-    assert release_prompt("prompt_release", prompt.pk) is False
+    assert run_due_batch("prompt_release", [prompt.pk]) == 0
     prompt.refresh_from_db()
     assert prompt.status == DueStatus.CANCELLED
     assert not Thread.objects.exists()
@@ -48,7 +53,7 @@ def test_it_answers_htmx_with_the_row_marked_cancelled(world, client_for, prompt
 
 def test_it_refuses_to_cancel_a_released_prompt(world, client_for, prompt):
     Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(minutes=1))
-    release_prompt("prompt_release", prompt.pk)
+    release(prompt)
     response = client_for(world.instructor).post(_url(prompt))
     assert response.status_code == 400
     assert "This prompt has been released" in response.content.decode()

@@ -6,8 +6,14 @@ from django.utils import timezone
 
 from discussions import services
 from discussions.models import Prompt, Thread
+from notifications import scheduling
 from notifications.scheduling import DueStatus
 from socialtraining import clock
+
+
+def release(prompt) -> int:
+    """Release the prompt now if it is due, as the dispatcher and a worker would."""
+    return scheduling.run_now("prompt_release", [prompt.pk])
 
 
 def _url(prompt):
@@ -67,9 +73,8 @@ def test_it_refuses_to_change_a_released_prompt(world, client_for, prompt):
     Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(minutes=1))
     services.prompt_publish_now(prompt=prompt)
     # The release task runs after commit; here it runs the same service by hand.
-    from discussions.tasks import release_prompt
 
-    release_prompt("prompt_release", prompt.pk)
+    release(prompt)
     client = client_for(world.instructor)
     page = client.get(_url(prompt)).content.decode()
     assert "This prompt has been released: it is a thread now" in page

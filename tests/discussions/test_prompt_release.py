@@ -9,6 +9,7 @@ from discussions.models import Prompt, Thread
 from notifications import scheduling
 from notifications.models import Notification
 from notifications.scheduling import DueStatus
+from notifications.tasks import run_due_batch
 from socialtraining import clock
 
 
@@ -58,11 +59,9 @@ def test_it_tells_each_member_once_when_the_dispatcher_runs_twice(
 
 
 def test_it_releases_a_claimed_row_once_when_its_task_is_delivered_twice(world):
-    from discussions.tasks import release_prompt
-
     prompt = _scheduled(world)
     Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(seconds=1))
-    scheduling.claim_due_rows(Prompt)
-    assert release_prompt("prompt_release", prompt.pk) is True
-    assert release_prompt("prompt_release", prompt.pk) is False
+    scheduling.claim_due_rows(scheduling.due_kind("prompt_release"))
+    assert run_due_batch("prompt_release", [prompt.pk]) == 1
+    assert run_due_batch("prompt_release", [prompt.pk]) == 0
     assert Notification.objects.filter(user=world.participant).count() == 1

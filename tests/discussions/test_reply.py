@@ -94,10 +94,13 @@ def test_it_refuses_an_empty_reply(world, client_for, thread):
     assert "This field is required." in response.content.decode()
 
 
-def test_it_notifies_the_thread_author_of_a_reply(world, client_for, thread):
+def test_it_notifies_the_thread_author_of_a_reply(world, client_for, thread, deliver):
     client_for(world.participant).post(
         _reply_url(world, thread), {"body": "Hi", "idempotency_key": "k"}
     )
+    # After the response: the request itself told nobody.
+    assert not Notification.objects.exists()
+    deliver()
     notification = Notification.objects.get(user=world.instructor)
     assert notification.title.endswith("replied to “How do you say no?”")
     assert not Notification.objects.filter(user=world.participant).exists()

@@ -87,9 +87,10 @@ def test_it_limits_posts_per_person(world, thread, reply_to, settings):
     reply_to(thread, author=world.groupmate)
 
 
-def test_it_notifies_followers_but_not_the_author(world, thread, reply_to):
+def test_it_notifies_followers_but_not_the_author(world, thread, reply_to, deliver):
     reply_to(thread, author=world.participant)
     post = reply_to(thread, author=world.groupmate)
+    deliver()
     notified = set(
         Notification.objects.filter(key=f"reply:{post.pk}").values_list("user", flat=True)
     )

@@ -1,12 +1,13 @@
-"""The digest's one-click unsubscribe: signed, no sign-in, GET asks and POST does it."""
+"""One-click unsubscribe links: signed, per person and kind, no sign-in, GET asks, POST does it."""
 
 import time
 from unittest import mock
 
+import pytest
 from django.core import signing
 
-from notifications.models import NotificationPreference
-from notifications.services import unsubscribe_token
+from notifications.models import EmailKind, EmailMode, NotificationPreference
+from notifications.services import UNSUBSCRIBE_SALT, unsubscribe_token
 
 
 def _url(token):
@@ -16,7 +17,7 @@ def _url(token):
 def test_it_asks_before_unsubscribing_on_get(client, alice):
     response = client.get(_url(unsubscribe_token(alice)))
     assert response.status_code == 200
-    assert "Unsubscribe from the daily digest" in response.content.decode()
+    assert "Stop emails: the daily digest" in response.content.decode()
     # Mail clients prefetch links: a GET changes nothing.
     assert not NotificationPreference.objects.filter(user=alice).exists()
 
@@ -28,15 +29,53 @@ def test_it_unsubscribes_on_post_without_signing_in_or_csrf(alice):
     # RFC 8058: the provider posts List-Unsubscribe=One-Click with no token of ours.
     response = client.post(_url(unsubscribe_token(alice)), {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
-    assert "no longer receive the daily digest" in response.content.decode()
+    assert "no longer receive emails for the daily digest" in response.content.decode()
+    assert NotificationPreference.objects.filter(user=alice).exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "untouched"),
+    [
+        (EmailKind.REPLY, "reply_email", "mention_email"),
+        (EmailKind.SURVEY, "survey_email", "spark_email"),
+        ("bundle", "reply_email", "spark_email"),
+    ],
+)
+def test_it_stops_one_kind_and_leaves_the_others(client, alice, kind, field, untouched):
+    before = getattr(NotificationPreference(), untouched)
+    response = client.post(_url(unsubscribe_token(alice, kind)))
+    assert response.status_code == 200
     preferences = NotificationPreference.objects.get(user=alice)
-    assert not preferences.daily_digest and preferences.mention_emails
+    assert getattr(preferences, field) == EmailMode.NEVER
+    assert getattr(preferences, untouched) == before
+
+
+def test_it_stops_everything_the_digest_gathers(client, alice):
+    NotificationPreference.objects.create(
+        user=alice, reply_email=EmailMode.DAILY, prompt_email=EmailMode.DAILY
+    )
+    client.post(_url(unsubscribe_token(alice)))
+    preferences = NotificationPreference.objects.get(user=alice)
+    assert preferences.reply_email == preferences.prompt_email == EmailMode.NEVER
+    assert preferences.spark_email == EmailMode.IMMEDIATELY
+
+
+def test_it_still_honours_a_link_from_before_kinds(client, alice):
+    old = signing.dumps(alice.pk, salt=UNSUBSCRIBE_SALT)
+    assert "the daily digest" in client.get(_url(old)).content.decode()
 
 
 def test_it_refuses_a_changed_or_foreign_token_clearly(client, alice, bob):
     token = unsubscribe_token(alice)
     foreign = signing.dumps(bob.pk, salt="something-else")
-    for bad in (token[:-2] + "xx", "nonsense", foreign, signing.dumps("text", salt="x")):
+    unknown_kind = signing.dumps([alice.pk, "everything"], salt=UNSUBSCRIBE_SALT)
+    for bad in (
+        token[:-2] + "xx",
+        "nonsense",
+        foreign,
+        signing.dumps("text", salt="x"),
+        unknown_kind,
+    ):
         for method in (client.get, client.post):
             response = method(_url(bad))
             assert response.status_code == 400

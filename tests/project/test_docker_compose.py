@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "dispatcher", "beat")
 APP_VARIABLES = (
     "DATABASE_URL",
     "REDIS_URL",
@@ -34,6 +34,27 @@ def test_it_runs_the_whole_stack(services):
     assert command(services["web"]).startswith("gunicorn socialtraining.wsgi")
     assert command(services["worker"]).startswith("celery -A socialtraining worker")
     assert command(services["beat"]).startswith("celery -A socialtraining beat")
+
+
+def test_it_gives_the_dispatcher_a_queue_of_its_own_and_restarts_what_exits(services, settings):
+    assert "--queues=celery" in command(services["worker"])
+    assert command(services["dispatcher"]).startswith("celery -A socialtraining worker")
+    assert "--queues=dispatch" in command(services["dispatcher"])
+    assert settings.CELERY_TASK_ROUTES["notifications.tasks.dispatch_due"] == {"queue": "dispatch"}
+    for name in APP_SERVICES:
+        assert services[name]["restart"] == "unless-stopped"
+
+
+def test_it_supervises_the_demo_s_worker_and_dispatcher():
+    processes = dict(
+        line.split(": ", 1) for line in (BASE_DIR / "Procfile").read_text().splitlines() if line
+    )
+    assert (
+        processes["worker"].startswith("bin/supervise ")
+        and "--queues=celery" in processes["worker"]
+    )
+    assert processes["dispatcher"].startswith("bin/supervise ")
+    assert "--queues=dispatch" in processes["dispatcher"]
 
 
 def test_it_gives_every_app_process_the_same_configuration(services):

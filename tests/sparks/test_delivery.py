@@ -11,10 +11,10 @@ from discussions.models import Post, Thread
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
+from notifications.tasks import run_due_batch
 from socialtraining import clock
 from sparks import services
 from sparks.models import Delivery, DeliveryOutcome, DeliveryStep, RepeatMode, SparkAnswer
-from sparks.tasks import run_delivery_step
 
 
 @pytest.fixture
@@ -56,11 +56,18 @@ def test_it_sends_each_due_ask_once_however_often_the_dispatcher_runs(
         assert ask.due_at > clock.now()
 
 
-def test_it_sends_once_when_the_step_task_runs_twice(world, knowledge_spark):
-    [ask, *_] = due_now(knowledge_spark)
-    assert run_delivery_step("spark_delivery", ask.pk) is True
-    assert run_delivery_step("spark_delivery", ask.pk) is False
-    assert Notification.objects.filter(key=f"spark:{ask.pk}").count() == 1
+def claimed(spark) -> list[int]:
+    with transaction.atomic():
+        return scheduling.claim_due_rows(scheduling.due_kind("spark_delivery"))
+
+
+def test_it_sends_once_when_the_batch_task_runs_twice(world, knowledge_spark):
+    asks = due_now(knowledge_spark)
+    batch = claimed(knowledge_spark)
+    assert run_due_batch("spark_delivery", batch) == len(asks)
+    assert run_due_batch("spark_delivery", batch) == 0
+    for ask in asks:
+        assert Notification.objects.filter(key=f"spark:{ask.pk}").count() == 1
 
 
 def test_it_sends_asks_that_came_due_while_the_broker_had_lost_them(
@@ -68,8 +75,7 @@ def test_it_sends_asks_that_came_due_while_the_broker_had_lost_them(
 ):
     # Claimed by a dispatcher whose tasks vanished with a Redis flush: the lease runs out.
     asks = due_now(knowledge_spark)
-    with transaction.atomic():
-        scheduling.claim_due_rows(Delivery)
+    claimed(knowledge_spark)
     assert Notification.objects.count() == 0
     run_due(now=clock.now() + timedelta(minutes=10))
     assert Notification.objects.filter(key__startswith="spark:").count() == len(asks)
@@ -77,10 +83,9 @@ def test_it_sends_asks_that_came_due_while_the_broker_had_lost_them(
 
 def test_it_resends_only_the_unsent_rest_of_a_crashed_batch(world, knowledge_spark, run_due):
     first, *rest = due_now(knowledge_spark)
-    with transaction.atomic():
-        scheduling.claim_due_rows(Delivery)
-    # The worker sent the first before it died; the others were never run.
-    run_delivery_step("spark_delivery", first.pk)
+    claimed(knowledge_spark)
+    # A worker ran the first before it died; the others were never run.
+    run_due_batch("spark_delivery", [first.pk])
     run_due(now=clock.now() + timedelta(minutes=10))
     for ask in [first, *rest]:
         assert Notification.objects.filter(key=f"spark:{ask.pk}").count() == 1
@@ -214,7 +219,7 @@ def test_it_gives_each_ask_to_one_of_two_racing_dispatchers(world, knowledge_spa
         try:
             barrier.wait()
             with transaction.atomic():
-                claimed.extend(scheduling.claim_due_rows(Delivery))
+                claimed.extend(scheduling.claim_due_rows(scheduling.due_kind("spark_delivery")))
         finally:
             connection.close()
 

@@ -118,20 +118,25 @@ def test_it_shows_peers_answers_after_answering_and_polls_for_new_ones(
     assert "Behaviour, clearly" in fragment.text
 
 
-def test_it_notifies_the_spark_author_and_earlier_answerers_per_their_settings(world, sent_asks):
+def test_it_notifies_the_spark_author_and_earlier_answerers_per_their_settings(
+    world, sent_asks, deliver
+):
     ask, peer = sent_asks[world.participant.pk], sent_asks[world.groupmate.pk]
     right = ask.spark.choices.get(text="Behaviour")
     services.spark_answer(delivery=peer, choice_ids=[right.pk])
+    deliver()
     first_post = SparkAnswer.objects.get(delivery=peer).post
     assert Follow.objects.filter(thread=first_post.thread, user=world.instructor).exists()
     assert Notification.objects.filter(user=world.instructor, key=f"reply:{first_post.pk}").exists()
     services.spark_answer(delivery=ask, choice_ids=[right.pk])
+    deliver()
     second_post = SparkAnswer.objects.get(delivery=ask).post
     assert Notification.objects.filter(user=world.groupmate, key=f"reply:{second_post.pk}").exists()
     # Someone who stopped following hears nothing of later answers.
     Follow.objects.filter(thread=first_post.thread, user=world.instructor).delete()
     third = sent_asks[world.other_group_participant.pk]
     services.spark_answer(delivery=third, choice_ids=[right.pk])
+    deliver()
     third_post = SparkAnswer.objects.get(delivery=third).post
     assert not Notification.objects.filter(
         user=world.instructor, key=f"reply:{third_post.pk}"

@@ -3,15 +3,16 @@
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.db import transaction
 
 from cohorts.timeline import Anchor
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
+from notifications.tasks import run_due_batch
 from socialtraining import clock
 from surveys import services
 from surveys.models import Response, ResponseStatus, RoundEvent, RoundStatus, RoundStep
-from surveys.tasks import run_round_event
 
 PARTICIPANTS = ("participant@example.test", "groupmate@example.test", "green@example.test")
 
@@ -97,8 +98,10 @@ def test_it_opens_a_due_round_and_tells_each_participant_once(run_due, world, ro
 
 def test_it_does_nothing_twice_when_a_step_task_is_retried(world, round_now):
     event = RoundEvent.objects.get(round=round_now, step=RoundStep.OPEN)
-    assert run_round_event("survey_round", event.pk) is True
-    assert run_round_event("survey_round", event.pk) is False
+    with transaction.atomic():
+        assert event.pk in scheduling.claim_due_rows(scheduling.due_kind("survey_round"))
+    assert run_due_batch("survey_round", [event.pk]) == 1
+    assert run_due_batch("survey_round", [event.pk]) == 0
     assert Notification.objects.filter(key=f"survey-open:{round_now.pk}").count() == 3
 
 

@@ -5,11 +5,15 @@ from datetime import timedelta
 import pytest
 
 from discussions.models import Post, Prompt, Target, Thread
-from discussions.tasks import release_prompt
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
 from socialtraining import clock
+
+
+def release(prompt) -> int:
+    """Release the prompt now if it is due, as the dispatcher and a worker would."""
+    return scheduling.run_now("prompt_release", [prompt.pk])
 
 
 @pytest.fixture
@@ -30,8 +34,8 @@ def make_prompt(world):
 
 def test_it_releases_a_prompt_into_the_cohort_space_once(world, make_prompt):
     prompt = make_prompt()
-    assert release_prompt("prompt_release", prompt.pk) is True
-    assert release_prompt("prompt_release", prompt.pk) is False
+    assert release(prompt) == 1
+    assert release(prompt) == 0
     thread = Thread.objects.get(prompt=prompt)
     assert thread.study_group is None and thread.author == world.instructor
     assert Post.objects.get(thread=thread).body == "One example, please."
@@ -45,7 +49,7 @@ def test_it_releases_a_prompt_into_the_cohort_space_once(world, make_prompt):
 
 def test_it_makes_one_thread_per_study_group_and_tells_each_group(world, make_prompt):
     prompt = make_prompt(target=Target.GROUPS)
-    release_prompt("prompt_release", prompt.pk)
+    release(prompt)
     threads = {t.study_group: t for t in Thread.objects.filter(prompt=prompt)}
     assert set(threads) == {world.group, world.other_group}
     blue = Notification.objects.filter(key=f"prompt:{prompt.pk}:{threads[world.group].pk}")
@@ -68,7 +72,7 @@ def test_it_waits_for_a_prompt_not_yet_due(world, make_prompt):
     prompt = make_prompt()
     Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() + timedelta(days=1))
     assert scheduling.dispatch_kind(scheduling.due_kind("prompt_release")) == 0
-    assert release_prompt("prompt_release", prompt.pk) is False
+    assert release(prompt) == 0
     assert not Thread.objects.exists()
 
 
