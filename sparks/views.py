@@ -105,6 +105,12 @@ def _thread_link(delivery, answer) -> str | None:
     return thread_url(link.thread) if link else None
 
 
+def _problems(form: AnswerForm, refusal: str) -> list[tuple[str, str]]:
+    """The error summary's lines: each field's errors link to that field's wrapper."""
+    problems = [(f"field-{name}", e) for name, errors in form.errors.items() for e in errors]
+    return problems + ([("", refusal)] if refusal else [])
+
+
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """One ask: the question; once answered, right or wrong, the explanation and peers' answers."""
@@ -137,7 +143,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         "delivery": delivery,
         "spark": spark,
         "form": form,
-        "error": error,
+        "problems": _problems(form, error) if request.method == "POST" else [],
         "answered": answered,
         "answer": answer,
         "open": delivery.outcome == DeliveryOutcome.WAITING and delivery.sent_at is not None,

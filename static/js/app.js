@@ -12,3 +12,21 @@ document.addEventListener("htmx:responseError", (event) => {
       : "That did not work (error " + status + "). Your text is kept; please try again.";
   target.insertAdjacentElement("beforebegin", box);
 });
+
+// The error summary's links move focus to the first field of the question they name, with the
+// question's legend or label scrolled into view (following the link alone only scrolls).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".error-summary a[href^='#']");
+  const target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+  if (!target) {
+    return;
+  }
+  const fields = "input:not([type=hidden]):not([disabled]), textarea, select";
+  const field = target.matches(fields) ? target : target.querySelector(fields);
+  if (!field) {
+    return;
+  }
+  event.preventDefault();
+  (target.querySelector("legend, label") || target).scrollIntoView();
+  field.focus({ preventScroll: true });
+});
