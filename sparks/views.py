@@ -139,6 +139,13 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         if answered
         else None
     )
+    peers = _peer_answers(answer.post.thread_id) if answer and answer.post_id else []
+    peer_ids = {str(post.pk) for post in peers}
+    # The 10-second poll sends the ids it shows: when they are unchanged nothing is swapped, so
+    # neither keyboard focus nor a screen reader's place in the list moves.
+    shown = set(filter(None, request.GET.get("shown", "").split(",")))
+    if request.htmx and shown == peer_ids:
+        return HttpResponse(status=204)
     context = {
         "delivery": delivery,
         "spark": spark,
@@ -155,7 +162,9 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         and not request.GET.get("reveal"),
         "confidence_form": ConfidenceForm(),
         "thread_link": _thread_link(delivery, answer) if answered else None,
-        "peers": _peer_answers(answer.post.thread_id) if answer and answer.post_id else [],
+        "peers": peers,
+        "peers_shown": ",".join(str(post.pk) for post in peers),
+        "new_peer_answers": len(peer_ids - shown) if request.htmx else 0,
     }
     template = "sparks/answer.html#peers" if request.htmx else "sparks/answer.html"
     status = 400 if request.method == "POST" and (error or form.errors) else 200

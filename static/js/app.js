@@ -13,6 +13,36 @@ document.addEventListener("htmx:responseError", (event) => {
   target.insertAdjacentElement("beforebegin", box);
 });
 
+// Focus after an htmx swap. htmx itself gives focus to the swapped-in element with the id the
+// focused one had (a reaction button) and to an element marked autofocus (a new post). When
+// neither applies and focus was inside what got replaced, it would fall to <body>: it goes to the
+// first field in error in the new content (an empty reply), else to the new content itself.
+let replacedFocus = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  replacedFocus = target && target.id && target.contains(document.activeElement) ? target.id : null;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  const id = replacedFocus;
+  replacedFocus = null;
+  if (!id || (document.activeElement && document.activeElement !== document.body)) {
+    return;
+  }
+  const fresh = document.getElementById(id);
+  if (!fresh) {
+    return;
+  }
+  const invalid = fresh.querySelector('[aria-invalid="true"]');
+  if (invalid) {
+    invalid.focus();
+    return;
+  }
+  if (!fresh.hasAttribute("tabindex")) {
+    fresh.setAttribute("tabindex", "-1");
+  }
+  fresh.focus();
+});
+
 // The error summary's links move focus to the first field of the question they name, with the
 // question's legend or label scrolled into view (following the link alone only scrolls).
 document.addEventListener("click", (event) => {

@@ -169,3 +169,24 @@ def test_it_asks_for_the_text_of_an_open_answer(
     response = client.post(f"/sparks/{ask.pk}/", {"text": "I asked before advising."}, follow=True)
     assert "Thank you: your answer is in the discussion." in response.text
     assert ask.answer.post.body == "I asked before advising."
+
+
+def test_it_polls_peers_answers_and_swaps_only_when_a_new_one_came(
+    client, world, knowledge_spark, django_capture_on_commit_callbacks
+):
+    ask = _signed_in_ask(client, world, knowledge_spark, django_capture_on_commit_callbacks)
+    right = knowledge_spark.choices.get(text="Behaviour")
+    services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
+    page = client.get(f"/sparks/{ask.pk}/").content.decode()
+    poll = re.search(r'hx-get="([^"]+)" hx-trigger="every 10s"', page).group(1)
+    assert poll == f"/sparks/{ask.pk}/?shown={ask.answer.post_id}"
+
+    unchanged = client.get(poll, headers={"HX-Request": "true"})
+    assert unchanged.status_code == 204 and unchanged.content == b""
+
+    peer = Delivery.objects.get(participant=world.groupmate, spark=knowledge_spark)
+    services.spark_answer(delivery=peer, choice_ids=[right.pk], text="Behaviour, clearly")
+    fresh = client.get(poll, headers={"HX-Request": "true"}).content.decode()
+    assert fresh.lstrip().startswith('<section id="peer-answers"')
+    assert "Behaviour, clearly" in fresh
+    assert '<div hx-swap-oob="innerHTML:#announcer">A new answer from a peer.</div>' in fresh
