@@ -60,3 +60,46 @@ document.addEventListener("click", (event) => {
   (target.querySelector("legend, label") || target).scrollIntoView();
   field.focus({ preventScroll: true });
 });
+
+// Toolbars (a post's reactions) are one Tab stop: arrow keys, Home and End move between their
+// buttons, and the button last used keeps the stop. Without JavaScript every button is a stop.
+function toolbarButtons(bar) {
+  return [...bar.querySelectorAll("button")];
+}
+function toolbarStop(bar, button) {
+  for (const item of toolbarButtons(bar)) {
+    item.tabIndex = item === button ? 0 : -1;
+  }
+}
+function toolbarsStart(root) {
+  const bars = root.matches && root.matches('[role="toolbar"]') ? [root] : [];
+  for (const bar of [...bars, ...root.querySelectorAll('[role="toolbar"]')]) {
+    const buttons = toolbarButtons(bar);
+    toolbarStop(bar, buttons.includes(document.activeElement) ? document.activeElement : buttons[0]);
+  }
+}
+document.addEventListener("keydown", (event) => {
+  const bar = event.target.closest && event.target.closest('[role="toolbar"]');
+  if (!bar) {
+    return;
+  }
+  const buttons = toolbarButtons(bar);
+  const at = buttons.indexOf(event.target);
+  const moves = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 };
+  if (at < 0 || !(event.key in moves)) {
+    return;
+  }
+  event.preventDefault();
+  const next = buttons[(moves[event.key] + buttons.length) % buttons.length];
+  toolbarStop(bar, next);
+  next.focus();
+});
+document.addEventListener("focusin", (event) => {
+  const bar = event.target.closest && event.target.closest('[role="toolbar"]');
+  if (bar && event.target.matches("button")) {
+    toolbarStop(bar, event.target);
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => toolbarsStart(document));
+document.addEventListener("htmx:load", (event) => toolbarsStart(event.detail.elt));
