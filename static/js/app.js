@@ -101,5 +101,48 @@ document.addEventListener("focusin", (event) => {
   }
 });
 
-document.addEventListener("DOMContentLoaded", () => toolbarsStart(document));
-document.addEventListener("htmx:load", (event) => toolbarsStart(event.detail.elt));
+// A table wider than the screen scrolls sideways inside its wrapper; the wrapper then takes
+// keyboard focus (so arrow keys scroll it) as a region named by the table's caption or heading.
+function regionName(wrap) {
+  const caption = wrap.querySelector("caption");
+  if (caption) {
+    return caption.textContent.trim();
+  }
+  for (let node = wrap; node; node = node.parentElement) {
+    for (let before = node.previousElementSibling; before; before = before.previousElementSibling) {
+      if (/^H[1-6]$/.test(before.tagName)) {
+        return before.textContent.trim();
+      }
+    }
+  }
+  return "Table";
+}
+function scrollRegionsMark() {
+  for (const wrap of document.querySelectorAll(".table-wrap, .overflow-auto")) {
+    if (wrap.scrollWidth > wrap.clientWidth) {
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", regionName(wrap) + " (scrolls sideways)");
+    } else if (wrap.getAttribute("role") === "region") {
+      wrap.removeAttribute("tabindex");
+      wrap.removeAttribute("role");
+      wrap.removeAttribute("aria-label");
+    }
+  }
+}
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(scrollRegionsMark, 150);
+});
+// A table inside a closed <details> only overflows once it opens.
+document.addEventListener("toggle", scrollRegionsMark, true);
+
+document.addEventListener("DOMContentLoaded", () => {
+  toolbarsStart(document);
+  scrollRegionsMark();
+});
+document.addEventListener("htmx:load", (event) => {
+  toolbarsStart(event.detail.elt);
+  scrollRegionsMark();
+});
