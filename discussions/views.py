@@ -262,7 +262,8 @@ def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
         # htmx swaps only 2xx answers: the form comes back with its error and the kept text.
         context = {"cohort": thread.cohort, "thread": thread, "form": form, "post": post}
         if post is not None:
-            context["form"] = PostForm()
+            # The new reply takes keyboard focus once swapped in; the form comes back empty.
+            context |= {"form": PostForm(), "focused_pk": post.pk}
             if not sees_replies:
                 # The first reply under "post before you see replies" reveals the others.
                 context |= _replies_context(request, thread) | {"reveal": True}
@@ -289,6 +290,8 @@ def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
             _decorate([post], request.user, thread=thread)
         parent.comment_form = form
         context = {"cohort": thread.cohort, "thread": thread, "reply": parent, "post": post}
+        # The new comment takes keyboard focus once swapped in.
+        context["focused_pk"] = post.pk if post else None
         return render(request, "discussions/thread.html#comment-posted", context)
     if post is None:
         parent.comment_form = form

@@ -1,25 +1,68 @@
 from django import forms
 
-from sparks.models import CONFIDENCE_CHOICES
+from sparks.models import CONFIDENCE_CHOICES, Spark, SparkKind
 
 
 class AnswerForm(forms.Form):
-    """Validates the shape of an answer; sparks.services checks it against the spark."""
+    """Validates the shape of an answer; sparks.services checks it against the spark.
+
+    A knowledge spark with one correct answer offers radio buttons, one with several correct
+    answers checkboxes, so the page itself says whether to pick one or tick all that apply.
+    Either way `choices` cleans to a list of choice ids.
+    """
 
     text = forms.CharField(label="Your answer", max_length=5000, required=False, strip=True)
-    choices = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    choices = forms.TypedMultipleChoiceField(
+        label="Your answer",
+        coerce=int,
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
     confidence = forms.TypedChoiceField(
         label="How sure are you?",
         coerce=int,
         required=False,
         empty_value=None,
-        choices=[("", "—"), *CONFIDENCE_CHOICES],
+        choices=CONFIDENCE_CHOICES,
+        widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, spark=None, **kwargs):
+    def __init__(self, *args, spark: Spark, **kwargs):
         super().__init__(*args, **kwargs)
-        if spark is not None:
-            self.fields["choices"].choices = [(c.pk, c.text) for c in spark.choices.all()]
+        self.spark = spark
+        choices = list(spark.choices.all())
+        self.several_correct = sum(c.is_correct for c in choices) > 1
+        options = [(c.pk, c.text) for c in choices]
+        if self.several_correct:
+            self.fields["choices"].choices = options
+        else:
+            self.fields["choices"] = forms.TypedChoiceField(
+                label="Your answer",
+                coerce=int,
+                required=False,
+                empty_value=None,
+                choices=options,
+                widget=forms.RadioSelect,
+            )
+
+    def clean_choices(self) -> list[int]:
+        picked = self.cleaned_data["choices"]
+        if isinstance(picked, int):
+            return [picked]
+        return list(picked or [])
+
+    def clean(self):
+        data = super().clean()
+        if self.spark.kind == SparkKind.KNOWLEDGE:
+            if "choices" in data and not data["choices"]:
+                self.add_error(
+                    "choices",
+                    "Tick at least one answer." if self.several_correct else "Choose an answer.",
+                )
+        elif not data.get("text"):
+            self.add_error("text", "Write your answer first.")
+        return data
 
 
 class ConfidenceForm(forms.Form):

@@ -105,6 +105,12 @@ def _thread_link(delivery, answer) -> str | None:
     return thread_url(link.thread) if link else None
 
 
+def _problems(form: AnswerForm, refusal: str) -> list[tuple[str, str]]:
+    """The error summary's lines: each field's errors link to that field's wrapper."""
+    problems = [(f"field-{name}", e) for name, errors in form.errors.items() for e in errors]
+    return problems + ([("", refusal)] if refusal else [])
+
+
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """One ask: the question; once answered, right or wrong, the explanation and peers' answers."""
@@ -133,11 +139,18 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         if answered
         else None
     )
+    peers = _peer_answers(answer.post.thread_id) if answer and answer.post_id else []
+    peer_ids = {str(post.pk) for post in peers}
+    # The 10-second poll sends the ids it shows: when they are unchanged nothing is swapped, so
+    # neither keyboard focus nor a screen reader's place in the list moves.
+    shown = set(filter(None, request.GET.get("shown", "").split(",")))
+    if request.htmx and shown == peer_ids:
+        return HttpResponse(status=204)
     context = {
         "delivery": delivery,
         "spark": spark,
         "form": form,
-        "error": error,
+        "problems": _problems(form, error) if request.method == "POST" else [],
         "answered": answered,
         "answer": answer,
         "open": delivery.outcome == DeliveryOutcome.WAITING and delivery.sent_at is not None,
@@ -149,7 +162,9 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         and not request.GET.get("reveal"),
         "confidence_form": ConfidenceForm(),
         "thread_link": _thread_link(delivery, answer) if answered else None,
-        "peers": _peer_answers(answer.post.thread_id) if answer and answer.post_id else [],
+        "peers": peers,
+        "peers_shown": ",".join(str(post.pk) for post in peers),
+        "new_peer_answers": len(peer_ids - shown) if request.htmx else 0,
     }
     template = "sparks/answer.html#peers" if request.htmx else "sparks/answer.html"
     status = 400 if request.method == "POST" and (error or form.errors) else 200

@@ -426,6 +426,12 @@ def _answer_page(
         "state": state,
         "items": [(q, answers.get(q.pk), errors.get(q.pk, [])) for q in questions],
         "problem_count": len(problems),
+        # The error summary: one line per problem, in question order, linking to its question.
+        "problems": [
+            (f"q{q.pk}", f"{q.text} — {message}")
+            for q in questions
+            for message in errors.get(q.pk, [])
+        ],
         "closed_message": closed_message,
         "minimum": results.ANONYMOUS_MINIMUM,
         "show_feedback": submitted and round_.survey.show_feedback,

@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 
+from tests.browser import axe
 from tests.conftest import skip_or_fail
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -28,6 +29,19 @@ def pytest_collection_modifyitems(items):
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many combinations of page, role and screen width axe-core checked in this run."""
+    checked = axe.TALLY.checked
+    if checked:
+        terminalreporter.write_sep("-", axe.TALLY.summary())
+
+
+@pytest.fixture
+def axe_served(settings):
+    """axe-core served from the app's own static files, for this test (tests/browser/axe.py)."""
+    axe.serve_axe(settings)
 
 
 @pytest.fixture(scope="session")

@@ -4,28 +4,12 @@ says the same, its CSV downloads, and axe-core finds no serious or critical viol
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-from django.conf import settings
-
 from discussions.models import PostKind, Thread
 from socialtraining import clock
+from tests.browser import axe
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 from tests.insights import cohort_builders as b
-
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture
-def csp_free_page(browser, live_server, settings):
-    """A page whose context ignores the site's CSP, so axe-core can be injected; this test only."""
-    settings.SITE_URL = live_server.url
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def _story(world) -> None:
@@ -52,8 +36,7 @@ def _story(world) -> None:
     b.post(thread, world.groupmate, at=end + timedelta(days=3))
 
 
-def test_it_draws_the_retention_chart_its_table_and_csv_accessibly(world, csp_free_page):
-    page = csp_free_page
+def test_it_draws_the_retention_chart_its_table_and_csv_accessibly(world, page, axe_served):
     _story(world)
     sign_in(page, world.manager.email, PASSWORD)
     page.goto(f"/cohorts/{world.cohort.pk}/")
@@ -86,10 +69,4 @@ def test_it_draws_the_retention_chart_its_table_and_csv_accessibly(world, csp_fr
     assert lines[0].startswith("Weeks since the workshop,This cohort")
     assert len(lines) == len(table) + 1
 
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        """async () => (await axe.run()).violations.map(
-            v => ({id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert axe.audit(page, role="manager", name="cohort insights, numbers shown") == []

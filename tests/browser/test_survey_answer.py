@@ -57,7 +57,9 @@ def test_it_takes_a_participant_from_the_email_to_a_scored_response_and_the_inst
     expect(phone.get_by_text("Once you submit, your response is final")).to_be_visible()
     phone.locator(f"#q{useful.pk}").get_by_label("4", exact=True).check()
     expect(phone.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
-    phone.locator(f"#q{recommend.pk}").get_by_label("9", exact=True).check()
+    # The status already says "Draft saved" from the first answer: wait for this one's save.
+    with phone.expect_response(lambda response: response.url.endswith("/draft/")):
+        phone.locator(f"#q{recommend.pk}").get_by_label("9", exact=True).check()
     expect(phone.get_by_text(re.compile(r"Draft saved \d\d:\d\d"))).to_be_visible()
     # Leaving midway: the page is closed without submitting.
     phone.goto("about:blank")
@@ -67,7 +69,9 @@ def test_it_takes_a_participant_from_the_email_to_a_scored_response_and_the_inst
     expect(phone.locator(f"#q{useful.pk}").get_by_label("4", exact=True)).to_be_checked()
     expect(phone.locator(f"#q{recommend.pk}").get_by_label("9", exact=True)).to_be_checked()
     phone.get_by_role("button", name="Submit").click()
-    expect(phone.get_by_text("This question needs an answer.")).to_be_visible()
+    # Focus is on the summary, which links to the question; the question says it too.
+    expect(phone.locator("#error-summary")).to_be_focused()
+    expect(phone.locator(f"#q{sbi.pk}")).to_contain_text("This question needs an answer.")
     phone.get_by_label("Behaviour").check()
     phone.get_by_role("button", name="Submit").click()
     expect(phone.get_by_text("Your score: 1 of 1")).to_be_visible()

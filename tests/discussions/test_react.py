@@ -107,3 +107,18 @@ def test_it_counts_a_resent_reaction_once(world, client_for, thread, reply_to):
         client.post(_react_url(world, reply), {"kind": "useful", "on": "1"})
     assert Reaction.objects.filter(post=reply).count() == 1
     assert Thread.objects.get(pk=thread.pk).reaction_count == 1
+
+
+def test_it_keeps_each_button_s_id_across_the_swap_so_focus_stays_on_it(
+    world, client_for, thread, reply_to
+):
+    reply = reply_to(thread, author=world.groupmate)
+    client = client_for(world.participant)
+    page = client.get(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/").content.decode()
+    page = page[page.index(f'<div id="reactions-{reply.pk}"') :]
+    swapped = client.post(
+        _react_url(world, reply), {"kind": "useful", "on": "1"}, headers=HTMX
+    ).content.decode()
+    for kind in ("like", "learned", "useful"):
+        assert f'id="reaction-{reply.pk}-{kind}"' in _button(page, kind)
+        assert f'id="reaction-{reply.pk}-{kind}"' in _button(swapped, kind)

@@ -151,3 +151,43 @@ def test_it_enforces_csrf_on_replies(world, client_for, thread):
     )
     assert response.status_code == 403
     assert not Post.objects.filter(thread=thread, is_opening=False).exists()
+
+
+def test_it_hands_focus_to_the_new_reply_and_announces_it(world, client_for, thread):
+    body = (
+        client_for(world.participant)
+        .post(_reply_url(world, thread), {"body": "Mine", "idempotency_key": "k1"}, headers=HTMX)
+        .content.decode()
+    )
+    post = Post.objects.get(thread=thread, is_opening=False)
+    # htmx focuses the element marked autofocus once it is swapped in.
+    assert f'<article id="post-{post.pk}" class="reply" tabindex="-1" autofocus>' in body
+    assert body.count("autofocus") == 1
+    assert '<div hx-swap-oob="innerHTML:#announcer">Your reply is posted.</div>' in body
+
+
+def test_it_announces_nothing_and_marks_the_field_when_a_reply_is_empty(world, client_for, thread):
+    body = (
+        client_for(world.participant)
+        .post(_reply_url(world, thread), {"body": "", "idempotency_key": "k1"}, headers=HTMX)
+        .content.decode()
+    )
+    # app.js moves focus to the field marked invalid in what was swapped in.
+    assert re.search(r'<textarea name="body"[^>]*aria-invalid="true"[^>]*id="id_body"', body)
+    assert "#announcer" not in body and "autofocus" not in body
+
+
+def test_it_hands_focus_to_the_new_comment_and_announces_it(world, client_for, thread, reply_to):
+    reply = reply_to(thread, author=world.groupmate)
+    body = (
+        client_for(world.participant)
+        .post(
+            _comment_url(world, thread, reply),
+            {"body": "Good point", "idempotency_key": "c1"},
+            headers=HTMX,
+        )
+        .content.decode()
+    )
+    comment = Post.objects.get(parent=reply)
+    assert f'<div id="post-{comment.pk}" class="comment" tabindex="-1" autofocus>' in body
+    assert '<div hx-swap-oob="innerHTML:#announcer">Your comment is posted.</div>' in body

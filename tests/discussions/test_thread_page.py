@@ -70,8 +70,9 @@ def test_it_renders_hostile_text_inert(world, client_for, start_thread, reply_to
         assert not [name for name in attributes if name.startswith("on") or name == "style"]
         href = re.sub(r"[\s\x00-\x1f]", "", attributes.get("href", "")).lower()
         assert not href.startswith(("javascript:", "data:", "vbscript:"))
-        # Our own controls (edit, load more) are site paths; user links are marked as such.
-        if tag == "a" and href and not href.startswith(("/cohorts/", "?page=")):
+        # Our own controls (edit, load more, skip to the reply box) are site paths or in-page
+        # links; user links are marked as such.
+        if tag == "a" and href and not href.startswith(("/cohorts/", "?page=", "#id_body")):
             assert attributes["rel"] == "noopener noreferrer nofollow ugc"
     # The text is still there for people to read, as text.
     assert "alert(1)" in content or "evil.test" in content or "x" in content
@@ -136,6 +137,25 @@ def test_it_shows_a_locked_thread_without_a_reply_form(world, client_for, thread
     body = client_for(world.participant).get(_url(world, thread)).content.decode()
     assert "it takes no new replies" in body
     assert 'id="reply-form"' not in body
+
+
+def test_it_offers_a_skip_to_the_reply_box_above_the_replies(world, client_for, thread, reply_to):
+    client = client_for(world.participant)
+    skip = '<a href="#id_body" class="skip-to-reply">Skip to the reply box</a>'
+    assert skip not in client.get(_url(world, thread)).content.decode()
+    reply_to(thread, body="First reply")
+    body = client.get(_url(world, thread)).content.decode()
+    assert body.index(skip) < body.index("First reply") < body.index('id="id_body"')
+    thread.locked = True
+    thread.save(update_fields=["locked"])
+    assert skip not in client.get(_url(world, thread)).content.decode()
+
+
+def test_it_makes_each_post_s_reactions_one_toolbar(world, client_for, thread, reply_to):
+    reply = reply_to(thread, body="First reply")
+    body = client_for(world.participant).get(_url(world, thread)).content.decode()
+    toolbar = f'<div id="reactions-{reply.pk}" class="reactions actions" role="toolbar"'
+    assert f'{toolbar} aria-label="Reactions">' in body
 
 
 def test_it_loads_more_replies_inline_with_a_page_link_fallback(world, client_for, thread):

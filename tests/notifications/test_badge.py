@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 
@@ -18,7 +20,7 @@ def test_it_counts_my_unread_notifications(alice_client, alice, bob, make_notifi
     html = response.content.decode()
     assert html.startswith('<span id="unread-badge"')
     assert 'hx-get="/notifications/badge/"' in html
-    assert '<span class="badge" aria-label="3 unread">3</span>' in html
+    assert '<span class="badge">3<span class="visually-hidden"> unread</span></span>' in html
     assert "<html" not in html
     assert "hx-swap-oob" not in html
 
@@ -32,10 +34,16 @@ def test_it_shows_no_count_when_all_is_read(alice_client, alice, make_notificati
     assert 'class="badge"' not in html
 
 
-def test_it_is_in_the_page_header(alice_client, alice, make_notifications):
+def test_it_is_in_the_name_of_the_header_s_notifications_link(
+    alice_client, alice, make_notifications
+):
     make_notifications(alice, 2)
     html = alice_client.get("/notifications/").content.decode()
-    assert '<span class="badge" aria-label="2 unread">2</span>' in html
+    link = re.search(r'<a href="/notifications/"[^>]*>(.*?)</a>', html, re.S)
+    # No aria-label: the link's name is its text, count included ("Notifications 2 unread").
+    assert "aria-label" not in link.group(0)
+    text = " ".join(re.sub(r"<[^>]+>", " ", link.group(1)).split())
+    assert text == "Notifications 2 unread"
 
 
 def test_it_sends_visitors_to_sign_in(client, db):

@@ -27,7 +27,7 @@ def test_it_shows_only_my_notifications(alice_client, alice, bob, make_notificat
     html = response.content.decode()
     assert "Event 0" in html and "Event 1" in html
     assert "For Bob only" not in html
-    assert html.count('aria-label="unread">new</span>') == 2
+    assert html.count('new<span class="visually-hidden">, unread</span>') == 2
 
 
 def test_it_says_when_there_is_nothing(alice_client):

@@ -48,12 +48,12 @@ def test_it_answers_htmx_with_the_list_fragment(alice_client, alice, make_notifi
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="notification-list"')
     assert "<html" not in html
-    assert html.count('aria-label="unread">new</span>') == 1
+    assert html.count('new<span class="visually-hidden">, unread</span>') == 1
     assert unread_titles(alice) == ["Event 1"]
     # The header badge follows, out of band.
     badge = html[html.index('<span id="unread-badge"') :]
     assert 'hx-swap-oob="true"' in badge
-    assert '<span class="badge" aria-label="1 unread">1</span>' in badge
+    assert '<span class="badge">1<span class="visually-hidden"> unread</span></span>' in badge
 
 
 def test_it_never_marks_someone_elses_notification(client, alice, bob, make_notifications):

@@ -1,5 +1,6 @@
 """The answer page: reached from the email link without a password, for that one ask only."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from notifications import scheduling
 from socialtraining import clock
 from sparks import links, services
-from sparks.models import Delivery, DeliveryOutcome
+from sparks.models import Delivery, DeliveryOutcome, SparkChoice
 
 
 @pytest.fixture
@@ -94,3 +95,98 @@ def test_it_links_to_the_own_group_s_thread_when_the_answer_post_is_gone(
     client.force_login(world.participant, backend="django.contrib.auth.backends.ModelBackend")
     response = client.get(f"/sparks/{mine.pk}/?reveal=1")
     assert f'href="/cohorts/{world.cohort.pk}/threads/{own_thread.pk}/"' in response.text
+
+
+def _signed_in_ask(client, world, spark, django_capture_on_commit_callbacks) -> Delivery:
+    services.sparks_plan(cohort=world.cohort)
+    Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.dispatch_all()
+    client.force_login(world.participant, backend="django.contrib.auth.backends.ModelBackend")
+    return Delivery.objects.get(participant=world.participant, spark=spark)
+
+
+def _inputs(html: str, name: str) -> list[str]:
+    return re.findall(rf'<input type="(\w+)" name="{name}"', html)
+
+
+def test_it_offers_radio_buttons_when_one_answer_is_right(
+    client, world, knowledge_spark, django_capture_on_commit_callbacks
+):
+    ask = _signed_in_ask(client, world, knowledge_spark, django_capture_on_commit_callbacks)
+    html = client.get(f"/sparks/{ask.pk}/").content.decode()
+    assert "<option" not in html
+    assert _inputs(html, "choices") == ["radio", "radio"]
+    assert _inputs(html, "confidence") == ["radio"] * 4
+    assert '<fieldset id="field-choices">' in html
+    assert "<legend>Your answer</legend>" in html
+    for choice in knowledge_spark.choices.all():
+        assert f'value="{choice.pk}"' in html and f"<span>{choice.text}</span>" in html
+
+
+def test_it_offers_checkboxes_when_several_answers_are_right(
+    client, world, knowledge_spark, django_capture_on_commit_callbacks
+):
+    SparkChoice.objects.create(spark=knowledge_spark, position=2, text="Bias", is_correct=False)
+    knowledge_spark.choices.filter(text="Belief").update(is_correct=True)
+    ask = _signed_in_ask(client, world, knowledge_spark, django_capture_on_commit_callbacks)
+    html = client.get(f"/sparks/{ask.pk}/").content.decode()
+    assert _inputs(html, "choices") == ["checkbox"] * 3
+    assert "(tick all that apply)" in html
+
+    both = list(knowledge_spark.choices.filter(is_correct=True).values_list("pk", flat=True))
+    response = client.post(f"/sparks/{ask.pk}/", {"choices": both, "confidence": "4"}, follow=True)
+    assert "Right!" in response.text
+    assert sorted(ask.answer.choices.values_list("pk", flat=True)) == sorted(both)
+
+
+def test_it_summarises_what_is_missing_and_keeps_what_was_given(
+    client, world, knowledge_spark, django_capture_on_commit_callbacks
+):
+    ask = _signed_in_ask(client, world, knowledge_spark, django_capture_on_commit_callbacks)
+    response = client.post(f"/sparks/{ask.pk}/", {"confidence": "2", "text": "Not sure at all"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html[html.index('<div class="error-summary"') :]
+    assert 'tabindex="-1" autofocus' in summary[: summary.index(">")]
+    assert '<a href="#field-choices">Choose an answer.</a>' in summary
+    assert 'aria-describedby="field-choices-errors"' in html
+    assert re.search(r'<input type="radio" name="confidence" value="2"[^>]* checked', html)
+    assert "Not sure at all</textarea>" in html
+    ask.refresh_from_db()
+    assert ask.outcome == DeliveryOutcome.WAITING
+
+
+def test_it_asks_for_the_text_of_an_open_answer(
+    client, world, open_spark, django_capture_on_commit_callbacks
+):
+    ask = _signed_in_ask(client, world, open_spark, django_capture_on_commit_callbacks)
+    html = client.get(f"/sparks/{ask.pk}/").content.decode()
+    assert 'name="choices"' not in html and 'name="confidence"' not in html
+    response = client.post(f"/sparks/{ask.pk}/", {"text": "   "})
+    assert response.status_code == 400
+    assert '<a href="#field-text">Write your answer first.</a>' in response.content.decode()
+    response = client.post(f"/sparks/{ask.pk}/", {"text": "I asked before advising."}, follow=True)
+    assert "Thank you: your answer is in the discussion." in response.text
+    assert ask.answer.post.body == "I asked before advising."
+
+
+def test_it_polls_peers_answers_and_swaps_only_when_a_new_one_came(
+    client, world, knowledge_spark, django_capture_on_commit_callbacks
+):
+    ask = _signed_in_ask(client, world, knowledge_spark, django_capture_on_commit_callbacks)
+    right = knowledge_spark.choices.get(text="Behaviour")
+    services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
+    page = client.get(f"/sparks/{ask.pk}/").content.decode()
+    poll = re.search(r'hx-get="([^"]+)" hx-trigger="every 10s"', page).group(1)
+    assert poll == f"/sparks/{ask.pk}/?shown={ask.answer.post_id}"
+
+    unchanged = client.get(poll, headers={"HX-Request": "true"})
+    assert unchanged.status_code == 204 and unchanged.content == b""
+
+    peer = Delivery.objects.get(participant=world.groupmate, spark=knowledge_spark)
+    services.spark_answer(delivery=peer, choice_ids=[right.pk], text="Behaviour, clearly")
+    fresh = client.get(poll, headers={"HX-Request": "true"}).content.decode()
+    assert fresh.lstrip().startswith('<section id="peer-answers"')
+    assert "Behaviour, clearly" in fresh
+    assert '<div hx-swap-oob="innerHTML:#announcer">A new answer from a peer.</div>' in fresh

@@ -214,3 +214,21 @@ def test_it_shows_a_signed_in_participant_their_own_form_even_with_another_link(
     client.get(links.round_link_path(open_round, world.groupmate))
     client.post(url(open_round), form_data(open_round.survey))
     assert Response.objects.get().participant == world.participant
+
+
+def test_it_puts_an_error_summary_first_that_links_to_each_question_in_error(
+    world, open_round, client_for
+):
+    survey = open_round.survey
+    data = form_data(survey, nps="11")
+    likert, nps = survey.questions.get(position=1), survey.questions.get(position=2)
+    data.pop(f"q{likert.pk}-number")
+    html = client_for(world.participant).post(url(open_round), data).content.decode()
+    start = html.index('<div class="error-summary"')
+    summary = html[start : html.index("<form", start)]
+    # Focus lands on it when the page loads, before the questions.
+    assert 'id="error-summary" tabindex="-1" autofocus' in summary
+    assert "2 things need your attention" in summary
+    assert f'<a href="#q{likert.pk}">{likert.text} — This question needs an answer.</a>' in summary
+    assert f'<a href="#q{nps.pk}">{nps.text} — Choose a value from 0 to 10.</a>' in summary
+    assert f'<fieldset id="q{likert.pk}"' in html

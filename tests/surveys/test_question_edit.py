@@ -1,5 +1,7 @@
 """The question editor: every kind, choices with correct answers, reorder, delete, preview."""
 
+import re
+
 import pytest
 
 from surveys.models import Choice, Question, QuestionKind, Survey
@@ -224,4 +226,10 @@ def test_it_renders_stored_values_and_errors_in_the_question_partial(knowledge_s
     )
     assert html.count("checked") == 2
     assert html.count('type="checkbox"') == 3 and html.count("disabled") == 3
-    assert 'role="alert"' in html and "Choose only one answer." in html
+    # The question's fieldset is described by its errors (the page's error summary alerts).
+    assert (
+        f'<ul class="errorlist" id="q{question.pk}-errors"><li>Choose only one answer.</li>' in html
+    )
+    assert re.search(
+        rf'<fieldset id="q{question.pk}"[^>]*aria-describedby="[^"]*q{question.pk}-errors"', html
+    )

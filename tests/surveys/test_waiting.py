@@ -54,3 +54,16 @@ def test_it_leaves_the_home_page_alone_when_nothing_waits(world, client_for):
         reverse("surveys:waiting"), headers={"HX-Request": "true"}
     )
     assert response.content.decode().strip() == ""
+
+
+def test_it_is_a_page_of_its_own_with_its_heading(world, client_for):
+    waiting = a_round(world.cohort, "How was the workshop?")
+    html = client_for(world.participant).get(reverse("surveys:waiting")).content.decode()
+    assert html.count("<h1>") == 1
+    assert "<h1>Surveys waiting for you</h1>" in html
+    assert reverse("surveys:answer", args=[world.cohort.pk, waiting.pk]) in html
+    nothing = (
+        client_for(world.other_cohort_participant).get(reverse("surveys:waiting")).content.decode()
+    )
+    assert "<h1>Surveys waiting for you</h1>" in nothing
+    assert "Nothing to answer right now." in nothing
