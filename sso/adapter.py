@@ -71,7 +71,8 @@ def social_app_for(connection: SsoConnection) -> SocialApp:
         name=connection.name,
         client_id=connection.client_id,
         secret=connection.client_secret(),
-        settings={"server_url": connection.issuer},
+        # PKCE on every sign-in: OIDC providers expect it, oidc-provider requires it.
+        settings={"server_url": connection.issuer, "oauth_pkce_enabled": True},
     )
 
 

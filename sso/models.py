@@ -76,6 +76,17 @@ class SsoConnection(models.Model):
             return reverse("saml_login", kwargs={"organization_slug": slug})
         return reverse("openid_connect_login", kwargs={"provider_id": self.provider_id})
 
+    def idp_origin(self) -> str:
+        """Where the browser is sent to sign in (the page that sends it must allow it in CSP)."""
+        from urllib.parse import urlsplit
+
+        if self.protocol == Protocol.SAML:
+            url = self.idp_sso_url or self.idp_metadata_url
+        else:
+            url = self.issuer
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
     def oidc_redirect_uri(self) -> str:
         """The redirect URI an administrator registers at the OpenID provider."""
         provider_id = f"{Protocol.OIDC}-{self.organization.slug}"

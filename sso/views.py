@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.csp import CSP
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import get_organization_for
@@ -170,16 +172,37 @@ def domain_verify(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sso_start(request: HttpRequest) -> HttpResponse:
-    """Sign in with your organisation's single sign-on, found from your email address."""
-    form = SsoStartForm(request.POST or None, initial={"email": request.GET.get("email", "")})
-    if request.method == "POST" and form.is_valid():
+    """Sign in with your organisation's single sign-on, found from your email address.
+
+    GET with an address shows its organisation's button; POSTing it (CSRF-protected, as allauth
+    requires for starting a sign-in) sends the browser to the identity provider. That page allows
+    the provider's origin in its CSP `form-action`, since browsers apply it to the redirect too.
+    """
+    data = request.POST if request.method == "POST" else None
+    if data is None and "email" in request.GET:
+        data = request.GET
+    form = SsoStartForm(data)
+    connection = None
+    if data is not None and form.is_valid():
         connection = connection_for_email(form.cleaned_data["email"])
-        if connection is not None:
+        if connection is None:
+            form.add_error(
+                "email",
+                "No single sign-on is set up for this address: sign in with your password or "
+                "a code.",
+            )
+        elif request.method == "POST":
             provider = social_app_for(connection).get_provider(request)
             return provider.redirect_from_request(request)
-        form.add_error(
-            "email",
-            "No single sign-on is set up for this address: sign in with your password or a code.",
-        )
-    context = {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")}
-    return render(request, "sso/start.html", context, status=400 if form.errors else 200)
+    context = {
+        "form": form,
+        "connection": connection,
+        "next": request.GET.get("next") or request.POST.get("next", ""),
+    }
+    response = render(request, "sso/start.html", context, status=400 if form.errors else 200)
+    if connection is not None:
+        response._csp_config = {
+            **settings.SECURE_CSP,
+            "form-action": [CSP.SELF, connection.idp_origin()],
+        }
+    return response
