@@ -1,5 +1,7 @@
 """Organisations with a verified domain and a SAML or OpenID Connect connection."""
 
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -7,6 +9,7 @@ from django.test import Client
 from socialtraining import clock
 from sso.models import Protocol, SsoDomain
 from sso.services import sso_connection_save
+from tests.conftest import skip_or_fail
 from tests.sso.saml_idp import ENTITY_ID, SSO_URL, SamlIdentityProvider
 
 
@@ -40,6 +43,10 @@ def verified_domain(world):
 @pytest.fixture
 def saml_idp(world, client, tmp_path, settings, verified_domain):
     """Acme's SAML connection to a real pysaml2 IdP, which trusts our SP metadata."""
+    if not Path("/usr/bin/xmlsec1").exists():
+        skip_or_fail(
+            "needs Debian's xmlsec1 for the SAML identity provider: apt-get install xmlsec1"
+        )
     settings.SITE_URL = "http://localhost"
     verified_domain()
 
