@@ -7,12 +7,13 @@ Names and Role Provisioning Services (the roster) and Assignment and Grade Servi
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 from jwcrypto.jwk import JWK
@@ -27,14 +28,18 @@ class SuitePlatform:
     deployment_id = "deployment-1"
     context_id = "course-42"
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.key = JWK.generate(kty="RSA", size=2048, kid=uuid.uuid4().hex)
         self.members: list[dict] = []
         self.scores: list[dict] = []
         self.tool_jwk: dict | None = None
+        # For the browser: the tool's base URL, the claims of the next launch, what came back.
+        self.tool_url = ""
+        self.next_claims: dict = {}
+        self.returned_items: list[dict] = []
         self._tokens: set[str] = set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"http://{host}:{self.server.server_address[1]}"
         self.issuer = self.url
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
@@ -127,8 +132,48 @@ class SuitePlatform:
                 header = self.headers.get("Authorization", "")
                 return header.removeprefix("Bearer ") in platform._tokens
 
+            def _html(self, body: str):
+                data = f"<!DOCTYPE html><html><body>{body}</body></html>".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_GET(self):
-                path = urlsplit(self.path).path
+                parts = urlsplit(self.path)
+                path = parts.path
+                if path == "/course":
+                    # The course page of the LMS, with the tool's link in it.
+                    login = (
+                        platform.tool_url
+                        + "/lti/login/?"
+                        + urlencode(
+                            {
+                                "iss": platform.issuer,
+                                "client_id": platform.client_id,
+                                "login_hint": "hint",
+                                "target_link_uri": platform.tool_url + "/lti/launch/",
+                                "lti_deployment_id": platform.deployment_id,
+                            }
+                        )
+                    )
+                    return self._html(
+                        f'<h1>Leadership 101</h1><a href="{login}">Social training</a>'
+                    )
+                if path == "/auth":
+                    # The platform's OIDC authorisation: sign the launch and post it to the tool.
+                    query = parse_qs(parts.query)
+                    token = platform.id_token(query["nonce"][0], **platform.next_claims)
+                    action = html.escape(query["redirect_uri"][0])
+                    state = html.escape(query["state"][0])
+                    return self._html(
+                        f'<form method="post" action="{action}">'
+                        f'<input type="hidden" name="id_token" value="{token}">'
+                        f'<input type="hidden" name="state" value="{state}">'
+                        "<button>Continue</button></form>"
+                        "<script>document.forms[0].submit()</script>"
+                    )
                 if path == "/jwks":
                     return self._json(200, {"keys": [json.loads(platform.key.export_public())]})
                 if path == "/memberships" and self._authorised():
@@ -162,6 +207,18 @@ class SuitePlatform:
                     return self._json(
                         200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
                     )
+                if path == "/return":
+                    # Deep linking's answer, signed by the tool's key.
+                    message = jwt.decode(
+                        parse_qs(body)["JWT"][0],
+                        JWK(**platform.tool_jwk).export_to_pem().decode(),
+                        algorithms=["RS256"],
+                        audience=platform.issuer,
+                    )
+                    items = message["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+                    platform.returned_items.extend(items)
+                    titles = ", ".join(html.escape(item["title"]) for item in items)
+                    return self._html(f"<h1>Added to the course</h1><p>{titles}</p>")
                 if path.endswith("/scores") and self._authorised():
                     platform.scores.append(json.loads(body))
                     return self._json(200, {})
