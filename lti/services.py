@@ -94,7 +94,10 @@ def lti_role(roles: list[str]) -> str:
 
 
 def lti_nonce_use(*, platform: LtiPlatform, nonce: str) -> None:
-    """Refuse a launch whose nonce was seen: the same signed launch cannot sign anyone in twice."""
+    """Refuse a launch whose nonce was seen: the same signed launch cannot sign anyone in twice.
+
+    Its own transaction: a launch refused later (an account to sign in to first) is used up too.
+    """
     try:
         with transaction.atomic():
             LtiNonce.objects.create(platform=platform, nonce=nonce)
@@ -228,8 +231,10 @@ class Launch:
 
 @transaction.atomic
 def lti_launch(*, platform: LtiPlatform, data: dict, signed_in: User | None) -> Launch:
-    """A validated resource launch: the person, enrolled with the LMS's role, and where to go."""
-    lti_nonce_use(platform=platform, nonce=data["nonce"])
+    """A validated resource launch: the person, enrolled with the LMS's role, and where to go.
+
+    Call `lti_nonce_use` first, outside this transaction, so a refused launch stays used too.
+    """
     custom = data.get(LTI + "custom") or {}
     cohort = _cohort_of(platform, custom)
     context = lti_context_record(platform=platform, data=data, cohort=cohort)
@@ -294,8 +299,8 @@ def _link_record(
 def lti_deep_link_request_create(
     *, platform: LtiPlatform, data: dict, signed_in: User | None
 ) -> LtiDeepLinkRequest:
-    """A validated deep-linking launch by an LMS instructor, kept until they choose."""
-    lti_nonce_use(platform=platform, nonce=data["nonce"])
+    """A validated deep-linking launch by an LMS instructor, kept until they choose (call
+    `lti_nonce_use` first)."""
     if lti_role(data.get(LTI + "roles") or []) != CohortRole.INSTRUCTOR:
         raise LtiError("Only the course's instructors add content from Social training.")
     user = lti_user_resolve(

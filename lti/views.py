@@ -37,6 +37,7 @@ from lti.services import (
     lti_deep_link_request_open,
     lti_deep_link_respond,
     lti_launch,
+    lti_nonce_use,
     lti_platform_save,
     lti_roster_sync_now,
 )
@@ -112,6 +113,7 @@ def launch(request: HttpRequest) -> HttpResponse:
     platform = tool_conf.platform(data["iss"], client_id)
     signed_in = request.user if request.user.is_authenticated else None
     try:
+        lti_nonce_use(platform=platform, nonce=data["nonce"])
         if message_launch.is_deep_link_launch():
             request_row = lti_deep_link_request_create(
                 platform=platform, data=data, signed_in=signed_in

@@ -14,7 +14,7 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 def _sso_required_error(connection) -> forms.ValidationError:
     return forms.ValidationError(
         f"{connection.organization.name} signs its people in with single sign-on: "
-        f"use “Sign in with {connection.name}” below instead of a password or a code.",
+        f"use “Sign in with {connection.name}” instead of a password or a code.",
         code="sso_required",
     )
 

@@ -117,3 +117,14 @@ def test_it_links_an_existing_account_only_once_its_owner_signed_in(client, worl
     response, _ = lms.launch(client, sub="p-1", email=world.participant.email, **_custom(world))
     assert response.status_code == 302
     assert LtiUser.objects.get(sub="p-1").user == world.participant
+
+
+def test_it_keeps_a_refused_launch_used(client, world, lms):
+    response, data = lms.launch(client, sub="p-1", email=world.participant.email, **_custom(world))
+    assert response.status_code == 403
+    # Signing in does not make the captured launch good again: only a fresh one links.
+    client.force_login(world.participant, backend="django.contrib.auth.backends.ModelBackend")
+    replay = client.post("/lti/launch/", data)
+    assert replay.status_code == 403
+    assert "used already" in replay.content.decode()
+    assert not LtiUser.objects.exists()

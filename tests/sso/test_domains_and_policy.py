@@ -104,8 +104,9 @@ def test_it_refuses_password_and_code_sign_in_when_sso_is_required(client, world
     assert "signs its people in with single sign-on" in page
     assert f'href="/sso/?email={world.participant.email.replace("@", "%40")}"' in page
     assert "_auth_user_id" not in client.session
-    code = client.post("/accounts/login/code/", {"email": world.participant.email})
-    assert "signs its people in with single sign-on" in code.content.decode()
+    code = client.post("/accounts/login/code/", {"email": world.participant.email}).content.decode()
+    assert "signs its people in with single sign-on" in code
+    assert "Sign in with Acme ID</a>" in code
     assert not mail.outbox
     # Another organisation's people still sign in with their password.
     client.post("/accounts/login/", {"login": world.outsider.email, "password": PASSWORD})
