@@ -18,7 +18,7 @@ from pylti1p3.grade import Grade
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
 
-from accounts.models import Organization, Role, User
+from accounts.models import Membership, Organization, Role, User
 from accounts.services import membership_ensure
 from cohorts.models import Cohort, CohortRole, Enrolment
 from lti.models import (
@@ -377,11 +377,109 @@ def _connector(platform: LtiPlatform) -> ServiceConnector:
     return ServiceConnector(PlatformRegistration(platform))
 
 
+def _roster_people(*, platform: LtiPlatform, members: list[dict]) -> dict[str, tuple[int, str]]:
+    """The accounts of the roster's people by `sub`: (user id, cohort role), in a fixed number of
+    queries. Like a launch, an existing account is linked only if its domain is verified; others
+    wait for that person's own launch."""
+    organization = platform.organization
+    linked = dict(
+        LtiUser.objects.filter(
+            platform=platform, sub__in=[str(m["user_id"]) for m in members]
+        ).values_list("sub", "user_id")
+    )
+    new = [m for m in members if str(m["user_id"]) not in linked]
+    emails = {(m.get("email") or "").strip().lower() for m in new} - {""}
+    by_email = dict(
+        User.objects.filter(email__in=emails).values_list("email", "pk") if emails else []
+    )
+    verified = set(
+        organization.sso_domains.filter(verified_at__isnull=False).values_list("domain", flat=True)
+    )
+    links, accounts = [], []
+    for member in new:
+        sub, email = str(member["user_id"]), (member.get("email") or "").strip().lower()
+        if email and email in by_email:
+            # None: an account this sync creates for another roster entry with the address.
+            if by_email[email] is not None and email_domain(email) in verified:
+                links.append(LtiUser(platform=platform, sub=sub, user_id=by_email[email]))
+            continue
+        if not email:
+            digest = hashlib.sha256(f"{platform.pk}:{sub}".encode()).hexdigest()[:24]
+            email = f"lti-{platform.pk}-{digest}@{NO_EMAIL_DOMAIN}"
+        by_email[email] = None
+        accounts.append(
+            (
+                sub,
+                User(
+                    email=email,
+                    display_name=(member.get("name") or "")[:150],
+                    password=make_password(None),
+                ),
+            )
+        )
+    User.objects.bulk_create([user for _, user in accounts])
+    EmailAddress.objects.bulk_create(
+        [
+            EmailAddress(user=user, email=user.email, verified=True, primary=True)
+            for _, user in accounts
+            if email_domain(user.email) in verified
+        ]
+    )
+    links += [LtiUser(platform=platform, sub=sub, user=user) for sub, user in accounts]
+    LtiUser.objects.bulk_create(links)
+    linked.update({link.sub: link.user_id for link in links})
+    return {
+        str(m["user_id"]): (linked[str(m["user_id"])], lti_role(m.get("roles") or []))
+        for m in members
+        if str(m["user_id"]) in linked
+    }
+
+
+def _roster_enrol(*, cohort: Cohort, people: dict[str, tuple[int, str]]) -> None:
+    """Members and enrolments for everyone at once; LMS instructors enrolled as participants are
+    promoted, nobody is demoted."""
+    roles = dict(people.values())
+    teaching = [pk for pk, role in roles.items() if role == CohortRole.INSTRUCTOR]
+    members = set(
+        Membership.objects.filter(organization=cohort.organization, user_id__in=roles).values_list(
+            "user_id", flat=True
+        )
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                organization=cohort.organization,
+                user_id=pk,
+                role=Role.INSTRUCTOR if role == CohortRole.INSTRUCTOR else Role.PARTICIPANT,
+            )
+            for pk, role in roles.items()
+            if pk not in members
+        ]
+    )
+    Membership.objects.filter(
+        organization=cohort.organization, user_id__in=teaching, role=Role.PARTICIPANT
+    ).update(role=Role.INSTRUCTOR)
+    enrolled = set(
+        Enrolment.objects.filter(cohort=cohort, user_id__in=roles).values_list("user_id", flat=True)
+    )
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(cohort=cohort, user_id=pk, role=role)
+            for pk, role in roles.items()
+            if pk not in enrolled
+        ]
+    )
+    Enrolment.objects.filter(
+        cohort=cohort, user_id__in=teaching, role=CohortRole.PARTICIPANT
+    ).update(role=CohortRole.INSTRUCTOR, study_group=None)
+
+
 def lti_roster_sync(row: LtiRosterSync) -> datetime:
     """Bring the cohort in line with the course roster: add new people, mark the departed.
 
     Nobody is deleted or unenrolled: a removal is marked on the roster entry, for the instructor
     to act on, because an LMS roster can be wrong for a day and what people wrote stays theirs.
+    A fixed number of queries, whatever the roster's size.
     """
     context = LtiContext.objects.select_related(
         "platform__organization", "cohort__organization"
@@ -392,36 +490,41 @@ def lti_roster_sync(row: LtiRosterSync) -> datetime:
     nrps = NamesRolesProvisioningService(
         _connector(context.platform), {"context_memberships_url": context.memberships_url}
     )
-    members = nrps.get_members()
+    members = [
+        member
+        for member in nrps.get_members()
+        if member.get("status", "Active") == "Active" and member.get("user_id")
+    ]
+    people = _roster_people(platform=context.platform, members=members)
+    _roster_enrol(cohort=context.cohort, people=people)
     before = set(
         LtiRosterEntry.objects.filter(context=context, status=RosterStatus.ACTIVE).values_list(
             "user_id", flat=True
         )
     )
-    present: set[int] = set()
-    for member in members:
-        if member.get("status", "Active") != "Active" or not member.get("user_id"):
-            continue
-        try:
-            user = lti_user_resolve(
-                platform=context.platform,
-                sub=str(member["user_id"]),
-                email=member.get("email", ""),
-                name=member.get("name", ""),
-                signed_in=None,
+    now = clock.now()
+    LtiRosterEntry.objects.bulk_create(
+        [
+            LtiRosterEntry(
+                context=context,
+                user_id=pk,
+                role=role,
+                status=RosterStatus.ACTIVE,
+                removed_at=None,
+                seen_at=now,
             )
-        except LtiError:
-            # An existing account we may not link: it links on that person's own launch.
-            continue
-        role = lti_role(member.get("roles") or [])
-        lti_enrol(cohort=context.cohort, user=user, role=role)
-        _roster_mark_active(context=context, user=user, role=role)
-        present.add(user.pk)
+            for pk, role in people.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["context", "user"],
+        update_fields=["role", "status", "removed_at", "seen_at"],
+    )
+    present = {pk for pk, _ in people.values()}
     departed = before - present
     LtiRosterEntry.objects.filter(context=context, user_id__in=departed).update(
-        status=RosterStatus.REMOVED, removed_at=clock.now()
+        status=RosterStatus.REMOVED, removed_at=now
     )
-    row.last_synced_at = clock.now()
+    row.last_synced_at = now
     row.last_added = len(present - before)
     row.last_removed = len(departed)
     row.save(update_fields=["last_synced_at", "last_added", "last_removed"])

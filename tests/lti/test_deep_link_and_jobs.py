@@ -195,3 +195,43 @@ def test_it_sends_submitted_scores_to_the_gradebook_once(
     assert LtiScore.objects.get(user=sam).score_given == 4
     assert LtiGradeSync.objects.get().last_sent == 1
     assert LtiContext.objects.get().cohort == world.cohort
+
+
+def _roster(count: int, start: int = 0) -> list[dict]:
+    return [
+        {
+            "user_id": f"u{n}",
+            "email": f"person{n}@school.test",
+            "name": f"Person {n}",
+            "roles": [INSTRUCTOR if n == 0 else LEARNER],
+            "status": "Active",
+        }
+        for n in range(start, start + count)
+    ]
+
+
+def test_it_syncs_a_roster_in_the_same_queries_whatever_its_size(client, world, lms):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lti.services import lti_roster_sync
+
+    lms.launch(
+        client,
+        sub="u0",
+        email="person0@school.test",
+        **{LTI + "custom": {"cohort": str(world.cohort.pk)}},
+    )
+    row = LtiRosterSync.objects.get()
+    counts = []
+    for members in (_roster(3), _roster(33)):
+        lms.members = members
+        with CaptureQueriesContext(connection) as queries:
+            lti_roster_sync(row)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert (
+        Enrolment.objects.filter(cohort=world.cohort, user__email__endswith="@school.test").count()
+        == 33
+    )
+    assert Enrolment.objects.get(user__email="person0@school.test").role == CohortRole.INSTRUCTOR
