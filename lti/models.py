@@ -174,7 +174,7 @@ class LtiRosterSync(DueRow):
 
 
 class LtiGradeSync(DueRow):
-    """The due row that sends a placed round's scores to the LMS gradebook, again and again."""
+    """The due row that sends a link's scores (round or participation) to the LMS gradebook."""
 
     link = models.OneToOneField(LtiResourceLink, on_delete=models.CASCADE, related_name="grades")
     last_synced_at = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
@@ -38,6 +39,7 @@ from lti.models import (
 from lti.tool import PlatformRegistration, tool_key_pair
 from notifications.scheduling import DueStatus
 from socialtraining import clock
+from sparks.models import Delivery, DeliveryOutcome
 from sso.services import email_domain
 from surveys.models import Response as SurveyResponse
 from surveys.models import ResponseStatus, Round
@@ -287,7 +289,7 @@ def _link_record(
             else "",
         },
     )
-    if link.round_id and link.lineitem_url:
+    if link.lineitem_url:
         LtiGradeSync.objects.get_or_create(link=link, defaults={"due_at": clock.now()})
     return link
 
@@ -531,48 +533,78 @@ def lti_roster_sync(row: LtiRosterSync) -> datetime:
     return next_due
 
 
+def _link_scores(link: LtiResourceLink, user_ids) -> dict[int, tuple[int, int, datetime]]:
+    """Each person's (score, maximum, moment) for the link, from one grouped query.
+
+    A placed round: the knowledge score of the submitted response. The cohort or the sparks inbox:
+    participation, as sparks answered of those answered or missed.
+    """
+    if link.round_id:
+        responses = SurveyResponse.objects.filter(
+            round_id=link.round_id,
+            status=ResponseStatus.SUBMITTED,
+            score__isnull=False,
+            max_score__gt=0,
+            participant_id__in=user_ids,
+        ).values_list("participant_id", "score", "max_score", "submitted_at")
+        return {pk: (score, maximum, moment) for pk, score, maximum, moment in responses}
+    asks = (
+        Delivery.objects.filter(
+            spark__cohort_id=link.cohort_id,
+            participant_id__in=user_ids,
+            outcome__in=[DeliveryOutcome.ANSWERED, DeliveryOutcome.MISSED],
+        )
+        .values("participant_id")
+        .annotate(
+            answered=Count("pk", filter=Q(outcome=DeliveryOutcome.ANSWERED)),
+            closed=Count("pk"),
+            latest=Max("closed_at"),
+        )
+    )
+    now = clock.now()
+    return {
+        ask["participant_id"]: (ask["answered"], ask["closed"], ask["latest"] or now)
+        for ask in asks
+    }
+
+
 def lti_grades_sync(row: LtiGradeSync) -> datetime:
-    """Send each submitted score of the placed round to the link's gradebook column, once per
-    change."""
+    """Send each person's score for the link to its gradebook column, once per change."""
     link = LtiResourceLink.objects.select_related("context__platform").get(pk=row.link_id)
     platform = link.context.platform
     next_due = clock.now() + timedelta(minutes=settings.LTI_GRADE_SYNC_MINUTES)
-    if link.round_id is None or not link.lineitem_url:
+    if not link.lineitem_url:
         return next_due
-    subs = dict(LtiUser.objects.filter(platform=platform).values_list("user_id", "sub"))
+    subs = dict(
+        LtiUser.objects.filter(
+            platform=platform, user__enrolments__cohort_id=link.cohort_id
+        ).values_list("user_id", "sub")
+    )
     sent = {
         score.user_id: (score.score_given, score.score_maximum)
         for score in LtiScore.objects.filter(link=link)
     }
-    responses = SurveyResponse.objects.filter(
-        round_id=link.round_id,
-        status=ResponseStatus.SUBMITTED,
-        score__isnull=False,
-        max_score__gt=0,
-        participant_id__in=subs.keys(),
-    ).only("participant_id", "score", "max_score", "submitted_at")
     ags = AssignmentsGradesService(
         _connector(platform), {"scope": [AGS_SCORE_SCOPE], "lineitem": link.lineitem_url}
     )
     count = 0
-    for response in responses:
-        value = (response.score, response.max_score)
-        if sent.get(response.participant_id) == value:
+    for user_id, (given, maximum, moment) in _link_scores(link, subs.keys()).items():
+        if sent.get(user_id) == (given, maximum):
             continue
         grade = (
             Grade()
-            .set_score_given(response.score)
-            .set_score_maximum(response.max_score)
-            .set_timestamp(response.submitted_at.isoformat())
-            .set_activity_progress("Completed")
+            .set_score_given(given)
+            .set_score_maximum(maximum)
+            .set_timestamp(moment.isoformat())
+            .set_activity_progress("Completed" if link.round_id else "InProgress")
             .set_grading_progress("FullyGraded")
-            .set_user_id(subs[response.participant_id])
+            .set_user_id(subs[user_id])
         )
         ags.put_grade(grade)
         LtiScore.objects.update_or_create(
             link=link,
-            user_id=response.participant_id,
-            defaults={"score_given": value[0], "score_maximum": value[1], "sent_at": clock.now()},
+            user_id=user_id,
+            defaults={"score_given": given, "score_maximum": maximum, "sent_at": clock.now()},
         )
         count += 1
     row.last_synced_at = clock.now()

@@ -235,3 +235,35 @@ def test_it_syncs_a_roster_in_the_same_queries_whatever_its_size(client, world, 
         == 33
     )
     assert Enrolment.objects.get(user__email="person0@school.test").role == CohortRole.INSTRUCTOR
+
+
+def test_it_sends_participation_for_a_placed_cohort(
+    client, world, lms, django_capture_on_commit_callbacks
+):
+    from sparks.models import Delivery, DeliveryOutcome, Spark
+
+    ags = {
+        "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+            "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+            "lineitem": f"{lms.url}/lineitems/8",
+        },
+        LTI + "custom": {"cohort": str(world.cohort.pk), "target": "cohort"},
+    }
+    lms.launch(client, sub="learner-1", email="sam@school.test", **ags)
+    sam = Enrolment.objects.get(cohort=world.cohort, user__email="sam@school.test").user
+    for n, outcome in enumerate(
+        [
+            DeliveryOutcome.ANSWERED,
+            DeliveryOutcome.ANSWERED,
+            DeliveryOutcome.MISSED,
+            DeliveryOutcome.WAITING,
+        ]
+    ):
+        spark = Spark.objects.create(cohort=world.cohort, question=f"Q{n}?", offset_days=n)
+        Delivery.objects.create(
+            spark=spark, participant=sam, outcome=outcome, closed_at=clock.now()
+        )
+    assert _dispatch("lti_grade_sync", django_capture_on_commit_callbacks) == 1
+    (score,) = lms.scores
+    # Two answered of the three that closed; the one still waiting does not count yet.
+    assert (score["userId"], score["scoreGiven"], score["scoreMaximum"]) == ("learner-1", 2, 3)
