@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.launch_data_storage.cache import DjangoCacheDataStorage
-from pylti1p3.exception import LtiException
+from pylti1p3.exception import LtiException, OIDCException
 
 from accounts.access import get_organization_for
 from cohorts.access import cohorts_taught_by, get_cohort_for
@@ -91,7 +91,7 @@ def login(request: HttpRequest) -> HttpResponse:
     )
     try:
         return oidc_login.redirect(_launch_url())
-    except LtiException as error:
+    except (LtiException, OIDCException) as error:
         return _refused(request, f"This LMS is not registered here ({error}).")
 
 

@@ -127,7 +127,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         sociallogin.state["sso_admission"] = {"connection": connection.pk}
         if user is not None:
             sso_admit(admission=admission, user=user)
-            EmailAddress.objects.filter(user=user, email__iexact=email).update(verified=True)
+            # The address is now proven (a roster or LMS account may not have had it recorded).
+            if not EmailAddress.objects.filter(user=user, email__iexact=email).update(
+                verified=True
+            ):
+                has_primary = EmailAddress.objects.filter(user=user, primary=True).exists()
+                EmailAddress.objects.create(
+                    user=user, email=email, verified=True, primary=not has_primary
+                )
             if not sociallogin.is_existing:
                 sociallogin.connect(request, user)
 

@@ -128,3 +128,13 @@ def test_it_keeps_a_refused_launch_used(client, world, lms):
     assert replay.status_code == 403
     assert "used already" in replay.content.decode()
     assert not LtiUser.objects.exists()
+
+
+def test_it_refuses_a_login_from_an_unregistered_lms(client, lms):
+    response = client.get(
+        "/lti/login/",
+        {"iss": "https://unknown-lms.test", "client_id": "x", "login_hint": "h"},
+    )
+    assert response.status_code == 400
+    assert "not registered here" in response.content.decode()
+    assert client.get("/lti/login/", {"client_id": "x"}).status_code == 400

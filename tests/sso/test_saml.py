@@ -139,3 +139,20 @@ def test_it_refuses_a_response_nobody_asked_for(client, world, saml_idp):
     response = _post_to_acs(other, acs, data)
     assert response.status_code == 403
     assert "_auth_user_id" not in other.session
+
+
+def test_it_signs_in_a_rostered_member_without_a_password_and_records_their_address(
+    client, world, saml_idp
+):
+    from allauth.account.models import EmailAddress
+
+    from accounts.services import user_for_email
+
+    idp = saml_idp()
+    # Enrolled from a roster: an account with no password and no recorded address yet.
+    member, _ = user_for_email(email="rostered@acme.test")
+    Membership.objects.create(organization=world.organization, user=member)
+    acs, data = idp.answer(_to_idp(client, "rostered@acme.test"), email="rostered@acme.test")
+    _post_to_acs(client, acs, data)
+    assert _signed_in_as(client) == member
+    assert EmailAddress.objects.get(user=member).verified
