@@ -45,12 +45,17 @@ class LtiPlatformForm(forms.Form):
 
 
 class DeepLinkChoiceForm(forms.Form):
-    """What to place in the course: `cohort:<id>`, `round:<id>` or `sparks:<cohort id>`."""
+    """What to place in the course: `cohort:<cohort>`, `sparks:<cohort>` or
+    `round:<cohort>:<round>`."""
 
     choice = forms.CharField()
 
-    def clean_choice(self) -> tuple[str, int]:
-        kind, _, pk = self.cleaned_data["choice"].partition(":")
-        if kind not in ("cohort", "round", "sparks") or not pk.isdigit():
+    def clean_choice(self) -> tuple[str, int, int | None]:
+        kind, *ids = self.cleaned_data["choice"].split(":")
+        expected = 2 if kind == "round" else 1
+        if kind not in ("cohort", "round", "sparks") or len(ids) != expected:
             raise forms.ValidationError("Choose what to add to the course.")
-        return kind, int(pk)
+        if not all(value.isdigit() for value in ids):
+            raise forms.ValidationError("Choose what to add to the course.")
+        cohort_pk, round_pk = int(ids[0]), int(ids[1]) if kind == "round" else None
+        return kind, cohort_pk, round_pk

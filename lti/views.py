@@ -42,6 +42,7 @@ from lti.services import (
     lti_roster_sync_now,
 )
 from lti.tool import PlatformToolConf, public_jwk
+from surveys.access import get_round_for
 from surveys.models import Round, RoundStatus
 
 PLATFORM_FIELDS = [
@@ -178,15 +179,10 @@ def deep_link_choose(request: HttpRequest, token: str) -> HttpResponse:
     form = DeepLinkChoiceForm(request.POST)
     if not form.is_valid():
         return _deep_link_page(request, request_row, form=form, status=400)
-    kind, pk = form.cleaned_data["choice"]
-    round_ = None
-    if kind == "round":
-        round_ = Round.objects.filter(pk=pk).first()
-        cohort_pk = round_.cohort_id if round_ else 0
-    else:
-        cohort_pk = pk
+    kind, cohort_pk, round_pk = form.cleaned_data["choice"]
     # The instructor may only place what they teach, in the platform's organisation.
     cohort = get_cohort_for(request_row.user, cohort_pk, "teach")
+    round_ = get_round_for(request_row.user, cohort.pk, round_pk) if round_pk else None
     if cohort.organization_id != request_row.platform.organization_id:
         raise Http404("No such cohort.")
     try:

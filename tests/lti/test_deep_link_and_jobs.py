@@ -58,7 +58,9 @@ def test_it_places_a_survey_round_and_opens_it_on_launch(client, world, lms):
     assert "frame-ancestors http://127.0.0.1:9" in response["Content-Security-Policy"]
 
     token = page.split('action="/lti/deep-link/')[1].split("/")[0]
-    answer = client.post(f"/lti/deep-link/{token}/", {"choice": f"round:{round_.pk}"})
+    answer = client.post(
+        f"/lti/deep-link/{token}/", {"choice": f"round:{world.cohort.pk}:{round_.pk}"}
+    )
     assert answer.status_code == 200
     assert 'action="http://127.0.0.1:9/return"' in answer.content.decode()
     signed = answer.content.decode().split('name="JWT" value="')[1].split('"')[0]
@@ -73,7 +75,9 @@ def test_it_places_a_survey_round_and_opens_it_on_launch(client, world, lms):
         "round": str(round_.pk),
     }
     # The choice is sent once.
-    again = client.post(f"/lti/deep-link/{token}/", {"choice": f"round:{round_.pk}"})
+    again = client.post(
+        f"/lti/deep-link/{token}/", {"choice": f"round:{world.cohort.pk}:{round_.pk}"}
+    )
     assert again.status_code == 400
 
     # A learner follows the placed link: signed in, enrolled, straight to the survey.
@@ -90,6 +94,12 @@ def test_it_refuses_to_place_a_cohort_the_instructor_does_not_teach(client, worl
     token = response.content.decode().split('action="/lti/deep-link/')[1].split("/")[0]
     answer = client.post(
         f"/lti/deep-link/{token}/", {"choice": f"cohort:{world.outsider_cohort.pk}"}
+    )
+    assert answer.status_code == 404
+    # Nor a round of another cohort named under one they teach.
+    other_round = _round(world.other_cohort)
+    answer = client.post(
+        f"/lti/deep-link/{token}/", {"choice": f"round:{world.cohort.pk}:{other_round.pk}"}
     )
     assert answer.status_code == 404
 
