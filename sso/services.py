@@ -167,8 +167,10 @@ def _test_saml(connection: SsoConnection) -> list[str]:
                 timeout=settings.SSO_FETCH_TIMEOUT_SECONDS,
             )
         except requests.RequestException:
+            # Unreachable: reported as such by sso_connection_test.
             raise
         except Exception as exc:
+            # python3-saml raises plain exceptions for XML that is not IdP metadata.
             raise SsoError(f"The metadata could not be read: {exc}") from None
         idp = parsed.get("idp") or {}
         if not idp.get("entityId"):

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
+from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 from saml2.server import Server
 
@@ -93,7 +98,38 @@ class SamlIdentityProvider:
                 "xmlsec_binary": "/usr/bin/xmlsec1",
             }
         )
+        self.config = config
         self.server = Server(config=config)
+
+    def metadata(self) -> str:
+        """The IdP's own metadata XML, as an administrator's metadata URL would serve it."""
+        return str(entity_descriptor(self.config))
+
+    @contextmanager
+    def metadata_url(self) -> Iterator[str]:
+        """Serve the metadata over HTTP on 127.0.0.1 for one test."""
+        body = self.metadata().encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/samlmetadata+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/metadata"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
 
     def answer(
         self,

@@ -156,3 +156,27 @@ def test_it_signs_in_a_rostered_member_without_a_password_and_records_their_addr
     _post_to_acs(client, acs, data)
     assert _signed_in_as(client) == member
     assert EmailAddress.objects.get(user=member).verified
+
+
+def test_it_tests_and_signs_in_with_the_idps_metadata_url(client, world, saml_idp):
+    idp = saml_idp(allow_domain_join=True)
+    connection = world.organization.sso_connection
+    with idp.metadata_url() as url:
+        connection.idp_metadata_url, connection.idp_sso_url, connection.idp_certificate = (
+            url,
+            "",
+            "",
+        )
+        connection.save(update_fields=["idp_metadata_url", "idp_sso_url", "idp_certificate"])
+        manager = Client(HTTP_HOST="localhost")
+        manager.force_login(world.manager, backend="django.contrib.auth.backends.ModelBackend")
+        manager.post(f"/org/{world.organization.slug}/sso/test/")
+        connection.refresh_from_db()
+        assert connection.last_test_ok, connection.last_test_report
+        assert "Metadata read: identity provider https://idp.acme.test/saml" in (
+            connection.last_test_report
+        )
+        # Sign-in reads the IdP's sign-in URL and certificate from the same metadata.
+        acs, data = idp.answer(_to_idp(client, "ada@acme.test"), email="ada@acme.test")
+        _post_to_acs(client, acs, data)
+    assert _signed_in_as(client).email == "ada@acme.test"
