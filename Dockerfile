@@ -4,7 +4,7 @@
 FROM node:22-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
-# axe-core is a devDependency: only the accessibility tests use it.
+# axe-core and oidc-provider are devDependencies: only the tests use them.
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM python:3.12-slim
@@ -19,6 +19,8 @@ WORKDIR /app
 
 RUN useradd --create-home --uid 1000 app
 
+# No Debian package is needed for SSO or LTI: python3-saml's xmlsec and lxml wheels carry their
+# libraries. (The tests' SAML identity provider needs the xmlsec1 command: .ci/run installs it.)
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 RUN pip install . \

@@ -35,14 +35,19 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "accounts",
     "notifications",
+    "sso",
     "cohorts",
     "discussions",
     "surveys",
     "sparks",
     "insights",
     "xapi",
+    "lti",
     "demo",
 ]
 
@@ -147,6 +152,25 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+
+# Single sign-on (sso app): each organisation's OpenID Connect or SAML connection is an allauth
+# app built from its `sso.SsoConnection` row by the adapter, never listed on the sign-in page.
+SOCIALACCOUNT_ADAPTER = "sso.adapter.SocialAccountAdapter"
+# The organisation's identity provider vouches for addresses of the domains it verified.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# Password and emailed-code sign-in refuse addresses whose organisation requires SSO.
+ACCOUNT_FORMS = {
+    "login": "sso.forms.LoginForm",
+    "request_login_code": "sso.forms.RequestLoginCodeForm",
+}
+# Fernet keys for secrets stored in the database (socialtraining/encryption.py): comma-separated,
+# the first encrypts, all decrypt. Empty derives one key from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# How long the "test it" fetch of an identity provider's discovery document or metadata may take.
+SSO_FETCH_TIMEOUT_SECONDS = env.int("SSO_FETCH_TIMEOUT_SECONDS", default=10)
 
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
 
@@ -330,3 +354,12 @@ XAPI_LRS_TIMEOUT_SECONDS = env.int("XAPI_LRS_TIMEOUT_SECONDS", default=30)
 # Each organisation's push is a job (notifications.jobs) that comes due again this often.
 XAPI_PUSH_EVERY_SECONDS = env.int("XAPI_PUSH_EVERY_SECONDS", default=300)
 # --- end xapi ---
+
+# --- lti: the LTI 1.3 tool (owned by the lti app) ---
+# How often each linked course's roster is synced through Names and Role Provisioning Services.
+LTI_ROSTER_SYNC_HOURS = env.int("LTI_ROSTER_SYNC_HOURS", default=24)
+# How often survey scores of placed rounds go back to the LMS gradebook (when it allows it).
+LTI_GRADE_SYNC_MINUTES = env.int("LTI_GRADE_SYNC_MINUTES", default=30)
+# A deep-linking choice must be made within this many seconds of the launch.
+LTI_LAUNCH_MAX_AGE = env.int("LTI_LAUNCH_MAX_AGE", default=3600)
+# --- end lti ---

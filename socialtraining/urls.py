@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("xapi.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("sso.urls")),
+    path("", include("lti.urls")),
     path("notifications/", include("notifications.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

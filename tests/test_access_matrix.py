@@ -470,6 +470,72 @@ CASES = [
 ]
 
 
+# --- Single sign-on and LMS registrations (sso and lti apps): managers of the organisation only.
+SSO_LTI_CASES = [
+    Case("single sign-on settings", "/org/{org}/sso/", "get", MANAGE),
+    Case("save single sign-on", "/org/{org}/sso/", "post", MANAGE),
+    Case("test single sign-on", "/org/{org}/sso/test/", "post", MANAGE),
+    Case("add an SSO domain", "/org/{org}/sso/domains/", "post", MANAGE),
+    Case("send a domain link", "/org/{org}/sso/domains/{sso_domain}/send/", "post", MANAGE),
+    Case("remove an SSO domain", "/org/{org}/sso/domains/{sso_domain}/remove/", "post", MANAGE),
+    Case(
+        "another organisation's SSO domain",
+        "/org/{org}/sso/domains/{outsider_sso_domain}/remove/",
+        "post",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+    Case("LMS registrations", "/org/{org}/lti/", "get", MANAGE),
+    Case("register an LMS", "/org/{org}/lti/", "post", MANAGE),
+    Case("LMS registration", "/org/{org}/lti/{lti_platform}/", "get", MANAGE),
+    Case("save an LMS registration", "/org/{org}/lti/{lti_platform}/", "post", MANAGE),
+    Case("sync a course roster", "/org/{org}/lti/courses/{lti_context}/sync/", "post", MANAGE),
+    Case(
+        "another organisation's LMS",
+        "/org/{org}/lti/{outsider_lti_platform}/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+    # Reached by people not signed in: a bad link and the SSO start page answer everyone.
+    Case("verify a domain (bad link)", "/sso/domains/verify/not-a-token/", "get", ANYONE),
+    Case("single sign-on start", "/sso/", "get", ANYONE),
+]
+CASES += SSO_LTI_CASES
+
+
+def sso_lti_ids(world) -> dict:
+    from lti.models import LtiContext, LtiPlatform
+    from sso.models import SsoDomain
+
+    def platform(organization):
+        # No tool key: these pages never use it, and generating one costs a tenth of a second.
+        return LtiPlatform.objects.create(
+            organization=organization,
+            name="Moodle",
+            issuer=f"https://lms.{organization.slug}.test",
+            client_id="tool",
+            deployment_ids=["1"],
+            auth_login_url="https://lms.test/auth",
+            auth_token_url="https://lms.test/token",
+            key_set_url="https://lms.test/jwks",
+            tool_key_id="none",
+        )
+
+    lti_platform, outsider_lti_platform = (
+        platform(o) for o in (world.organization, world.other_organization)
+    )
+    return {
+        "sso_domain": SsoDomain.objects.create(organization=world.organization, domain="a.test").pk,
+        "outsider_sso_domain": SsoDomain.objects.create(
+            organization=world.other_organization, domain="g.test"
+        ).pk,
+        "lti_platform": lti_platform.pk,
+        "outsider_lti_platform": outsider_lti_platform.pk,
+        "lti_context": LtiContext.objects.create(
+            platform=lti_platform, context_id="course-1", cohort=world.cohort
+        ).pk,
+    }
+
+
 def _ids(world) -> dict:
     invitation = Invitation.objects.create(
         organization=world.organization,
@@ -573,7 +639,8 @@ def _outcome(response) -> object:
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.name}")
 def test_it_gives_each_persona_the_expected_outcome(case, persona, world, client_for):
-    url = case.url.format(**_ids(world))
+    ids = _ids(world) | (sso_lti_ids(world) if case in SSO_LTI_CASES else {})
+    url = case.url.format(**ids)
     client = client_for(None if persona == "anonymous" else getattr(world, persona))
     headers = {"HX-Request": "true"} if case.htmx else {}
     response = getattr(client, case.method)(url, headers=headers)

@@ -17,6 +17,7 @@ from django.utils.crypto import get_random_string
 from accounts.models import Invitation
 from accounts.services import invitation_token
 from tests.test_access_matrix import _ids as matrix_ids
+from tests.test_access_matrix import sso_lti_ids
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,17 @@ CASES = [
     Case("/accounts/login/", as_user="anonymous"),
     Case("/accounts/logout/"),
     Case("/accounts/password/change/"),
+    # Single sign-on (sso app) and LMS registrations (lti app).
+    Case("/org/{org}/sso/"),
+    Case("/org/{org}/sso/test/"),
+    Case("/org/{org}/sso/domains/"),
+    Case("/org/{org}/sso/domains/{sso_domain}/send/"),
+    Case("/org/{org}/sso/domains/{sso_domain}/remove/"),
+    Case("/sso/domains/verify/not-a-token/", as_user="anonymous"),
+    Case("/sso/", as_user="anonymous"),
+    Case("/org/{org}/lti/"),
+    Case("/org/{org}/lti/{lti_platform}/"),
+    Case("/org/{org}/lti/courses/{lti_context}/sync/"),
 ]
 
 
@@ -134,7 +146,8 @@ def _post_views() -> dict[str, str]:
     for route, view in _patterns(get_resolver().url_patterns):
         # Django's admin and allauth's own views are theirs, protected by the same middleware
         # and tested upstream; the allauth forms our pages use are in CASES all the same.
-        if route.startswith("admin/") or view.__module__.startswith("allauth."):
+        # Everything under accounts/ is allauth's URLconf (socialaccount adds plain RedirectViews).
+        if route.startswith(("admin/", "accounts/")) or view.__module__.startswith("allauth."):
             continue
         methods = _allowed_methods(view)
         if methods is None or "POST" in methods:
@@ -158,6 +171,13 @@ CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail providers POST without any token of ours; the signed,
     # salted token in the URL is what protects it (tests/notifications/test_unsubscribe.py).
     "notifications.views.unsubscribe:notifications/unsubscribe/<str:token>/",
+    # LTI 1.3: the LMS posts these from its own origin or frame. The launch is protected by its
+    # signed id token (platform keys, issuer, audience, expiry, deployment), the state cookie of
+    # the login step and a single-use nonce; a deep-linking choice by the random token of a
+    # validated launch, used once; the login step changes nothing (tests/lti/).
+    "lti.views.login:lti/login/",
+    "lti.views.launch:lti/launch/",
+    "lti.views.deep_link_choose:lti/deep-link/<str:token>/",
 }
 
 
@@ -193,7 +213,7 @@ def test_it_finds_post_views_by_their_decorators():
 def ids(world) -> dict:
     ids = matrix_ids(world)
     invitation = Invitation.objects.get(pk=ids["invitation"])
-    return {**ids, "invitation_token": invitation_token(invitation)}
+    return {**ids, "invitation_token": invitation_token(invitation), **sso_lti_ids(world)}
 
 
 def _client(world, case: Case) -> Client:
