@@ -678,7 +678,7 @@ def prompt_create(
 def _lock_for_change(prompt: Prompt, *, allowed=(DueStatus.PENDING, DueStatus.FAILED)) -> Prompt:
     """The prompt's row, locked, if its status allows the change; otherwise a PromptError.
 
-    The lock waits for a release in progress (process_due_row holds the row), so a prompt is
+    The lock waits for a release in progress (its batch holds the row), so a prompt is
     never changed or cancelled half-way through its release.
     """
     locked = Prompt.objects.select_for_update().get(pk=prompt.pk)

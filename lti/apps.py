@@ -6,8 +6,18 @@ class LtiConfig(AppConfig):
     verbose_name = "LMS launch (LTI 1.3)"
 
     def ready(self) -> None:
-        from lti import tasks
+        from lti import services
         from notifications import scheduling
 
-        scheduling.register_due_kind("lti_roster_sync", "lti.LtiRosterSync", tasks.run_lti_job)
-        scheduling.register_due_kind("lti_grade_sync", "lti.LtiGradeSync", tasks.run_lti_job)
+        # Both call the LMS over HTTP: one row at a time, each finished on its own.
+        for kind, model, work in (
+            ("lti_roster_sync", "lti.LtiRosterSync", services.lti_roster_sync),
+            ("lti_grade_sync", "lti.LtiGradeSync", services.lti_grades_sync),
+        ):
+            scheduling.register_due_kind(
+                kind,
+                model,
+                scheduling.row_by_row(kind, work),
+                batch_size=1,
+                owns_transactions=True,
+            )

@@ -37,6 +37,7 @@ from lti.models import (
     Target,
 )
 from lti.tool import PlatformRegistration, tool_key_pair
+from notifications import scheduling
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome
@@ -619,7 +620,5 @@ def lti_roster_sync_now(*, context: LtiContext) -> LtiRosterSync:
     if row.status in (DueStatus.PENDING, DueStatus.DONE, DueStatus.FAILED):
         row.status, row.due_at, row.attempts = DueStatus.PENDING, clock.now(), 0
         row.save(update_fields=["status", "due_at", "attempts"])
-    from lti.tasks import run_lti_job
-
-    transaction.on_commit(lambda: run_lti_job.delay("lti_roster_sync", row.pk), robust=True)
+    scheduling.kick("lti_roster_sync")
     return row

@@ -370,6 +370,27 @@ def run_batch(kind: DueKind, ids: list[int]) -> int:
     return finished
 
 
+def row_by_row(kind_name: str, work: Callable[[DueRow], datetime | None]) -> Callable:
+    """Batch work for a kind that talks to the outside world one row at a time (an LMS, say):
+    each row is worked and finished on its own, outside any long transaction, and a failing row
+    backs off alone. `work(row)` returns when the row is due again, or None when it is done."""
+
+    def run(rows: models.QuerySet, token: str) -> int:
+        kind = due_kind(kind_name)
+        finished = 0
+        for row in rows:
+            try:
+                next_due = work(row)
+            except Exception as error:
+                release_rows(kind, token=token, ids=[row.pk], error=error)
+                continue
+            again = {row.pk: next_due} if isinstance(next_due, datetime) else None
+            finished += finish_rows(kind, token=token, ids=[row.pk], next_due=again)
+        return finished
+
+    return run
+
+
 def run_now(kind_name: str, ids: list[int] | None = None) -> int:
     """Claim and work these rows (default: every due row of the kind) at once, in this process:
     for the demo's replay of history and for tests that step through time. Rows not due or

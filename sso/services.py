@@ -323,7 +323,8 @@ def domain_verification_token(claim: SsoDomain) -> str:
 def sso_domain_verification_send(*, claim: SsoDomain, email: str, sent_by: User) -> SsoDomain:
     """Mail a link to an address at the domain; opening it proves the organisation has a mailbox
     there. A new link voids the last one."""
-    from notifications.services import email_render, outbox_enqueue
+    from notifications.emails import email_render
+    from notifications.outbox import outbox_enqueue
 
     email = email.strip().lower()
     if email_domain(email) != claim.domain:
@@ -343,7 +344,7 @@ def sso_domain_verification_send(*, claim: SsoDomain, email: str, sent_by: User)
     outbox_enqueue(
         key=f"sso-domain:{claim.pk}:{claim.token}",
         to_email=email,
-        **email_render(template="sso_domain_verification", context=context, user=None),
+        **email_render(template="sso_domain_verification", context=context),
     )
     return claim
 
