@@ -252,15 +252,17 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Social training <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Celery: Redis when REDIS_URL is set, otherwise the filesystem broker (no server needed).
+# Celery: Redis when REDIS_URL is set, otherwise the filesystem broker (no server needed), in
+# CELERY_BROKER_DIR (var/ by default).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
+_broker_dir = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR)))
+CELERY_BROKER_FOLDER = _broker_dir / "celery-broker"
 if not REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
-        "processed_folder": str(VAR_DIR / "celery-processed"),
-        "control_folder": str(VAR_DIR / "celery-control"),
+        "processed_folder": str(_broker_dir / "celery-processed"),
+        "control_folder": str(_broker_dir / "celery-control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True

@@ -193,8 +193,12 @@ class RedisServer:
 
 @contextmanager
 def live_celery(*, folder: Path, database_name: str, redis_url: str, **extra_env: str):
-    """Worker and beat processes against this database, broker and the given settings."""
-    flush_redis(redis_url)
+    """Worker and beat processes against this database, broker and the given settings;
+    `redis_url=""` runs them on the filesystem broker in `folder`, as `make demo` does."""
+    if redis_url:
+        flush_redis(redis_url)
+    else:
+        extra_env.setdefault("CELERY_BROKER_DIR", str(folder / "broker"))
     env = {
         **os.environ,
         "DATABASE_URL": database_url_for(database_name),
@@ -209,4 +213,5 @@ def live_celery(*, folder: Path, database_name: str, redis_url: str, **extra_env
         yield live
     finally:
         live.stop()
-        flush_redis(redis_url)
+        if redis_url:
+            flush_redis(redis_url)
