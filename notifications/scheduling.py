@@ -144,14 +144,22 @@ def claimable(kind: DueKind, now: datetime) -> models.QuerySet:
 
 
 def claim_due_rows(kind: DueKind, *, limit: int | None = None) -> list[int]:
-    """Claim at most `limit` due rows under a lease and return their ids (call inside atomic)."""
+    """Claim at most `limit` due rows under a lease and return their ids (call inside atomic).
+
+    Pending rows first, in due order (the (status, due_at) index hands them over already sorted,
+    so a backlog of 100,000 costs no sort per claim), then claims whose lease ran out.
+    """
     now = clock.now()
-    ids = list(
-        claimable(kind, now)
-        .order_by("due_at", "pk")
-        .select_for_update(skip_locked=True)
-        .values_list("pk", flat=True)[: limit or kind.size]
-    )
+    limit = limit or kind.size
+    ids: list[int] = []
+    for rows in (
+        kind.rows().filter(status=DueStatus.PENDING, due_at__lte=now).order_by("due_at", "pk"),
+        kind.rows().filter(status=DueStatus.CLAIMED, claimed_until__lt=now).order_by("pk"),
+    ):
+        if len(ids) < limit:
+            ids += rows.select_for_update(skip_locked=True).values_list("pk", flat=True)[
+                : limit - len(ids)
+            ]
     if ids:
         kind.model.objects.filter(pk__in=ids).update(
             status=DueStatus.CLAIMED, claimed_until=now + lease(), run_token=""
