@@ -17,7 +17,13 @@ from django.utils import timezone
 from notifications.emails import EmailTemplate, absolute_url
 from notifications.models import EmailMode, Job, Notification, NotificationPreference
 from notifications.outbox import outbox_enqueue_many
-from notifications.services import BUNDLE, DIGEST, unsubscribe_headers, unsubscribe_url
+from notifications.services import (
+    BUNDLE,
+    DIGEST,
+    unsubscribe_headers,
+    unsubscribe_label,
+    unsubscribe_url,
+)
 from socialtraining import clock
 
 # Chunks of people whose digests are written in one go.
@@ -57,7 +63,7 @@ def _gathered_email(*, user, template: str, key: str, kind: str, context: dict) 
         "user": user,
         "to_email": user.email,
         "headers": unsubscribe_headers(url),
-        **EmailTemplate(template, context).fill(
+        **EmailTemplate(template, {**context, "kind_label": unsubscribe_label(kind)}).fill(
             {"recipient_name": user.name, "unsubscribe_url": url}
         ),
     }

@@ -48,6 +48,10 @@ def test_it_bundles_replies_into_one_email_listing_each_thread_once(
     assert "I asked my manager what they needed first." in text
     assert "<strong>" + world.groupmate.name + "</strong>: Same here" in html
     assert bundle.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The same one-click link in the email itself, naming what it stops.
+    link = bundle.headers["List-Unsubscribe"].strip("<>")
+    assert f"Stop these emails (one click, no sign-in): {link}" in text
+    assert "email settings for bundled emails" in text
     # The participant follows the first thread (they replied): one bundle with the groupmate's.
     [theirs] = _mails_to(world.participant)
     assert "Same here" in theirs.body_text and "Saying no kindly" not in theirs.body_text
@@ -118,6 +122,8 @@ def test_it_gathers_what_people_set_to_daily_into_one_digest_a_day(world, thread
     assert digest.idempotency_key.startswith(f"digest:{world.instructor.pk}:")
     assert "Daily one" in digest.body_text and "Daily two" in digest.body_text
     assert digest.subject == "[Social training] Your daily digest: 2 things new"
+    assert digest.headers["List-Unsubscribe"].strip("<>") in digest.body_text
+    assert "email settings for the daily digest" in digest.body_text
     # A second run the same day sends nothing again; nothing waits for tomorrow's either.
     assert digests_send() == 0
     travel.by(timedelta(days=1))
