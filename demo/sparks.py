@@ -5,10 +5,9 @@ were before the workshop ended, then the days are replayed in order. Each ask th
 sent, reminded and expired by `deliveries_step` through `scheduling.run_now`, exactly as the
 dispatcher would have done on that day; participants answer through `spark_answer` (right, wrong,
 sure or guessing, or not at all), which posts into the spark threads and plans the repeats; some
-peers comment. So
-the deliveries, repeats, threads and mastery agree with each other as if they had happened.
-The cohort that just finished gets its sparks planned ahead. Seeding sends no mail: the emails
-the replay writes into the outbox are removed before the transaction commits.
+peers comment. So the deliveries, repeats, threads and mastery agree with each other as if they had
+happened. The cohort that just finished gets its sparks planned ahead. Seeding sends no mail: the
+emails the replay writes into the outbox are removed before the transaction commits.
 """
 
 from __future__ import annotations
