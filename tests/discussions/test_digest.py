@@ -37,7 +37,7 @@ def test_it_sends_one_digest_with_links_and_unsubscribe_headers(
     with django_capture_on_commit_callbacks(execute=True):
         send_daily_digests()
     message = _digests_to(world.participant).get()
-    today = timezone.localdate()
+    today = timezone.localtime(clock.now()).date()
     assert message.idempotency_key == f"digest:{world.participant.pk}:{today.isoformat()}"
     assert busy.title in message.body_text and "2 new replies" in message.body_text
     assert f"/cohorts/{world.cohort.pk}/threads/{busy.pk}/" in message.body_html
