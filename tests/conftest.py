@@ -21,11 +21,33 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.test import override_settings
+from xdist.scheduler import LoadScopeScheduling
 
 from accounts.models import Role
 from cohorts.models import CohortRole
 from socialtraining import clock
 from tests import factories
+
+# Packages whose tests share one costly world (a package-scoped fixture): under pytest-xdist each
+# goes to a single worker whole, so the world is built once.
+PACKAGES_KEPT_TOGETHER = ("tests/demo/",)
+
+
+class _Scheduler(LoadScopeScheduling):
+    """pytest-xdist's load balancing, test by test, except that each package of
+    PACKAGES_KEPT_TOGETHER is one unit of work (the largest first). xdist's own `loadgroup`
+    cannot do it here: it renames items in a way pytest 9 ignores."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return next((p for p in PACKAGES_KEPT_TOGETHER if nodeid.startswith(p)), nodeid)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    # With -n and the default --dist=load; any other --dist the caller chose stands.
+    if config.getvalue("dist") == "load":
+        return _Scheduler(config, log)
+    return None
+
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

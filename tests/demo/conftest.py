@@ -4,7 +4,8 @@ sparks through the real services (about half a minute), and these tests only rea
 `demo_seeded` keeps the seed in an outer transaction rolled back when the package ends
 (tests/conftest.py `rows_kept`); each test runs in its own savepoint on top, so a test that seeds
 again, resets or builds the scaled organisation leaves the next test the same demo. Under
-pytest-xdist the package is one group (`--dist loadgroup`), so one worker seeds it once.
+pytest-xdist the package goes to one worker whole (tests/conftest.py `_Scheduler`), so the demo
+is seeded once.
 """
 
 import pytest
@@ -12,12 +13,6 @@ from django.core.management import call_command
 
 from accounts.models import Organization
 from tests.conftest import rows_kept
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/demo/" in str(item.fspath):
-            item.add_marker(pytest.mark.xdist_group("demo"))
 
 
 @pytest.fixture(scope="package")
