@@ -28,18 +28,20 @@ from cohorts.models import CohortRole
 from socialtraining import clock
 from tests import factories
 
-# Packages whose tests share one costly world (a package-scoped fixture): under pytest-xdist each
-# goes to a single worker whole, so the world is built once.
-PACKAGES_KEPT_TOGETHER = ("tests/demo/",)
+# Modules and packages whose tests share one costly world (a module- or package-scoped fixture):
+# under pytest-xdist each goes to a single worker whole, so the world is built once. The first
+# prefix a test's id starts with wins: the scaled seed's module (its own bench organisation, no
+# demo) runs beside the demo package rather than after it.
+KEPT_TOGETHER = ("tests/demo/test_scale_seed.py", "tests/demo/")
 
 
 class _Scheduler(LoadScopeScheduling):
-    """pytest-xdist's load balancing, test by test, except that each package of
-    PACKAGES_KEPT_TOGETHER is one unit of work (the largest first). xdist's own `loadgroup`
-    cannot do it here: it renames items in a way pytest 9 ignores."""
+    """pytest-xdist's load balancing, test by test, except that each prefix of KEPT_TOGETHER is
+    one unit of work (the largest first). xdist's own `loadgroup` cannot do it here: it renames
+    items in a way pytest 9 ignores."""
 
     def _split_scope(self, nodeid: str) -> str:
-        return next((p for p in PACKAGES_KEPT_TOGETHER if nodeid.startswith(p)), nodeid)
+        return next((p for p in KEPT_TOGETHER if nodeid.startswith(p)), nodeid)
 
 
 def pytest_xdist_make_scheduler(config, log):
