@@ -44,6 +44,8 @@ class _Scheduler(LoadScopeScheduling):
         return next((p for p in KEPT_TOGETHER if nodeid.startswith(p)), nodeid)
 
 
+# Optional: with -p no:xdist the hook does not exist.
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     # With -n and the default --dist=load; any other --dist the caller chose stands.
     if config.getvalue("dist") == "load":
