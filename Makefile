@@ -18,8 +18,9 @@ FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
 
 .PHONY: help
 help:
-	@echo "make demo   install, migrate, load the demo organisation and run web + worker + beat"
-	@echo "make test   install test tools, run ruff and the whole test suite"
+	@echo "make demo   install, migrate, load the demo organisation and run web, workers and beat"
+	@echo "make test   install test tools, run ruff and the whole test suite (in parallel)"
+	@echo "make test-time CLOCK_START=2026-12-11T23:30:00-10:00   the time-sensitive tests at that moment"
 	@echo "make bench  seed a benchmark database at scale and write bench/results.json"
 
 $(STAMP): pyproject.toml
@@ -46,9 +47,29 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
+# pytest-xdist processes (auto: one per core); TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= auto
+# The tests that depend on the day, the hour or the calendar: .ci/run runs them again at awkward
+# moments (`make test-time CLOCK_START=...`) and under faketime.
+TIME_TESTS := tests/sparks tests/surveys tests/discussions tests/insights tests/notifications \
+	tests/cohorts/test_timeline.py tests/browser/test_prompts.py tests/browser/test_spark_answer.py \
+	tests/browser/test_spark_plan.py tests/browser/test_survey_answer.py \
+	tests/browser/test_survey_build.py tests/browser/test_cohort_dashboard.py \
+	tests/browser/test_org_dashboard.py
+# Real processes broken on purpose, in real time: the clock of the test process is not theirs.
+NOT_TIME_TESTS := --ignore=tests/notifications/test_delivery_faults.py \
+	--ignore=tests/sparks/test_e2e_worker.py
+
 .PHONY: test
 test: install lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+
+# The time-sensitive tests, as if the run started at CLOCK_START (ISO 8601 with its UTC offset)
+# when it is given; PYTEST_ARGS adds options (e.g. PYTEST_ARGS='-m "not browser"').
+.PHONY: test-time
+test-time: install
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(if $(CLOCK_START),--clock-start=$(CLOCK_START)) \
+		$(TIME_TESTS) $(NOT_TIME_TESTS) $(PYTEST_ARGS)
 
 .PHONY: demo
 demo: install

@@ -3,20 +3,55 @@
 The personas: a manager of the organisation, an instructor and a participant of `cohort` (the
 participant is in `group`), a participant of another cohort of the same organisation, a member of
 another organisation, and an anonymous visitor.
+
+Worlds that cost seconds and are only read (the access matrix, the CSRF walk, the demo seed) are
+built once per module or package inside `rows_kept`: an outer transaction rolled back when the
+scope ends, as Django's `setUpTestData` does for a class. Each test still runs in its own
+savepoint on top, so it sees the rows fresh whatever the test before it wrote.
 """
 
+import copy
 import os
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.test import override_settings
+from xdist.scheduler import LoadScopeScheduling
 
 from accounts.models import Role
 from cohorts.models import CohortRole
 from socialtraining import clock
 from tests import factories
+
+# Modules and packages whose tests share one costly world (a module- or package-scoped fixture):
+# under pytest-xdist each goes to a single worker whole, so the world is built once. The first
+# prefix a test's id starts with wins: the scaled seed's module (its own bench organisation, no
+# demo) runs beside the demo package rather than after it.
+KEPT_TOGETHER = ("tests/demo/test_scale_seed.py", "tests/demo/")
+
+
+class _Scheduler(LoadScopeScheduling):
+    """pytest-xdist's load balancing, test by test, except that each prefix of KEPT_TOGETHER is
+    one unit of work (the largest first). xdist's own `loadgroup` cannot do it here: it renames
+    items in a way pytest 9 ignores."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return next((p for p in KEPT_TOGETHER if nodeid.startswith(p)), nodeid)
+
+
+# Optional: with -p no:xdist the hook does not exist.
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    # With -n and the default --dist=load; any other --dist the caller chose stands.
+    if config.getvalue("dist") == "load":
+        return _Scheduler(config, log)
+    return None
+
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -38,6 +73,38 @@ def _clock_start(request):
         return
     with clock.travel_to(clock.parse_moment(start)):
         yield
+
+
+# The access matrix and the CSRF walk must never cover fewer cases: the summary of every run that
+# includes them says how many ran, by test function.
+CASE_TABLES = {
+    "access matrix (URL x persona)": (
+        "tests/test_access_matrix.py::test_it_gives_each_persona_the_expected_outcome",
+    ),
+    "CSRF walk (URL x form/htmx x without/with the token)": (
+        "tests/test_csrf.py::test_it_refuses_a_post_without_the_token",
+        "tests/test_csrf.py::test_it_accepts_a_post_with_the_token",
+    ),
+}
+
+
+def pytest_terminal_summary(terminalreporter):
+    ran: dict[str, set[str]] = {name: set() for name in CASE_TABLES}
+    passed: dict[str, set[str]] = {name: set() for name in CASE_TABLES}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid = getattr(report, "nodeid", "")
+            for name, functions in CASE_TABLES.items():
+                if nodeid.split("[")[0] in functions:
+                    ran[name].add(nodeid)
+                    if report.when == "call" and report.passed:
+                        passed[name].add(nodeid)
+    if not any(ran.values()):
+        return
+    terminalreporter.section("cases")
+    for name in CASE_TABLES:
+        if ran[name]:
+            terminalreporter.line(f"{name}: {len(ran[name])} cases ran, {len(passed[name])} passed")
 
 
 class Travel:
@@ -67,30 +134,68 @@ def travel():
         yield Travel(stack)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    """For the whole session, so worlds built once per module get them too."""
+    from socialtraining.celery import app
+
+    with override_settings(
+        CELERY_TASK_ALWAYS_EAGER=True,
+        # Hashing strength is not under test; the default hasher costs ~0.3 s per user.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        STORAGES={
+            **django_settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    ):
+        app.conf.task_always_eager = True
+        app.conf.task_eager_propagates = True
+        yield
+        app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
-def _services(request, settings, tmp_path):
+def _services(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
     if request.node.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         skip_or_fail("needs Redis: set REDIS_URL=redis://…")
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    # Hashing strength is not under test; the default hasher costs ~0.3 s per user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if _kept_scopes and _is_transactional(request):
+        pytest.fail(
+            "a transactional test cannot run while rows_kept holds its module's transaction "
+            "open: move it to another module"
+        )
 
 
-@pytest.fixture(autouse=True)
-def _eager_celery(settings):
-    from socialtraining.celery import app
+_kept_scopes: list[str] = []
 
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@contextmanager
+def rows_kept(django_db_blocker, name: str = "") -> Iterator[None]:
+    """Rows written in the block stay until it ends, then are rolled back: for module-, class-
+    or package-scoped fixtures (`setUpTestData` for pytest). Tests of that scope run in savepoints
+    on top, so one test's writes never reach the next. Tests there must not be transactional."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        # As Django's TestCase marks its class-level transaction: durable blocks inside the
+        # services stay allowed, as they are under a test's own transaction.
+        atomic._from_testcase = True
+        atomic.__enter__()
+        _kept_scopes.append(name)
+        try:
+            yield
+        finally:
+            _kept_scopes.pop()
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @dataclass
@@ -113,6 +218,25 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return world_build()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The world built once for a module that only reads it; rolled back after the module.
+    A module overrides `world` with `kept_world` to use it."""
+    with rows_kept(django_db_blocker, "module_world"):
+        yield world_build()
+
+
+@pytest.fixture
+def kept_world(module_world, db) -> World:
+    # A copy per test, as setUpTestData gives: in-memory changes to one test's objects (a
+    # force_login's last_login, a cached property) never reach the next test.
+    return copy.deepcopy(module_world)
+
+
+def world_build() -> World:
     f = factories
     org = f.OrganizationFactory(name="Acme Learning", slug="acme")
     other_org = f.OrganizationFactory(name="Globex Academy", slug="globex")

@@ -5,7 +5,16 @@ of the cohort (in study group Blue), a participant of another cohort of the same
 manager of another organisation, and an anonymous visitor. Anything a persona may not reach is a
 404, so ids reveal nothing; anonymous visitors are sent to sign in. Writes are sent with an empty
 form, so "allowed" means the view answered (a page, a redirect or a 400 with the form), not 404.
-Each persona gets a fresh world, so one persona's write never changes what the next one sees.
+
+The world and the rows of `_ids` are built once for the module (`module_world`, rolled back after
+it); every case runs in its own savepoint on top, so one persona's write never changes what the
+next one sees.
+
+To add a case: append a `Case(name, url, method, expected)` to CASES, with `expected` one of the
+rows below (or a tuple of six outcomes in PERSONAS order) and `htmx=True` for an htmx request.
+When the URL needs an object the world lacks, create it in `_ids` and return its pk under a new
+key, then use `{key}` in the URL. Every case runs for the six personas; the run's summary prints
+how many URL x persona cases ran (tests/conftest.py), a number that only grows.
 """
 
 from dataclasses import dataclass
@@ -636,10 +645,21 @@ def _outcome(response) -> object:
     return OK
 
 
+@pytest.fixture
+def world(kept_world):
+    return kept_world
+
+
+@pytest.fixture(scope="module")
+def ids(module_world, django_db_blocker) -> dict:
+    # Inside module_world's transaction: rolled back with it after the module.
+    with django_db_blocker.unblock():
+        return _ids(module_world) | sso_lti_ids(module_world)
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.name}")
-def test_it_gives_each_persona_the_expected_outcome(case, persona, world, client_for):
-    ids = _ids(world) | (sso_lti_ids(world) if case in SSO_LTI_CASES else {})
+def test_it_gives_each_persona_the_expected_outcome(case, persona, world, ids, client_for):
     url = case.url.format(**ids)
     client = client_for(None if persona == "anonymous" else getattr(world, persona))
     headers = {"HX-Request": "true"} if case.htmx else {}

@@ -4,6 +4,12 @@ CASES holds one line per URL pattern that accepts POST, with ids from the access
 `test_it_covers_every_view_that_accepts_post` walks the URL resolver and fails when a view that
 accepts POST (by its require_POST / require_http_methods decorator, or by having none) is missing,
 so a new write view cannot ship without its case here.
+
+To add a case: append `Case(url)` to CASES, signed in as the manager, or `as_user=` another
+persona of tests/conftest.py (or "anonymous") when only they may post there. The URL is a format
+string over the ids of the access matrix's `_ids` (tests/test_access_matrix.py): add an object
+there when the URL needs one. Each case runs four times: without the token and with it, as a form
+and as htmx. The world is built once for the module and each case runs in its own savepoint.
 """
 
 from dataclasses import dataclass
@@ -210,10 +216,21 @@ def test_it_finds_post_views_by_their_decorators():
 
 
 @pytest.fixture
-def ids(world) -> dict:
-    ids = matrix_ids(world)
-    invitation = Invitation.objects.get(pk=ids["invitation"])
-    return {**ids, "invitation_token": invitation_token(invitation), **sso_lti_ids(world)}
+def world(kept_world):
+    return kept_world
+
+
+@pytest.fixture(scope="module")
+def ids(module_world, django_db_blocker) -> dict:
+    # Inside module_world's transaction: rolled back with it after the module.
+    with django_db_blocker.unblock():
+        ids = matrix_ids(module_world)
+        invitation = Invitation.objects.get(pk=ids["invitation"])
+        return {
+            **ids,
+            "invitation_token": invitation_token(invitation),
+            **sso_lti_ids(module_world),
+        }
 
 
 def _client(world, case: Case) -> Client:

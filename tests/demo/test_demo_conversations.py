@@ -1,20 +1,10 @@
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
 from django.db.models import Count, Max, Q
 
-from accounts.models import Organization, User
+from accounts.models import User
 from cohorts.models import Cohort, Enrolment
 from discussions.models import Flag, Post, PostKind, Prompt, Reaction, Thread
 from notifications.scheduling import DueStatus
 from socialtraining import clock
-
-
-@pytest.fixture
-def demo(db) -> Organization:
-    call_command("seed_demo", stdout=StringIO())
-    return Organization.objects.get(slug="demo")
 
 
 def test_it_gives_every_cohort_a_conversation_with_articles_and_questions(demo):

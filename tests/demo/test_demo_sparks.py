@@ -4,10 +4,9 @@ from datetime import time, timedelta
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db.models import Count, Q
 
-from accounts.models import Organization, User
+from accounts.models import User
 from cohorts.timeline import local_moment
 from discussions.models import Post
 from notifications.models import OutboxMessage
@@ -15,15 +14,6 @@ from notifications.scheduling import DueStatus
 from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, SparkAnswer, SparkThread
 from sparks.services import REPEAT_SOON_DAYS, schedule_for
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    # Seeded once for the module: the replay runs the real services step by step.
-    with django_db_blocker.unblock():
-        call_command("seed_demo", verbosity=0)
-        yield Organization.objects.get(slug="demo")
-        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture

@@ -1,21 +1,14 @@
 """Demo and benchmark surveys: realistic, consistent rows, and nothing sent while seeding."""
 
-import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts.models import Organization, User
+from accounts.models import User
 from demo.seeding import BENCH_SURVEY_COHORT
 from demo.surveys import BENCH_SURVEY_QUESTIONS
 from notifications.models import OutboxMessage
 from surveys import results
 from surveys.models import Answer, Response, ResponseStatus, Round, RoundStatus
-
-
-@pytest.fixture
-def demo(db) -> Organization:
-    call_command("seed_demo", verbosity=0)
-    return Organization.objects.get(slug="demo")
 
 
 def test_it_gives_both_past_cohorts_a_reaction_round_and_leaves_one_open_for_the_participant(

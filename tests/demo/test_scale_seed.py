@@ -17,6 +17,7 @@ from notifications.scheduling import DueStatus
 from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, DeliveryStep, SparkAnswer
 from surveys.models import Purpose, Response, ResponseStatus, Round, RoundEvent
+from tests.conftest import rows_kept
 
 SCALE = 400
 KINDS = ("posts", "reactions", "spark deliveries", "spark answers", "survey responses")
@@ -30,11 +31,11 @@ def seed(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def bench(django_db_setup, django_db_blocker):
-    """One seed for the module's read-only tests (a seed at 400 takes seconds)."""
-    with django_db_blocker.unblock():
+    """One seed for the module's read-only tests (a seed at 400 takes seconds), rolled back after
+    the module."""
+    with rows_kept(django_db_blocker, "bench"):
         output = seed("--scale", str(SCALE))
         yield Organization.objects.get(slug=seeding.BENCH_SLUG), output
-        seeding.organization_delete(slug=seeding.BENCH_SLUG)
 
 
 def scaled_activity(org: Organization) -> dict[str, int]:

@@ -29,12 +29,6 @@ def table_counts() -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def demo(db) -> Organization:
-    seed()
-    return Organization.objects.get(slug="demo")
-
-
 @pytest.mark.parametrize("email", DEMO_LOGINS)
 def test_it_creates_demo_accounts_that_sign_in_with_the_demo_password(client, demo, email):
     response = client.post("/accounts/login/", {"login": email, "password": PASSWORD})

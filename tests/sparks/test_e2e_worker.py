@@ -18,13 +18,11 @@ from tests.smtp_sink import SmtpSink, text_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-# Redis database numbers of our own (others run their worker tests on other numbers).
-E2E_REDIS_DB = 4
-
 
 def _redis_url() -> str:
-    base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
-    return f"{base}/{E2E_REDIS_DB}"
+    # This run's own Redis database (one per xdist worker, tests/environment.py): the processes'
+    # broker, flushed before and after.
+    return os.environ["REDIS_URL"]
 
 
 def _outbox_keys(sink: SmtpSink) -> Counter:

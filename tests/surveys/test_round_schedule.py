@@ -7,13 +7,16 @@ import pytest
 
 from cohorts.timeline import Anchor
 from notifications.scheduling import DueStatus
+from socialtraining import clock
 from surveys import services
 from surveys.models import Round, RoundEvent, RoundStatus, RoundStep
 
 
 @pytest.fixture
-def new_york(world):
-    """The cohort in New York, its one session ending 17:00 local on Tuesday 2 March 2027."""
+def new_york(world, travel):
+    """The cohort in New York, its one session ending 17:00 local on Tuesday 2 March 2027, seen
+    from 1 February 2027: every preset is still ahead, whatever day the suite runs."""
+    travel.to(datetime(2027, 2, 1, 12, 0, tzinfo=UTC))
     world.cohort.time_zone = "America/New_York"
     world.cohort.save(update_fields=["time_zone"])
     world.cohort.sessions.update(
@@ -172,7 +175,7 @@ def test_it_refuses_to_move_or_cancel_an_open_round(world, client_for, knowledge
         survey=knowledge_survey,
         label="Now",
         anchor=Anchor.AT,
-        opens_at=datetime.now(UTC) - timedelta(hours=1),
+        opens_at=clock.now() - timedelta(hours=1),
     )
     Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
     client = client_for(world.instructor)

@@ -1,20 +1,10 @@
 """The demo tells a believable story: two months after its workshop, the coaching cohort's
 retention curve falls from right after the workshop and then steadies well above zero."""
 
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
-
 from accounts.models import User
 from cohorts.models import Cohort
 from insights.forgetting import ForgettingFit
 from socialtraining import clock
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
 
 
 def test_it_fits_a_falling_then_steady_curve_to_the_coaching_cohort(demo, client_for):
