@@ -27,12 +27,12 @@ FAST = {
     "DUE_BATCH_SIZE": "40",
     "DUE_DISPATCH_EVERY_SECONDS": "1",
 }
-# Redis database numbers of our own (the spark end-to-end test has 4).
-FAULTS_REDIS_DB = 3
 
 
 def _redis_url() -> str:
-    return f"{os.environ['REDIS_URL'].rsplit('/', 1)[0]}/{FAULTS_REDIS_DB}"
+    # This run's own Redis database (one per xdist worker, tests/environment.py): the processes'
+    # broker, flushed at the start and end of each test.
+    return os.environ["REDIS_URL"]
 
 
 @pytest.fixture
