@@ -144,7 +144,6 @@ def _decorate(posts: list[Post], user, *, thread: Thread) -> None:
         post.can_edit = shown and post.author_id == user.pk and now <= post.editable_until()
         post.can_remove = not post.removed_at and (post.author_id == user.pk or may_moderate)
         post.can_endorse = shown and may_moderate and post.kind == PostKind.REPLY
-    _attach_mention_names(posts)
 
 
 def _replies_context(request: HttpRequest, thread: Thread, *, opening: Post | None = None) -> dict:
@@ -697,10 +696,3 @@ def thread_follow(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse
         else "You no longer follow this thread.",
     )
     return redirect(services.thread_url(thread))
-
-
-def _attach_mention_names(posts: list[Post]) -> None:
-    """Each post's mentioned names, for highlighting: one query for all shown posts."""
-    names = services.mention_names_by_post([p.pk for p in posts])
-    for post in posts:
-        post.mentioned_names = names.get(post.pk, set())

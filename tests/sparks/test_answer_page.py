@@ -94,3 +94,11 @@ def test_it_links_to_the_own_group_s_thread_when_the_answer_post_is_gone(
     client.force_login(world.participant, backend="django.contrib.auth.backends.ModelBackend")
     response = client.get(f"/sparks/{mine.pk}/?reveal=1")
     assert f'href="/cohorts/{world.cohort.pk}/threads/{own_thread.pk}/"' in response.text
+
+
+def test_it_stores_the_answer_post_s_html_when_answering(client, sent_ask):
+    client.get(links.delivery_link_path(sent_ask))
+    right = sent_ask.spark.choices.get(text="Behaviour")
+    client.post(f"/sparks/{sent_ask.pk}/", {"choices": [right.pk], "confidence": "3"})
+    sent_ask.refresh_from_db()
+    assert sent_ask.answer.post.body_html == "<p><strong>My answer:</strong> Behaviour</p>\n"
