@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from discussions import access, moderation, services
 from discussions.forms import (
@@ -110,6 +111,13 @@ class ReactionButton:
     label: str
     count: int
     mine: bool
+
+
+def _in_place(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A fragment for a boosted control of the thread page (hx-boost: htmx sends a form to its
+    own action), swapped in place. A boosted request's URL would go into the browser's history
+    and the address bar; the fragment is not a page, so it says not to."""
+    return push_url(render(request, template, context), False)
 
 
 def _thread_context(thread: Thread) -> dict:
@@ -314,7 +322,7 @@ def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
         except services.PostingError as error:
             context["refusal"] = str(error)
         if request.htmx:
-            return render(request, "discussions/thread.html#comment-form", context)
+            return _in_place(request, "discussions/thread.html#comment-form", context)
         status = 400 if "refusal" in context else 200
         return render(request, "discussions/comment_form.html", context, status=status)
     form = _comment_form(parent, request.POST)
@@ -358,7 +366,7 @@ def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpRe
     if request.htmx:
         _decorate([post], request.user, thread=post.thread)
         context = _thread_context(post.thread) | {"p": post}
-        return render(request, "discussions/thread.html#reactions", context)
+        return _in_place(request, "discussions/thread.html#reactions", context)
     return redirect(_post_url(post))
 
 
@@ -371,7 +379,7 @@ def post_moderate(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -
     _decorate([post], request.user, thread=post.thread)
     context = _thread_context(post.thread) | {"p": post}
     if request.htmx:
-        return render(request, "discussions/thread.html#moderation-tools", context)
+        return _in_place(request, "discussions/thread.html#moderation-tools", context)
     return render(request, "discussions/post_moderate.html", context)
 
 
@@ -483,7 +491,7 @@ def post_flag(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
         context["refusal"] = str(error)
     if request.htmx:
         # htmx swaps only 2xx answers: the refusal or the form's errors come back in place.
-        return render(request, "discussions/flag_form.html#flag-form", context)
+        return _in_place(request, "discussions/flag_form.html#flag-form", context)
     failed = request.method == "POST" and ("refusal" in context or form.errors)
     return render(request, "discussions/flag_form.html", context, status=400 if failed else 200)
 

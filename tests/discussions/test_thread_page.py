@@ -260,3 +260,19 @@ def test_it_links_every_post_action_to_its_view(world, client_for, thread):
     }  # fmt: skip
     for kwargs in views.values():
         assert (kwargs["pk"], kwargs["thread_pk"]) == (world.cohort.pk, thread.pk)
+
+
+def test_it_keeps_in_place_answers_out_of_the_browser_history(world, client_for, thread, reply_to):
+    """The page's boosted forms (reactions, Comment, Moderate, Flag) get fragments, not pages."""
+    reply = reply_to(thread, author=world.groupmate)
+    posts = f"{_url(world, thread)}posts/{reply.pk}"
+    htmx = {"HX-Request": "true", "HX-Boosted": "true"}
+    participant, instructor = client_for(world.participant), client_for(world.instructor)
+    for response in (
+        participant.post(f"{posts}/react/", {"kind": "like", "on": "like"}, headers=htmx),
+        participant.get(f"{posts}/comment/", headers=htmx),
+        participant.get(f"{posts}/flag/", headers=htmx),
+        instructor.get(f"{posts}/moderate/", headers=htmx),
+    ):
+        assert response.status_code == 200 and "<html" not in response.content.decode()
+        assert response["HX-Push-Url"] == "false"
