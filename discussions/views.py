@@ -112,6 +112,10 @@ class ReactionButton:
     count: int
     mine: bool
 
+    @property
+    def pressed(self) -> str:
+        return "true" if self.mine else "false"
+
 
 def _in_place(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """A fragment for a boosted control of the thread page (hx-boost: htmx sends a form to its
@@ -154,8 +158,11 @@ def _decorate(posts: list[Post], user, *, thread: Thread) -> None:
                 mine.add((post_id, kind))
     may_moderate = thread.cohort.access.can_teach
     now = clock.now()
+    posts_url = f"{services.thread_url(thread)}posts/"
     for post in posts:
         post.thread = thread
+        # The post's links are this plus an action: no reverse() per post.
+        post.url = f"{posts_url}{post.pk}/"
         shown = not (post.removed_at or post.hidden_at)
         post.reaction_buttons = [
             ReactionButton(kind, label, counts.get((post.pk, kind), 0), (post.pk, kind) in mine)
