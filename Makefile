@@ -85,8 +85,13 @@ demo: install
 	@echo
 	DEBUG=true PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
+# The bench's own tools (locust for the HTTP load), beside the test tools.
+$(VENV)/.bench-installed: pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@touch $@
+
 .PHONY: bench
-bench: install
+bench: install $(VENV)/.bench-installed
 	$(PY) bench/run.py
 
 .PHONY: format

@@ -2,7 +2,10 @@
 
 Run from the repository root (`make bench`). With DATABASE_URL pointing at PostgreSQL the benchmark
 uses `<name>_bench` on the same server, dropped and created afresh; otherwise a fresh SQLite file,
-var/bench.sqlite3. Metrics already in results.json that this run does not measure are kept.
+var/bench.sqlite3. BENCH_REUSE=1 keeps a `<name>_bench` PostgreSQL database seeded by an earlier run
+(migrated, not seeded again: the seed takes minutes). Metrics already in results.json that this run
+does not measure are kept. The bars of BARS are checked on what this run measured: the run exits 1
+after writing the results when one is missed.
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ SCALE = 50_000
 WARM_RUNS = 20
 
 
-def fresh_postgres_url(url: str) -> str:
-    """Drop and create `<name>_bench` next to the database in `url`; return its URL."""
+def fresh_postgres_url(url: str, *, reuse: bool = False) -> str:
+    """Drop and create `<name>_bench` next to the database in `url`; return its URL.
+
+    With `reuse`, an existing `<name>_bench` is kept as it is (created only when missing).
+    """
     import psycopg
     from psycopg import sql
 
@@ -41,8 +47,12 @@ def fresh_postgres_url(url: str) -> str:
     admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         quoted = sql.Identifier(bench_name)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(quoted))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(quoted))
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]
+        ).fetchone()
+        if not (reuse and exists):
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(quoted))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(quoted))
     return urlunsplit(parts._replace(path=f"/{bench_name}"))
 
 
@@ -61,7 +71,10 @@ def configure_environment() -> None:
     environ.Env.read_env(ROOT / ".env", overwrite=False)
     url = os.environ.get("DATABASE_URL", "")
     is_postgres = urlsplit(url).scheme.startswith(("postgres", "pgsql"))
-    os.environ["DATABASE_URL"] = fresh_postgres_url(url) if is_postgres else fresh_sqlite_url()
+    reuse = os.environ.get("BENCH_REUSE", "") not in ("", "0")
+    os.environ["DATABASE_URL"] = (
+        fresh_postgres_url(url, reuse=reuse) if is_postgres else fresh_sqlite_url()
+    )
     # A production-like run (no DEBUG query log), reached over plain HTTP by the test client.
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
@@ -110,20 +123,23 @@ def measure() -> dict[str, float | int]:
     from django.urls import reverse
 
     from accounts.models import User
-    from demo.seeding import BENCH_MANAGER, BENCH_SLUG, BENCH_SURVEY_COHORT
+    from demo.seeding import BENCH_MANAGER, BENCH_SLUG, BENCH_SURVEY_COHORT, organization_exists
     from discussions.models import Thread
     from surveys.models import Round
 
     metrics: dict[str, float | int] = {}
     call_command("migrate", interactive=False, verbosity=0)
 
-    started = time.perf_counter()
-    seed_output = StringIO()
-    call_command("seed_demo", scale=SCALE, verbosity=0, stdout=seed_output)
-    metrics["seed_50k_seconds"] = round(time.perf_counter() - started, 2)
-    print(f"seed_50k_seconds: {metrics['seed_50k_seconds']}", flush=True)
-    metrics |= seed_activity_metrics(seed_output.getvalue())
-    print(f"activity_records: {metrics.get('activity_records')}", flush=True)
+    if organization_exists(slug=BENCH_SLUG):
+        print("seed: the benchmark organisation exists (BENCH_REUSE); not seeded again", flush=True)
+    else:
+        started = time.perf_counter()
+        seed_output = StringIO()
+        call_command("seed_demo", scale=SCALE, verbosity=0, stdout=seed_output)
+        metrics["seed_50k_seconds"] = round(time.perf_counter() - started, 2)
+        print(f"seed_50k_seconds: {metrics['seed_50k_seconds']}", flush=True)
+        metrics |= seed_activity_metrics(seed_output.getvalue())
+        print(f"activity_records: {metrics.get('activity_records')}", flush=True)
     # Fresh statistics, as autovacuum would gather soon after: without them the planner guesses
     # on tables just filled with millions of rows (the survey results page took 20 times longer).
     with connection.cursor() as cursor:
@@ -153,10 +169,7 @@ def measure() -> dict[str, float | int]:
         feed = reverse("discussions:feed", args=[busiest.cohort_id])
         metrics["cohort_feed_ms_p50"] = round(time_page(client, feed, WARM_RUNS), 1)
         metrics["cohort_feed_queries"] = count_queries(client, feed)
-        thread = reverse("discussions:thread", args=[busiest.cohort_id, busiest.pk])
-        metrics["thread_page_ms_p50"] = round(time_page(client, thread, WARM_RUNS), 1)
-        metrics["thread_page_queries"] = count_queries(client, thread)
-        metrics["thread_floor_ms_p50"] = round(time_thread_floor(busiest, WARM_RUNS), 1)
+        metrics |= measure_thread(client, busiest)
 
         # The organisation-wide refresher: 5,000 responses to 20 questions.
         refresher = Round.objects.get(
@@ -165,49 +178,23 @@ def measure() -> dict[str, float | int]:
         survey_results = reverse("surveys:results", args=[refresher.cohort_id, refresher.pk])
         metrics["survey_results_ms_p50"] = round(time_page(client, survey_results, WARM_RUNS), 1)
         metrics["survey_results_queries"] = count_queries(client, survey_results)
+        metrics["survey_results_uncached_ms_p50"] = round(time_survey_uncached(refresher), 1)
         metrics |= measure_dashboards(client)
     return metrics
 
 
-def time_thread_floor(thread, runs: int) -> float:
-    """The thread page's template rendered from objects already in memory: the floor.
+def time_survey_uncached(round_, runs: int = 5) -> float:
+    """The round's per-question results computed afresh (what the first view after a submission
+    pays; the page caches them until the next one): median milliseconds."""
+    from surveys.models import ResponseStatus
+    from surveys.results import question_results
 
-    The context is loaded once by the view's own code; each timed run only renders it, and must
-    not touch the database (asserted), so the gap to thread_page_ms_p50 is what the queries cost.
-    """
-    from django.db import connection
-    from django.template import Context
-    from django.template.loader import get_template
-    from django.test import RequestFactory
-    from django.test.utils import CaptureQueriesContext
-
-    from accounts.models import User
-    from demo.seeding import BENCH_MANAGER
-    from discussions import access
-    from discussions.views import thread_page_context
-
-    user = User.objects.get(email=BENCH_MANAGER)
-    request = RequestFactory().get(f"/cohorts/{thread.cohort_id}/threads/{thread.pk}/")
-    request.user = user
-    request.htmx = False
-    context = thread_page_context(request, access.get_thread_for(user, thread.cohort_id, thread.pk))
-    # What the context processors would add, given as values so rendering needs no queries.
-    context |= {
-        "request": request,
-        "user": user,
-        "csrf_token": "x" * 64,
-        "unread_notification_count": 0,
-        "messages": [],
-    }
-    template = get_template("discussions/thread.html").template
-    template.render(Context(context))
+    submitted = round_.responses.filter(status=ResponseStatus.SUBMITTED).count()
     timings = []
-    with CaptureQueriesContext(connection) as captured:
-        for _ in range(runs):
-            started = time.perf_counter()
-            template.render(Context(context))
-            timings.append((time.perf_counter() - started) * 1000)
-    assert not captured.captured_queries, captured.captured_queries[:3]
+    for _ in range(runs):
+        started = time.perf_counter()
+        question_results(round_, submitted=submitted)
+        timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 
 
@@ -316,6 +303,8 @@ def main() -> None:
         metrics["bench_total_seconds"] = round(time.perf_counter() - started, 1)
     results = write_results(metrics, connection.vendor)
     print(json.dumps(results, indent=2))
+    if bars_missed(metrics):
+        sys.exit(1)
 
 
 # ---- Delivery: spark asks and a prompt release end to end, through real workers into SMTP ----
@@ -559,6 +548,256 @@ def spark_dispatch() -> dict[str, float | int]:
 
 
 MEASURES = {"pages": measure, "spark_dispatch": spark_dispatch}
+
+
+# ---- The thread page against its reference floor; pages under HTTP load (issue 13) ----
+
+# The physical limit of a thread page: the same posts' stored HTML, author and time, from memory.
+REFERENCE_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ thread.title }}</title></head>
+<body><main><h1>{{ thread.title }}</h1>
+{% for p in posts %}<article id="post-{{ p.pk }}">
+<p>{{ p.author.name }} · <time datetime="{{ p.created_at|date:'c' }}">{{ p.created_at|timesince }}
+ago</time></p>
+{{ p.body_html|safe }}
+</article>{% endfor %}
+</main></body></html>
+"""
+
+# What `make bench` promises (issue 13): a metric, what it must not exceed, and how that is said.
+BARS = [
+    ("thread_page_ms_p50", lambda m: 2 * m["thread_reference_ms_p50"], "2 x thread_reference"),
+    ("thread_page_queries", lambda m: 12, "12"),
+    ("thread_page_bytes", lambda m: 100_000, "100,000"),
+    ("http_errors", lambda m: 0, "0"),
+    ("survey_results_ms_p50", lambda m: 120, "120"),
+]
+
+
+def bars_missed(metrics: dict) -> list[str]:
+    """Print each bar whose metrics this run measured; return the missed ones."""
+    missed = []
+    for name, limit, said in BARS:
+        try:
+            allowed = limit(metrics)
+            value = metrics[name]
+        except KeyError:
+            continue
+        ok = value <= allowed
+        verdict = "ok" if ok else "MISSED"
+        print(f"bar: {name} = {value}, at most {said} = {allowed}: {verdict}", flush=True)
+        if not ok:
+            missed.append(name)
+    return missed
+
+
+def measure_thread(client, thread) -> dict[str, float | int]:
+    """The busiest thread's page as the bench manager sees it, its size and queries; the page's
+    template rendered from memory (the floor) and the reference page (REFERENCE_TEMPLATE).
+
+    Page, floor and reference runs alternate, so the machine's load weighs on all three alike.
+    """
+    from django.urls import reverse
+
+    path = reverse("discussions:thread", args=[thread.cohort_id, thread.pk])
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    floor = thread_floor_renderer(thread)
+    reference = thread_reference_renderer(thread)
+    runs = {"page": lambda: client.get(path), "floor": floor, "reference": reference}
+    timings: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(WARM_RUNS):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            timings[name].append((time.perf_counter() - started) * 1000)
+    return {
+        "thread_page_ms_p50": round(statistics.median(timings["page"]), 1),
+        "thread_page_queries": count_queries(client, path),
+        "thread_page_bytes": len(response.content),
+        "thread_floor_ms_p50": round(statistics.median(timings["floor"]), 1),
+        "thread_reference_ms_p50": round(statistics.median(timings["reference"]), 1),
+    }
+
+
+def _thread_context_from_memory(thread) -> dict:
+    """The thread page's context as the view loads it for the bench manager, plus the values the
+    context processors would add, so rendering it needs no queries."""
+    from django.test import RequestFactory
+
+    from accounts.models import User
+    from demo.seeding import BENCH_MANAGER
+    from discussions import access
+    from discussions.views import thread_page_context
+
+    user = User.objects.get(email=BENCH_MANAGER)
+    request = RequestFactory().get(f"/cohorts/{thread.cohort_id}/threads/{thread.pk}/")
+    request.user = user
+    request.htmx = False
+    context = thread_page_context(request, access.get_thread_for(user, thread.cohort_id, thread.pk))
+    return context | {
+        "request": request,
+        "user": user,
+        "csrf_token": "x" * 64,
+        "unread_notification_count": 0,
+        "messages": [],
+    }
+
+
+def _no_queries(render):
+    """`render`, checked once to touch no database: the floors are rendering from memory only."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        render()
+    assert not captured.captured_queries, captured.captured_queries[:3]
+    return render
+
+
+def thread_floor_renderer(thread):
+    """The thread page's own template rendered from a context loaded once."""
+    from django.template import Context
+    from django.template.loader import get_template
+
+    context = _thread_context_from_memory(thread)
+    template = get_template("discussions/thread.html").template
+    return _no_queries(lambda: template.render(Context(context)))
+
+
+def thread_reference_renderer(thread):
+    """REFERENCE_TEMPLATE with the same page of replies (the 50 posts the page shows)."""
+    from django.template import Context, Template
+
+    context = _thread_context_from_memory(thread)
+    template = Template(REFERENCE_TEMPLATE)
+    posts = {"thread": context["thread"], "posts": context["replies"]}
+    assert len(posts["posts"]) == 50, len(posts["posts"])
+    return _no_queries(lambda: template.render(Context(posts)))
+
+
+# The HTTP load: gunicorn with 2 sync workers, HTTP_CLIENTS people signed in at once, each page
+# for HTTP_SECONDS (BENCH_HTTP_SECONDS for a quicker run).
+HTTP_WORKERS = 2
+HTTP_CLIENTS = 50
+HTTP_SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "30"))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _sessions_for(users) -> list[str]:
+    """A signed-in session per user, as a Cookie header (no password hashing, no rate limit)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    cookies = []
+    for user in users:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+    return cookies
+
+
+def _gunicorn(port: int):
+    """gunicorn on 127.0.0.1:`port` against the bench database, as production runs it."""
+    import urllib.request
+
+    env = os.environ | {"ALLOWED_HOSTS": "127.0.0.1", "CONN_MAX_AGE": "60"}
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "socialtraining.wsgi",
+            f"--workers={HTTP_WORKERS}",
+            "--worker-class=sync",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.perf_counter() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
+                return server
+        except OSError:
+            if server.poll() is not None or time.perf_counter() > deadline:
+                server.kill()
+                raise RuntimeError("gunicorn did not start") from None
+            time.sleep(0.5)
+
+
+def http_load() -> dict[str, float | int]:
+    """`http_<page>_rps`, `_p50_ms`, `_p95_ms`, `_errors` for the thread page, the cohort feed and
+    the home page, HTTP_CLIENTS participants of the busy cohort at once (bench/load.py, locust),
+    against gunicorn with HTTP_WORKERS sync workers; `http_errors` adds up every page's errors."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.urls import reverse
+
+    from accounts.models import User
+    from cohorts.models import CohortRole
+    from demo.seeding import BENCH_SLUG, organization_exists
+    from discussions.models import Thread
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not organization_exists(slug=BENCH_SLUG):
+        print("http: no benchmark organisation (run the pages measure first); skipped")
+        return {}
+    # What a release does before gunicorn serves: whitenoise's manifest of the static files.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    busiest = Thread.objects.filter(cohort__organization__slug=BENCH_SLUG).order_by("-reply_count")[
+        0
+    ]
+    people = User.objects.filter(
+        enrolments__cohort_id=busiest.cohort_id, enrolments__role=CohortRole.PARTICIPANT
+    ).order_by("pk")[:HTTP_CLIENTS]
+    spec = {
+        "cookies": _sessions_for(people),
+        "seconds": HTTP_SECONDS,
+        "pages": {
+            "thread": reverse("discussions:thread", args=[busiest.cohort_id, busiest.pk]),
+            "feed": reverse("discussions:feed", args=[busiest.cohort_id]),
+            "home": reverse("home"),
+        },
+    }
+    assert len(spec["cookies"]) == HTTP_CLIENTS, len(spec["cookies"])
+    connection.close()
+    port = _free_port()
+    server = _gunicorn(port)
+    try:
+        spec["host"] = f"http://127.0.0.1:{port}"
+        print(f"http: {HTTP_CLIENTS} clients, {HTTP_SECONDS:g} s a page, on {spec['host']}")
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "load.py")],
+            input=json.dumps(spec),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    metrics: dict[str, float | int] = {"http_clients": HTTP_CLIENTS, "http_errors": 0}
+    for page, result in json.loads(done.stdout).items():
+        print(f"  {page}: {result}", flush=True)
+        for key in ("rps", "p50_ms", "p95_ms", "errors"):
+            metrics[f"http_{page}_{key}"] = result[key]
+        metrics["http_errors"] += result["errors"]
+    return metrics
+
+
+MEASURES["http"] = http_load
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.access import get_organization_for, managed_organization_ids, organizations_managed_by
@@ -80,6 +80,15 @@ def cohorts_taught_by(user: User) -> QuerySet[Cohort]:
     )
 
 
+def _access(*, manages: bool, role: str | None, study_group_id: int | None) -> CohortAccess:
+    """The rule: the organisation's managers manage; otherwise the enrolment's role, or none."""
+    if manages:
+        return CohortAccess("manager", study_group_id)
+    if role is None:
+        return NO_ACCESS
+    return CohortAccess(role, study_group_id)
+
+
 def cohort_access(user: User, cohort: Cohort) -> CohortAccess:
     """What `user` may do in `cohort` (two small queries at most)."""
     if not user.is_authenticated:
@@ -87,21 +96,44 @@ def cohort_access(user: User, cohort: Cohort) -> CohortAccess:
     enrolment = (
         Enrolment.objects.filter(cohort=cohort, user=user).only("role", "study_group_id").first()
     )
-    if Membership.objects.filter(
+    manages = Membership.objects.filter(
         organization_id=cohort.organization_id, user=user, role=Role.MANAGER
-    ).exists():
-        return CohortAccess("manager", enrolment.study_group_id if enrolment else None)
-    if enrolment is None:
-        return NO_ACCESS
-    return CohortAccess(enrolment.role, enrolment.study_group_id)
+    ).exists()
+    return _access(
+        manages=manages,
+        role=enrolment.role if enrolment else None,
+        study_group_id=enrolment.study_group_id if enrolment else None,
+    )
 
 
 def get_cohort_for(user: User, pk: int, action: Action = "view") -> Cohort:
-    """The cohort `pk` if `user` may do `action` in it; otherwise 404. Sets `cohort.access`."""
-    cohort = Cohort.objects.select_related("organization").filter(pk=pk).first()
+    """The cohort `pk` if `user` may do `action` in it; otherwise 404. Sets `cohort.access`.
+
+    One query: the cohort with the user's enrolment and manager membership alongside, as every
+    cohort page starts here.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such cohort.")
+    mine = Enrolment.objects.filter(cohort=OuterRef("pk"), user=user).order_by()
+    cohort = (
+        Cohort.objects.select_related("organization")
+        .annotate(
+            my_role=Subquery(mine.values("role")[:1]),
+            my_study_group_id=Subquery(mine.values("study_group_id")[:1]),
+            i_manage=Exists(
+                Membership.objects.filter(
+                    organization_id=OuterRef("organization_id"), user=user, role=Role.MANAGER
+                )
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if cohort is None:
         raise Http404("No such cohort.")
-    access = cohort_access(user, cohort)
+    access = _access(
+        manages=cohort.i_manage, role=cohort.my_role, study_group_id=cohort.my_study_group_id
+    )
     if not access.allows(action):
         raise Http404("No such cohort.")
     cohort.access = access

@@ -28,6 +28,7 @@ from discussions.models import (
     Target,
     Thread,
 )
+from discussions.rendering import post_html
 from notifications.scheduling import DueStatus
 
 
@@ -499,7 +500,7 @@ def _thread_create(
     )
     Post.objects.create(
         thread=thread, author=author, kind=plan.kind, is_opening=True, body=plan.body,
-        created_at=opened,
+        body_html=post_html(plan.body), created_at=opened,
     )  # fmt: skip
     repliers = [p for p in people if p != author]
     rng.shuffle(repliers)
@@ -518,7 +519,12 @@ def _thread_create(
             continue
         replies.append(
             Post.objects.create(
-                thread=thread, author=who, kind=PostKind.REPLY, body=text, created_at=at
+                thread=thread,
+                author=who,
+                kind=PostKind.REPLY,
+                body=text,
+                body_html=post_html(text),
+                created_at=at,
             )
         )
     comments = []
@@ -535,6 +541,7 @@ def _thread_create(
                 author=commenter,
                 kind=PostKind.COMMENT,
                 body=text,
+                body_html=post_html(text),
                 created_at=at,
             )
         )
@@ -582,14 +589,17 @@ def _flagged_reply_create(*, cohort: Cohort, rng: random.Random, now: datetime) 
     spammer, flagger = (e.user for e in rng.sample(members, 2))
     at = now - timedelta(hours=20)
     reply = Post.objects.create(
-        thread=thread, author=spammer, kind=PostKind.REPLY, body=FLAGGED_REPLY, created_at=at
-    )
+        thread=thread, author=spammer, kind=PostKind.REPLY, body=FLAGGED_REPLY,
+        body_html=post_html(FLAGGED_REPLY), created_at=at,
+    )  # fmt: skip
     Flag.objects.create(post=reply, user=flagger, reason=FLAG_REASON, created_at=at)
     Thread.objects.filter(pk=thread.pk).update(reply_count=thread.reply_count + 1)
 
 
 BENCH_THREADS = 1000
 BENCH_REPLIES = 2000
+BENCH_OPENING = "An opening post."
+BENCH_COMMENT = "A comment."
 
 
 def bench_conversations_create(*, cohort: Cohort, rng: random.Random, now: datetime) -> Thread:
@@ -600,6 +610,7 @@ def bench_conversations_create(*, cohort: Cohort, rng: random.Random, now: datet
     """
     people = [e.user for e in Enrolment.objects.filter(cohort=cohort).select_related("user")]
     opened = now - timedelta(days=30)
+    opening_html = post_html(BENCH_OPENING)
     threads = Thread.objects.bulk_create(
         Thread(
             cohort=cohort,
@@ -613,26 +624,33 @@ def bench_conversations_create(*, cohort: Cohort, rng: random.Random, now: datet
     )
     Post.objects.bulk_create(
         Post(
-            thread=t, author=t.author, kind=t.kind, is_opening=True, body="An opening post.",
-            created_at=t.created_at,
+            thread=t, author=t.author, kind=t.kind, is_opening=True, body=BENCH_OPENING,
+            body_html=opening_html, created_at=t.created_at,
         )
         for t in threads
     )  # fmt: skip
     busy = threads[-1]
+    texts = [
+        f"Reply {n + 1}: **one** thing I changed, and [a link](https://example.org/{n})."
+        for n in range(BENCH_REPLIES)
+    ]
     replies = Post.objects.bulk_create(
         Post(
             thread=busy,
             author=rng.choice(people),
             kind=PostKind.REPLY,
-            body=f"Reply {n + 1}: **one** thing I changed, and [a link](https://example.org/{n}).",
+            body=text,
+            body_html=post_html(text),
             created_at=busy.created_at + timedelta(minutes=n + 1),
         )
-        for n in range(BENCH_REPLIES)
+        for n, text in enumerate(texts)
     )
+    comment_html = post_html(BENCH_COMMENT)
     comments = Post.objects.bulk_create(
         Post(
             thread=busy, parent=reply, author=rng.choice(people), kind=PostKind.COMMENT,
-            body="A comment.", created_at=reply.created_at + timedelta(seconds=30),
+            body=BENCH_COMMENT, body_html=comment_html,
+            created_at=reply.created_at + timedelta(seconds=30),
         )
         for reply in replies[::4]
     )  # fmt: skip

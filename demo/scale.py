@@ -14,6 +14,7 @@ sends nothing and the pages work on it.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import time as clock
@@ -30,6 +31,7 @@ from accounts.models import Organization, User
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
 from cohorts.timeline import Anchor
 from discussions.models import Post, PostKind, Reaction, ReactionKind, Thread
+from discussions.rendering import post_html
 from notifications.scheduling import DueStatus
 from sparks.models import (
     Delivery,
@@ -586,6 +588,12 @@ def _plan_discussions(
         thread.reaction_count += 1
 
 
+@functools.lru_cache(maxsize=256)
+def _seed_html(body: str) -> str:
+    """`post_html`, once per distinct text: the seed draws its texts from short lists."""
+    return post_html(body)
+
+
 def _chunk_write(chunk: _Chunk) -> dict[str, int]:
     """One bulk insert per model (split every ROWS_PER_INSERT rows), parents first: bulk_create
     copies a parent's freshly returned pk into each child's foreign key."""
@@ -609,6 +617,9 @@ def _chunk_write(chunk: _Chunk) -> dict[str, int]:
     # The key spark_answer gives the post, so a replayed answer would find it.
     for delivery, post, _ in chunk.spark_answers:
         post.idempotency_key = f"spark-answer:{delivery.pk}"
+    # The HTML the services store with every post (the seed's texts mention no one).
+    for post in (*chunk.posts, *chunk.comments):
+        post.body_html = _seed_html(post.body)
     insert(Post, chunk.posts)
     insert(Post, chunk.comments)
     for _, post, answer in chunk.spark_answers:

@@ -97,8 +97,20 @@ class SwitchForm(forms.Form):
     on = forms.BooleanField(required=False)
 
 
-class ReactionForm(SwitchForm):
+class ReactionForm(forms.Form):
+    """A post's one reaction form: the button pressed sends its `kind`, and `on` names the kinds
+    whose button adds, space-separated (the viewer's own take back), so a resent form changes
+    nothing more. `on=1` adds the kind sent."""
+
     kind = forms.ChoiceField(choices=ReactionKind.choices)
+    on = forms.CharField(required=False, max_length=100)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "kind" in cleaned:
+            adds = set(cleaned.get("on", "").split())
+            cleaned["on"] = "1" in adds or cleaned["kind"] in adds
+        return cleaned
 
 
 class FlagForm(forms.Form):

@@ -5,11 +5,13 @@ from datetime import UTC, datetime, time, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.safestring import SafeString, mark_safe
 
 from cohorts.models import Cohort, StudyGroup
 from cohorts.timeline import anchored_moment
 from notifications.scheduling import DueRow
 from socialtraining import clock
+from socialtraining.markdown import render_markdown
 
 
 class PostKind(models.TextChoices):
@@ -249,6 +251,9 @@ class Post(models.Model):
     kind = models.CharField(max_length=12, choices=PostKind.choices)
     is_opening = models.BooleanField(default=False)
     body = models.TextField()
+    # `body` as sanitised HTML with its mentions marked, stored by the services when the post is
+    # written or edited (discussions.rendering), so no page renders Markdown on a view.
+    body_html = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=clock.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -289,6 +294,16 @@ class Post(models.Model):
 
     def editable_until(self) -> datetime:
         return self.created_at + timedelta(minutes=settings.POST_EDIT_WINDOW_MINUTES)
+
+    @property
+    def html(self) -> SafeString:
+        """The stored HTML. A row inserted without it (raw SQL, a test's bulk insert, code merged
+        from before the column) is rendered now, without mention marks, rather than shown empty;
+        `manage.py render_posts` stores it."""
+        if self.body_html or not self.body:
+            # Sanitised by nh3 before it was stored.
+            return mark_safe(self.body_html)
+        return render_markdown(self.body)
 
 
 class ReactionKind(models.TextChoices):

@@ -32,6 +32,7 @@ from discussions.models import (
     Target,
     Thread,
 )
+from discussions.rendering import MENTION_PATTERN, post_html
 from notifications import scheduling
 from notifications.emails import EmailTemplate, absolute_url
 from notifications.jobs import jobs_schedule
@@ -130,15 +131,17 @@ def thread_start(
             quote=quote,
         )
         Follow.objects.create(thread=thread, user=author)
+        people = mentioned_people(thread=thread, author=author, body=body)
         post = Post.objects.create(
             thread=thread,
             author=author,
             kind=kind,
             is_opening=True,
             body=body,
+            body_html=post_html(body, [person.name for person in people]),
             idempotency_key=idempotency_key,
         )
-        if post_mentions_record(post=post, notify=False):
+        if post_mentions_record(post=post, people=people, notify=False):
             jobs_schedule(kind=POST_FANOUT_JOB, target_ids=[post.pk])
         return post
 
@@ -166,12 +169,14 @@ def post_reply(
         check_can_reply(thread=thread, parent=parent)
         check_post_rate(author)
         now = clock.now()
+        people = mentioned_people(thread=thread, author=author, body=body)
         post = Post.objects.create(
             thread=thread,
             parent=parent,
             author=author,
             kind=PostKind.COMMENT if parent else PostKind.REPLY,
             body=body,
+            body_html=post_html(body, [person.name for person in people]),
             created_at=now,
             idempotency_key=idempotency_key,
         )
@@ -179,7 +184,7 @@ def post_reply(
             reply_count=F("reply_count") + 1, last_activity_at=now
         )
         Follow.objects.get_or_create(thread=thread, user=author)
-        post_mentions_record(post=post, notify=False)
+        post_mentions_record(post=post, people=people, notify=False)
         # Followers and mentioned people hear of it from a job after this request: its cost does
         # not grow with the number of people told.
         jobs_schedule(kind=POST_FANOUT_JOB, target_ids=[post.pk])
@@ -263,10 +268,12 @@ def check_can_edit(*, post: Post, user: User) -> None:
 
 def post_edit(*, post: Post, user: User, body: str) -> Post:
     check_can_edit(post=post, user=user)
+    people = mentioned_people(thread=post.thread, author=user, body=body)
     post.body = body
+    post.body_html = post_html(body, [person.name for person in people])
     post.edited_at = clock.now()
-    post.save(update_fields=["body", "edited_at"])
-    post_mentions_record(post=post)
+    post.save(update_fields=["body", "body_html", "edited_at"])
+    post_mentions_record(post=post, people=people)
     return post
 
 
@@ -439,6 +446,7 @@ def prompt_release(prompt: Prompt) -> list[Thread]:
                 kind=prompt.kind,
                 is_opening=True,
                 body=prompt.body,
+                body_html=post_html(prompt.body),
             )
             if prompt.author_id:
                 Follow.objects.get_or_create(thread=thread, user_id=prompt.author_id)
@@ -808,10 +816,7 @@ def prompts_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> int:
 
 # Mentions and following.
 
-# `@[Ana Lima]`: the brackets carry names with spaces, and CommonMark leaves a lone `[text]`
-# (no link target follows) as literal text, so the syntax survives rendering and can be found
-# again in the sanitised HTML. `<`, `>` and newlines never belong to a name.
-MENTION_PATTERN = re.compile(r"@\[([^\]\n<>]{1,150})\]")
+# `@[Name]` (MENTION_PATTERN, discussions.rendering) names at most this many people per post.
 MAX_MENTIONS_PER_POST = 20
 
 
@@ -838,22 +843,29 @@ def mention_candidates(space: access.Space, names: list[str]) -> list[User]:
     return [person for person in people if person.name.casefold() in wanted]
 
 
-def post_mentions_record(*, post: Post, notify: bool = True) -> list[User]:
-    """Store whom the post mentions among the people who see its thread; notify the new ones.
+def mentioned_people(*, thread: Thread, author: User, body: str) -> list[User]:
+    """Whom `body` mentions among the people who see the thread, its author left out.
+
+    The one rule for both the marks in the stored HTML and the Mention rows.
+    """
+    names = mentioned_names(body)
+    if not names:
+        return []
+    space = access.space_of(thread)
+    return [person for person in mention_candidates(space, names) if person.pk != author.pk]
+
+
+def post_mentions_record(*, post: Post, people: list[User], notify: bool = True) -> list[User]:
+    """Store whom the post mentions (`mentioned_people`, as its HTML marks them); notify the
+    new ones.
 
     Called after a post is written (`notify=False`: its fan-out job tells them after the
     request) or edited: an edit that adds a mention notifies only the added person (one
     notification per person and post, whatever the number of edits).
     """
-    names = mentioned_names(post.body)
-    if not names and not post.edited_at:
+    if not people and not post.edited_at:
         return []
     thread = post.thread
-    people = [
-        person
-        for person in mention_candidates(access.space_of(thread), names)
-        if person.pk != post.author_id
-    ]
     before = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
     Mention.objects.filter(post=post).exclude(user_id__in=[p.pk for p in people]).delete()
     added = [person for person in people if person.pk not in before]
@@ -873,18 +885,6 @@ def post_mentions_record(*, post: Post, notify: bool = True) -> list[User]:
             ]
         )
     return added
-
-
-def mention_names_by_post(post_ids: list[int]) -> dict[int, set[str]]:
-    """The mentioned names of each post (casefolded), in one query, for highlighting."""
-    names: dict[int, set[str]] = {}
-    if post_ids:
-        for post_id, display_name, email in Mention.objects.filter(
-            post_id__in=post_ids
-        ).values_list("post_id", "user__display_name", "user__email"):
-            name = display_name or email.split("@")[0]
-            names.setdefault(post_id, set()).add(name.casefold())
-    return names
 
 
 def mention_suggestions(*, space: access.Space, prefix: str, exclude: User) -> list[User]:

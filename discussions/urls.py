@@ -30,6 +30,11 @@ urlpatterns = [
         name="react",
     ),
     path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/moderate/",
+        views.post_moderate,
+        name="post_moderate",
+    ),
+    path(
         "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/endorse/",
         views.endorse,
         name="endorse",

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from discussions import access, moderation, services
 from discussions.forms import (
@@ -111,69 +112,106 @@ class ReactionButton:
     count: int
     mine: bool
 
+    @property
+    def pressed(self) -> str:
+        return "true" if self.mine else "false"
+
+
+def _in_place(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A fragment for a boosted control of the thread page (hx-boost: htmx sends a form to its
+    own action), swapped in place. A boosted request's URL would go into the browser's history
+    and the address bar; the fragment is not a page, so it says not to."""
+    return push_url(render(request, template, context), False)
+
+
+def _thread_context(thread: Thread) -> dict:
+    """What every fragment of the thread page needs: the thread, its cohort, and `posts_url`.
+
+    A post's links are `posts_url` + `<id>/<action>/`: one reverse() for the page rather than
+    several per post (tests/discussions/test_thread_page.py holds them to the URLconf).
+    """
+    return {
+        "cohort": thread.cohort,
+        "thread": thread,
+        "posts_url": f"{services.thread_url(thread)}posts/",
+    }
+
 
 def _decorate(posts: list[Post], user, *, thread: Thread) -> None:
     """Give each shown post its reaction buttons and what `user` may do with it.
 
-    Two queries for any number of posts: reaction counts grouped by post and kind, and mine.
+    One query for any number of posts: reaction counts grouped by post and kind, with mine.
     """
-    ids = [p.pk for p in posts]
     counts: dict[tuple[int, str], int] = {}
     mine: set[tuple[int, str]] = set()
+    ids = [p.pk for p in posts]
     if ids:
-        for row in (
+        for post_id, kind, n, by_me in (
             Reaction.objects.filter(post_id__in=ids)
             .values("post_id", "kind")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("pk"), by_me=Count("pk", filter=Q(user=user)))
             .order_by()
+            .values_list("post_id", "kind", "n", "by_me")
         ):
-            counts[row["post_id"], row["kind"]] = row["n"]
-        mine = set(
-            Reaction.objects.filter(post_id__in=ids, user=user).values_list("post_id", "kind")
-        )
+            counts[post_id, kind] = n
+            if by_me:
+                mine.add((post_id, kind))
     may_moderate = thread.cohort.access.can_teach
     now = clock.now()
+    posts_url = f"{services.thread_url(thread)}posts/"
     for post in posts:
         post.thread = thread
+        # The post's links are this plus an action: no reverse() per post.
+        post.url = f"{posts_url}{post.pk}/"
         shown = not (post.removed_at or post.hidden_at)
         post.reaction_buttons = [
             ReactionButton(kind, label, counts.get((post.pk, kind), 0), (post.pk, kind) in mine)
             for kind, label in ReactionKind.choices
         ]
+        # The reaction form's "on": the kinds whose button adds (the others take back).
+        post.reactions_to_add = " ".join(b.kind for b in post.reaction_buttons if not b.mine)
         post.can_react = shown
         post.can_edit = shown and post.author_id == user.pk and now <= post.editable_until()
         post.can_remove = not post.removed_at and (post.author_id == user.pk or may_moderate)
         post.can_endorse = shown and may_moderate and post.kind == PostKind.REPLY
-    _attach_mention_names(posts)
+        post.can_flag = not post.removed_at and post.author_id != user.pk
+        post.can_spark = may_moderate and not post.removed_at
+        # Instructors' and managers' tools for a post come on demand ("Moderate", post_moderate).
+        post.moderate_on_demand = may_moderate and not post.removed_at
 
 
-def _replies_context(request: HttpRequest, thread: Thread, *, opening: Post | None = None) -> dict:
-    """The page of replies `request.user` may see, with their comments, reactions and actions.
+def _replies_context(request: HttpRequest, thread: Thread, *, with_opening: bool = False) -> dict:
+    """The page of replies `request.user` may see, with their comments, reactions and actions;
+    and the opening post too when `with_opening` (the full page), in the comments' query.
 
     Under "post before you see replies" a participant who has not replied sees only how many
     replies wait for them: the same rule holds for the full page, load-more and htmx fragments.
+    Comment forms are not built here: a reply's "Comment" button fetches one (`comment`).
     """
     replies = Post.objects.filter(thread=thread, is_opening=False, parent__isnull=True)
     sees_replies = access.sees_replies(request.user, thread)
     shown = replies.select_related("author", "endorsed_by") if sees_replies else replies.none()
     page = Paginator(shown, REPLIES_PER_PAGE).get_page(request.GET.get("page"))
     page_replies = list(page.object_list)
-    comments: dict[int, list[Post]] = {}
-    page_comments = list(
-        Post.objects.filter(parent__in=[r.pk for r in page_replies]).select_related(
-            "author", "endorsed_by"
-        )
+    around = Q(parent__in=[r.pk for r in page_replies])
+    if with_opening:
+        around |= Q(thread=thread, is_opening=True)
+    others = (
+        list(Post.objects.filter(around).select_related("author", "endorsed_by"))
+        if page_replies or with_opening
+        else []
     )
+    opening = next((p for p in others if p.is_opening), None)
+    page_comments = [p for p in others if not p.is_opening]
+    comments: dict[int, list[Post]] = {}
     for comment in page_comments:
         comments.setdefault(comment.parent_id, []).append(comment)
     for reply in page_replies:
         reply.page_comments = comments.get(reply.pk, [])
-        reply.comment_form = CommentForm(auto_id=f"comment-{reply.pk}-%s")
     shown_posts = [*page_replies, *page_comments]
     _decorate([opening, *shown_posts] if opening else shown_posts, request.user, thread=thread)
-    return {
-        "cohort": thread.cohort,
-        "thread": thread,
+    return _thread_context(thread) | {
+        "opening": opening,
         "page": page,
         "replies": page_replies,
         "sees_replies": sees_replies,
@@ -185,15 +223,9 @@ def thread_page_context(
     request: HttpRequest, thread: Thread, *, form: PostForm | None = None
 ) -> dict:
     """Everything the thread page shows, loaded (`make bench` renders it again from memory)."""
-    opening = (
-        Post.objects.filter(thread=thread, is_opening=True)
-        .select_related("author", "endorsed_by")
-        .first()
-    )
-    context = _replies_context(request, thread, opening=opening)
+    context = _replies_context(request, thread, with_opening=True)
     return context | {
         "space": access.space_of(thread),
-        "opening": opening,
         "form": form or PostForm(),
         "following": services.thread_is_followed(thread=thread, user=request.user),
     }
@@ -260,7 +292,7 @@ def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     post = _post_or_error(form, thread, request.user)
     if request.htmx:
         # htmx swaps only 2xx answers: the form comes back with its error and the kept text.
-        context = {"cohort": thread.cohort, "thread": thread, "form": form, "post": post}
+        context = _thread_context(thread) | {"form": form, "post": post}
         if post is not None:
             # The new reply takes keyboard focus once swapped in; the form comes back empty.
             context |= {"form": PostForm(), "focused_pk": post.pk}
@@ -269,7 +301,6 @@ def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
                 context |= _replies_context(request, thread) | {"reveal": True}
             else:
                 post.page_comments = []
-                post.comment_form = CommentForm(auto_id=f"comment-{post.pk}-%s")
                 _decorate([post], request.user, thread=thread)
         return render(request, "discussions/thread.html#reply-posted", context)
     if post is None:
@@ -277,27 +308,45 @@ def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     return redirect(_post_url(post))
 
 
+def _comment_form(parent: Post, data=None) -> CommentForm:
+    form = CommentForm(data, auto_id=f"comment-{parent.pk}-%s")
+    # Asked for by pressing "Comment", the form takes the focus: the button it replaces is gone.
+    form.fields["body"].widget.attrs["autofocus"] = True
+    return form
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
+    """A comment under a reply. GET is the form, fetched by the reply's "Comment" button with
+    htmx (or opened as a page without JavaScript); POST writes it."""
     parent = access.get_post_for(request.user, pk, thread_pk, post_pk)
     thread = parent.thread
-    form = CommentForm(request.POST, auto_id=f"comment-{parent.pk}-%s")
+    context = _thread_context(thread) | {"reply": parent}
+    if request.method == "GET":
+        parent.comment_form = _comment_form(parent)
+        try:
+            services.check_can_reply(thread=thread, parent=parent)
+        except services.PostingError as error:
+            context["refusal"] = str(error)
+        if request.htmx:
+            return _in_place(request, "discussions/thread.html#comment-form", context)
+        status = 400 if "refusal" in context else 200
+        return render(request, "discussions/comment_form.html", context, status=status)
+    form = _comment_form(parent, request.POST)
     post = _post_or_error(form, thread, request.user, parent=parent)
     if request.htmx:
         if post is not None:
-            form = CommentForm(auto_id=f"comment-{parent.pk}-%s")
+            form = _comment_form(parent)
             _decorate([post], request.user, thread=thread)
         parent.comment_form = form
-        context = {"cohort": thread.cohort, "thread": thread, "reply": parent, "post": post}
         # The new comment takes keyboard focus once swapped in.
-        context["focused_pk"] = post.pk if post else None
+        context |= {"post": post, "focused_pk": post.pk if post else None}
         return render(request, "discussions/thread.html#comment-posted", context)
     if post is None:
         parent.comment_form = form
-        context = {"cohort": thread.cohort, "thread": thread, "reply": parent}
         return render(request, "discussions/comment_form.html", context, status=400)
-    return redirect(f"{services.thread_url(thread)}#post-{post.pk}")
+    return redirect(_post_url(post))
 
 
 def _refused(request: HttpRequest, post: Post, error: services.PostingError) -> HttpResponse:
@@ -326,9 +375,22 @@ def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpRe
         return _refused(request, post, error)
     if request.htmx:
         _decorate([post], request.user, thread=post.thread)
-        context = {"cohort": post.thread.cohort, "thread": post.thread, "p": post}
-        return render(request, "discussions/thread.html#reactions", context)
+        context = _thread_context(post.thread) | {"p": post}
+        return _in_place(request, "discussions/thread.html#reactions", context)
     return redirect(_post_url(post))
+
+
+@login_required
+@require_GET
+def post_moderate(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
+    """A post's tools for instructors and managers (endorse, remove, flag, turn into a spark),
+    asked for by its "Moderate" button: in place with htmx, or as a page without JavaScript."""
+    post = access.get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
+    _decorate([post], request.user, thread=post.thread)
+    context = _thread_context(post.thread) | {"p": post}
+    if request.htmx:
+        return _in_place(request, "discussions/thread.html#moderation-tools", context)
+    return render(request, "discussions/post_moderate.html", context)
 
 
 @login_required
@@ -439,7 +501,7 @@ def post_flag(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
         context["refusal"] = str(error)
     if request.htmx:
         # htmx swaps only 2xx answers: the refusal or the form's errors come back in place.
-        return render(request, "discussions/flag_form.html#flag-form", context)
+        return _in_place(request, "discussions/flag_form.html#flag-form", context)
     failed = request.method == "POST" and ("refusal" in context or form.errors)
     return render(request, "discussions/flag_form.html", context, status=400 if failed else 200)
 
@@ -700,10 +762,3 @@ def thread_follow(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse
         else "You no longer follow this thread.",
     )
     return redirect(services.thread_url(thread))
-
-
-def _attach_mention_names(posts: list[Post]) -> None:
-    """Each post's mentioned names, for highlighting: one query for all shown posts."""
-    names = services.mention_names_by_post([p.pk for p in posts])
-    for post in posts:
-        post.mentioned_names = names.get(post.pk, set())

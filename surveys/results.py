@@ -10,7 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from cohorts.models import Cohort, CohortRole, Enrolment
@@ -31,6 +32,9 @@ ANONYMOUS_MINIMUM = 5
 # Free-text answers listed per question on the page; the CSV has them all.
 TEXTS_SHOWN = 50
 NPS_PROMOTER, NPS_DETRACTOR = 9, 6
+# How long a round's computed question results are kept. They are keyed by the round's submitted
+# responses (how many, the latest), so a new submission is never missed; this only bounds memory.
+RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
 def percent(part: int | float, whole: int | float) -> float | None:
@@ -79,9 +83,15 @@ def participant_count(cohort_id: int) -> int:
 
 
 def round_results(round_: Round) -> RoundResults:
-    """Response rate, NPS, distributions, choice counts, correctness, scores and free text."""
+    """Response rate, NPS, distributions, choice counts, correctness, scores and free text.
+
+    The per-question results are computed once per state of the round's submissions (a submitted
+    response is final, and questions cannot change once answered), then read from the cache
+    until the next submission: on a round of 5,000 responses they are four passes over its
+    answers, while the page is read far more often than the round changes.
+    """
     totals = Response.objects.filter(round=round_, status=ResponseStatus.SUBMITTED).aggregate(
-        n=Count("pk"), score=Sum("score"), max_score=Sum("max_score")
+        n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"), latest=Max("submitted_at")
     )
     results = RoundResults(
         round=round_,
@@ -93,19 +103,35 @@ def round_results(round_: Round) -> RoundResults:
         results.hidden = True
         results.average_score_percent = None
         return results
+    latest = totals["latest"].isoformat() if totals["latest"] else ""
+    key = f"surveys:round-results:{round_.pk}:{round_.survey.anonymous}:{totals['n']}:{latest}"
+    questions = cache.get(key) if totals["n"] else None
+    if questions is None:
+        questions = question_results(round_, submitted=results.submitted)
+        if totals["n"]:
+            cache.set(key, questions, RESULTS_CACHE_SECONDS)
+    results.questions = questions
+    return results
+
+
+def question_results(round_: Round, *, submitted: int) -> list[QuestionResult]:
+    """Each question's results over the round's `submitted` responses, in four queries."""
     by_question = {
         q.pk: QuestionResult(question=q)
         for q in round_.survey.questions.prefetch_related("choices")
     }
     answers = submitted_answers(round_)
+    # One pass for the scales' points and the knowledge questions' right answers.
     numbers: dict[int, dict[int, int]] = defaultdict(dict)
+    correct: dict[int, int] = defaultdict(int)
     for row in (
-        answers.filter(number__isnull=False)
-        .values("question_id", "number")
-        .annotate(n=Count("pk"))
+        answers.values("question_id", "number")
+        .annotate(n=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
         .order_by()
     ):
-        numbers[row["question_id"]][row["number"]] = row["n"]
+        if row["number"] is not None:
+            numbers[row["question_id"]][row["number"]] = row["n"]
+        correct[row["question_id"]] += row["right"]
     picked = dict(
         Answer.choices.through.objects.filter(
             answer__response__round=round_, answer__response__status=ResponseStatus.SUBMITTED
@@ -115,13 +141,6 @@ def round_results(round_: Round) -> RoundResults:
         .order_by()
         .values_list("choice_id", "n")
     )
-    correct = {
-        row["question_id"]: row
-        for row in answers.filter(question__kind=QuestionKind.KNOWLEDGE)
-        .values("question_id")
-        .annotate(correct=Count("pk", filter=Q(is_correct=True)))
-        .order_by()
-    }
     for result in by_question.values():
         question = result.question
         if question.scale is not None:
@@ -140,13 +159,13 @@ def round_results(round_: Round) -> RoundResults:
                 result.nps = round(100 * (promoters - detractors) / result.answered)
         elif question.has_choices:
             result.choices = [
-                (c, picked.get(c.pk, 0), percent(picked.get(c.pk, 0), results.submitted))
+                (c, picked.get(c.pk, 0), percent(picked.get(c.pk, 0), submitted))
                 for c in question.choices.all()
             ]
-            result.answered = results.submitted
+            result.answered = submitted
         if question.kind == QuestionKind.KNOWLEDGE:
-            result.correct = correct.get(question.pk, {}).get("correct", 0)
-            result.correct_percent = percent(result.correct, results.submitted)
+            result.correct = correct.get(question.pk, 0)
+            result.correct_percent = percent(result.correct, submitted)
     anonymous = round_.survey.anonymous
     for row in _latest_texts(answers):
         result = by_question[row["question_id"]]
@@ -157,8 +176,7 @@ def round_results(round_: Round) -> RoundResults:
         # Newest first would let a reader match a comment to the person who just answered.
         for result in by_question.values():
             result.texts.sort(key=lambda item: item[1].lower())
-    results.questions = list(by_question.values())
-    return results
+    return list(by_question.values())
 
 
 def _latest_texts(answers: QuerySet[Answer]) -> QuerySet:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import override_settings
 from xdist.scheduler import LoadScopeScheduling
@@ -166,6 +167,8 @@ def _services(request):
             "a transactional test cannot run while rows_kept holds its module's transaction "
             "open: move it to another module"
         )
+    # Nothing cached by one test (survey results, say) is read by another.
+    cache.clear()
 
 
 _kept_scopes: list[str] = []

@@ -1,7 +1,9 @@
-"""Discussion threads in Chromium: inline replies and reactions, "post before you see replies"."""
+"""Discussion threads in Chromium: inline replies and reactions, comment forms and moderation on
+demand (with and without JavaScript), "post before you see replies"."""
 
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
 from discussions import services
@@ -80,3 +82,87 @@ def test_it_hides_peers_until_the_participant_posts(page, world):
     expect(replies).to_contain_text("Another peer's answer")
     expect(replies).to_contain_text("My own answer first")
     expect(page.locator("#replies-hidden")).to_have_count(0)
+
+
+def test_it_brings_a_comment_form_on_demand_and_comments_inline(page, world):
+    thread = _thread(world)
+    reply = _reply(thread, world.groupmate, "Blocking an hour for deep work.")
+    url = f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/"
+    sign_in(page, world.participant.email, PASSWORD)
+    page.goto(url)
+    expect(page.get_by_label("Your comment")).to_have_count(0)
+    page.locator(f"#post-{reply.pk}").get_by_role("button", name="Comment").click()
+    comment = page.get_by_label("Your comment")
+    # The form replaced the button and has the focus, so typing goes straight into it.
+    expect(comment).to_be_focused()
+    page.keyboard.type("Which hour works best?")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(f"#comments-{reply.pk}")).to_contain_text("Which hour works best?")
+    assert page.url.endswith(url)
+    assert Post.objects.get(parent=reply).author == world.participant
+
+
+def test_it_toggles_a_reaction_twice_with_one_form_per_post(page, world):
+    thread = _thread(world)
+    reply = _reply(thread, world.groupmate, "Blocking an hour for deep work.")
+    sign_in(page, world.participant.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
+    reactions = page.locator(f"#reactions-{reply.pk}")
+    expect(reactions.locator("form")).to_have_count(1)
+    reactions.get_by_role("button", name="Like").click()
+    expect(reactions.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "true")
+    reactions.get_by_role("button", name="Learned something").click()
+    learned = reactions.get_by_role("button", name="Learned something")
+    expect(learned).to_have_attribute("aria-pressed", "true")
+    # Taking one back leaves the other.
+    reactions.get_by_role("button", name="Like").click()
+    expect(reactions.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "false")
+    expect(learned).to_have_attribute("aria-pressed", "true")
+    kinds = Reaction.objects.filter(post=reply, user=world.participant).values_list("kind")
+    assert list(kinds) == [("learned",)]
+    # Answered in place: the address stays the thread's.
+    assert page.url.endswith(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
+
+
+def test_it_brings_an_instructor_s_tools_on_demand(page, world):
+    thread = _thread(world)
+    reply = _reply(thread, world.groupmate, "Blocking an hour for deep work.")
+    sign_in(page, world.instructor.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
+    post = page.locator(f"#post-{reply.pk}")
+    expect(post.get_by_role("button", name="Endorse")).to_have_count(0)
+    post.get_by_role("button", name="Moderate").click()
+    tools = post.get_by_role("group", name="Moderate this post")
+    expect(tools).to_be_focused()
+    tools.get_by_role("button", name="Endorse").click()
+    expect(page.locator(f"#post-{reply.pk}")).to_contain_text(
+        f"Endorsed by {world.instructor.name}"
+    )
+    assert Post.objects.get(pk=reply.pk).endorsed_by == world.instructor
+
+
+@pytest.fixture
+def page_without_js(browser, live_server, settings):
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_it_comments_and_reacts_without_javascript(page_without_js, world):
+    page = page_without_js
+    thread = _thread(world)
+    reply = _reply(thread, world.groupmate, "Blocking an hour for deep work.")
+    sign_in(page, world.participant.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
+    page.locator(f"#post-{reply.pk}").get_by_role("button", name="Comment").click()
+    # The comment form's own page, with the reply being answered.
+    expect(page.get_by_role("heading", name="Comment")).to_be_visible()
+    page.get_by_label("Your comment").fill("Mornings, before email.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(f"#comments-{reply.pk}")).to_contain_text("Mornings, before email.")
+    page.locator(f"#reactions-{reply.pk}").get_by_role("button", name="Useful").click()
+    useful = page.locator(f"#reactions-{reply.pk}").get_by_role("button", name="Useful")
+    expect(useful).to_have_attribute("aria-pressed", "true")
+    assert Reaction.objects.filter(post=reply, user=world.participant, kind="useful").exists()

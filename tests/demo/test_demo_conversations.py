@@ -3,6 +3,7 @@ from django.db.models import Count, Max, Q
 from accounts.models import User
 from cohorts.models import Cohort, Enrolment
 from discussions.models import Flag, Post, PostKind, Prompt, Reaction, Thread
+from discussions.rendering import post_html
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 
@@ -21,6 +22,13 @@ def test_it_gives_every_cohort_a_conversation_with_articles_and_questions(demo):
 def test_it_has_participants_post_their_own_threads(demo):
     participants = User.objects.filter(enrolments__role="participant")
     assert Thread.objects.filter(cohort__organization=demo, author__in=participants).count() >= 3
+
+
+def test_it_stores_every_post_s_html_as_the_services_do(demo):
+    posts = Post.objects.filter(thread__cohort__organization=demo)
+    assert not posts.filter(body_html="").exclude(body="").exists()
+    for post in posts.exclude(body="")[:40]:
+        assert post.body_html == post_html(post.body), post.pk
 
 
 def test_it_keeps_every_post_in_the_past_and_every_counter_true(demo):

@@ -13,6 +13,7 @@ from accounts.models import Organization, User
 from cohorts.models import Cohort, Enrolment
 from demo import scale, seeding
 from discussions.models import Post, PostKind, Reaction, Thread
+from discussions.rendering import post_html
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, DeliveryStep, SparkAnswer
@@ -68,6 +69,15 @@ def test_it_writes_about_forty_activity_records_per_participant_of_every_kind(be
     # The printed total is the database's, fixtures included.
     assert f"{scale.activity_records_count(organization=org)} activity records" in output
     assert f"{total} scaled activity records" in output
+
+
+@pytest.mark.django_db
+def test_it_stores_every_post_s_html_as_the_services_do(bench):
+    org, _ = bench
+    posts = Post.objects.filter(thread__cohort__organization=org)
+    assert not posts.filter(body_html="").exclude(body="").exists()
+    for body, html in posts.values_list("body", "body_html").distinct()[:50]:
+        assert html == post_html(body)
 
 
 @pytest.mark.django_db

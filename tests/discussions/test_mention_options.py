@@ -1,5 +1,7 @@
 """The @mention autocomplete: up to 8 people who see the space, matching a prefix."""
 
+import re
+
 from cohorts.models import CohortRole
 from tests import factories
 
@@ -63,10 +65,16 @@ def test_it_costs_a_constant_number_of_queries(
 
 
 def test_it_marks_reply_comment_and_new_thread_textareas(world, client_for, thread, reply_to):
-    reply_to(thread)
+    reply = reply_to(thread)
     client = client_for(world.participant)
     page = client.get(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/").content.decode()
-    assert page.count("data-mentions") >= 3  # reply, comment and the source's URL
+    assert page.count("data-mentions") >= 2  # the reply form and the source's URL
     assert f'data-mentions-url="/cohorts/{world.cohort.pk}/threads/{thread.pk}/mentions/"' in page
+    # A comment form comes on demand, into the page that holds the source.
+    comment = client.get(
+        f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/posts/{reply.pk}/comment/",
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert re.search(r"<textarea [^>]*data-mentions", comment)
     new = client.get(f"/cohorts/{world.cohort.pk}/discussions/new/").content.decode()
     assert f'data-mentions-url="/cohorts/{world.cohort.pk}/discussions/mentions/"' in new

@@ -191,3 +191,46 @@ def test_it_hands_focus_to_the_new_comment_and_announces_it(world, client_for, t
     comment = Post.objects.get(parent=reply)
     assert f'<div id="post-{comment.pk}" class="comment" tabindex="-1" autofocus>' in body
     assert '<div hx-swap-oob="innerHTML:#announcer">Your comment is posted.</div>' in body
+
+
+def test_it_loads_a_comment_form_on_demand_with_htmx(world, client_for, thread, reply_to):
+    reply = reply_to(thread, author=world.groupmate)
+    response = client_for(world.participant).get(_comment_url(world, thread, reply), headers=HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert body.lstrip().startswith(f'<form id="comment-form-{reply.pk}" method="post"')
+    assert f'hx-post="{_comment_url(world, thread, reply)}"' in body
+    assert 'name="csrfmiddlewaretoken"' in body and 'name="idempotency_key"' in body
+    # Pressing "Comment" moves the focus into the form that replaced the button.
+    assert re.search(r"<textarea [^>]*autofocus", body)
+
+
+def test_it_opens_the_comment_form_as_a_page_without_javascript(
+    world, client_for, thread, reply_to
+):
+    reply = reply_to(thread, author=world.groupmate, body="The reply being answered")
+    client = client_for(world.participant)
+    response = client.get(_comment_url(world, thread, reply))
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" in body
+    assert "The reply being answered" in body
+    assert f'action="{_comment_url(world, thread, reply)}"' in body
+    key = re.search(r'name="idempotency_key" value="(\w+)"', body).group(1)
+    response = client.post(
+        _comment_url(world, thread, reply), {"body": "Seen", "idempotency_key": key}
+    )
+    comment = Post.objects.get(parent=reply)
+    assert response["Location"] == (
+        f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/?page=1#post-{comment.pk}"
+    )
+
+
+def test_it_says_why_no_comment_form_in_a_locked_thread(world, client_for, thread, reply_to):
+    reply = reply_to(thread, author=world.groupmate)
+    Thread.objects.filter(pk=thread.pk).update(locked=True)
+    client = client_for(world.participant)
+    response = client.get(_comment_url(world, thread, reply))
+    assert response.status_code == 400
+    assert "This thread is locked" in response.content.decode()
+    response = client.get(_comment_url(world, thread, reply), headers=HTMX)
+    assert "This thread is locked" in response.content.decode()

@@ -86,3 +86,25 @@ def test_it_keeps_a_thread_locked_when_the_lock_form_is_sent_twice(world, client
         client.post(f"{_thread_url(world, thread)}lock/", {"on": "1"})
     thread.refresh_from_db()
     assert thread.locked
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_it_brings_a_post_s_tools_on_demand_for_instructors(world, client_for, thread, reply_to):
+    reply = reply_to(thread, author=world.groupmate)
+    client = client_for(world.instructor)
+    page = client.get(_thread_url(world, thread)).content.decode()
+    moderate = f"{_thread_url(world, thread)}posts/{reply.pk}/moderate/"
+    assert f'action="{moderate}"' in page and "Endorse</button>" not in page
+    tools = client.get(moderate, headers=HTMX).content.decode()
+    assert "<html" not in tools and 'role="group" aria-label="Moderate this post"' in tools
+    assert f'formaction="{_endorse_url(world, reply)}" name="on" value="1">Endorse<' in tools
+    assert "Remove this post" in tools and ">Flag</button>" in tools
+    assert f"posts/{reply.pk}/spark/" in tools
+    # Without JavaScript, the same tools on a page of their own, and they work.
+    page = client.get(moderate).content.decode()
+    assert "<html" in page and 'id="post-action"' in page and "Endorse<" in page
+    client.post(_endorse_url(world, reply), {"on": "1"})
+    assert Post.objects.get(pk=reply.pk).endorsed_by == world.instructor
+    assert client_for(world.participant).get(moderate).status_code == 404

@@ -231,3 +231,68 @@ def test_it_costs_the_same_queries_for_a_thread_of_two_or_two_thousand_replies(
     assert 'aria-pressed="true"' in body
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(_url(world, thread, 30), headers={"HX-Request": "true"})
+
+
+@pytest.mark.parametrize("who", ["manager", "instructor", "participant"])
+def test_it_costs_at_most_twelve_queries_for_a_page_of_fifty_replies(
+    world, client_for, thread, django_assert_max_num_queries, who
+):
+    _big_thread(world, thread, 120)
+    client = client_for(getattr(world, who))
+    with django_assert_max_num_queries(12):
+        response = client.get(_url(world, thread))
+    assert response.content.decode().count('class="reply"') == 50
+
+
+def test_it_builds_one_reaction_form_per_post_and_no_comment_forms_on_read(
+    world, client_for, thread
+):
+    _big_thread(world, thread, 60)
+    body = client_for(world.instructor).get(_url(world, thread)).content.decode()
+    shown = 1 + 50 + 2 * 5  # the opening post, a page of replies and their comments
+    assert body.count('class="reactions"') == shown
+    assert len(re.findall(r'<form [^>]*action="[^"]*/react/"', body)) == shown
+    # Comment forms and their keys come on demand; the one key on the page is the reply form's.
+    assert "<textarea" in body and body.count("<textarea") == 1
+    assert body.count('name="idempotency_key"') == 1
+    assert len(re.findall(r'<form method="get" action="[^"]*/comment/"', body)) == 50
+    # So do an instructor's tools for each post, behind its "Moderate" button.
+    assert body.count(">Moderate</button>") == shown
+    assert "/endorse/" not in body and "/spark/" not in body
+
+
+def test_it_links_every_post_action_to_its_view(world, client_for, thread):
+    """Post links are built from one prefix per page: each must resolve to its own view."""
+    from django.urls import resolve
+
+    _big_thread(world, thread, 3)
+    reply = Post.objects.filter(thread=thread, kind="reply").first()
+    Post.objects.filter(pk=reply.pk).update(author=world.participant)
+    body = client_for(world.participant).get(_url(world, thread)).content.decode()
+    instructor = client_for(world.instructor)
+    body += instructor.get(_url(world, thread)).content.decode()
+    body += instructor.get(f"{_url(world, thread)}posts/{reply.pk}/moderate/").content.decode()
+    links = set(re.findall(r'(?:href|action)="(/cohorts/[^"]*/posts/[^"]*)"', body))
+    views = {resolve(link).url_name: resolve(link).kwargs for link in links}
+    assert set(views) == {
+        "react", "comment", "post_moderate", "endorse", "post_edit", "post_remove", "post_flag",
+        "spark_from_post",
+    }  # fmt: skip
+    for kwargs in views.values():
+        assert (kwargs["pk"], kwargs["thread_pk"]) == (world.cohort.pk, thread.pk)
+
+
+def test_it_keeps_in_place_answers_out_of_the_browser_history(world, client_for, thread, reply_to):
+    """The page's boosted forms (reactions, Comment, Moderate, Flag) get fragments, not pages."""
+    reply = reply_to(thread, author=world.groupmate)
+    posts = f"{_url(world, thread)}posts/{reply.pk}"
+    htmx = {"HX-Request": "true", "HX-Boosted": "true"}
+    participant, instructor = client_for(world.participant), client_for(world.instructor)
+    for response in (
+        participant.post(f"{posts}/react/", {"kind": "like", "on": "like"}, headers=htmx),
+        participant.get(f"{posts}/comment/", headers=htmx),
+        participant.get(f"{posts}/flag/", headers=htmx),
+        instructor.get(f"{posts}/moderate/", headers=htmx),
+    ):
+        assert response.status_code == 200 and "<html" not in response.content.decode()
+        assert response["HX-Push-Url"] == "false"

@@ -190,3 +190,11 @@ def test_it_polls_peers_answers_and_swaps_only_when_a_new_one_came(
     assert fresh.lstrip().startswith('<section id="peer-answers"')
     assert "Behaviour, clearly" in fresh
     assert '<div hx-swap-oob="innerHTML:#announcer">A new answer from a peer.</div>' in fresh
+
+
+def test_it_stores_the_answer_post_s_html_when_answering(client, sent_ask):
+    client.get(links.delivery_link_path(sent_ask))
+    right = sent_ask.spark.choices.get(text="Behaviour")
+    client.post(f"/sparks/{sent_ask.pk}/", {"choices": [right.pk], "confidence": "3"})
+    sent_ask.refresh_from_db()
+    assert sent_ask.answer.post.body_html == "<p><strong>My answer:</strong> Behaviour</p>\n"

@@ -147,7 +147,9 @@ def test_it_turns_a_post_into_a_spark_for_those_who_teach(world, client_for):
     thread_url = f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/"
     url = f"{thread_url}posts/{post.pk}/spark/"
     instructor = client_for(world.instructor)
-    assert url in instructor.get(thread_url).text
+    # The post's "Moderate" button on the thread page brings the link, with its other tools.
+    assert f"{thread_url}posts/{post.pk}/moderate/" in instructor.get(thread_url).text
+    assert url in instructor.get(f"{thread_url}posts/{post.pk}/moderate/").text
     form = instructor.get(url)
     assert form.status_code == 200
     assert "How do you give feedback to someone more senior than you?" in form.text

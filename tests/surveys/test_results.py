@@ -102,6 +102,22 @@ def test_it_costs_the_same_queries_for_few_and_many_responses_and_questions(
     assert len(csv_large) <= len(small)
 
 
+def test_it_computes_the_results_once_per_submission_and_shows_each_new_one(
+    world, knowledge_survey, client_for, django_assert_max_num_queries
+):
+    round_ = open_round_of(knowledge_survey)
+    answer(round_, world.participant, likert=5)
+    client = client_for(world.instructor)
+    with CaptureQueriesContext(connection) as first:
+        assert "(1 of 3)" in client.get(results_url(round_)).content.decode()
+    # Read again with nothing new: the per-question results come from the cache.
+    with django_assert_max_num_queries(len(first) - 4):
+        assert "(1 of 3)" in client.get(results_url(round_)).content.decode()
+    answer(round_, world.groupmate, likert=1)
+    html = client.get(results_url(round_)).content.decode()
+    assert "(2 of 3)" in html and "Mean 3.0" in html
+
+
 def test_it_shows_nothing_of_an_anonymous_survey_below_five_responses(
     world, knowledge_survey, client_for
 ):
