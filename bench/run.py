@@ -14,6 +14,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -283,6 +284,9 @@ def write_results(metrics: dict[str, float | int], vendor: str) -> dict:
 
 
 def main() -> None:
+    # Stopped from outside (a timeout, Ctrl-C from make): unwind, so the worker, beat, gunicorn and
+    # SMTP processes it started are stopped too instead of being left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     configure_environment()
