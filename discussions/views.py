@@ -308,10 +308,12 @@ def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     return redirect(_post_url(post))
 
 
-def _comment_form(parent: Post, data=None) -> CommentForm:
+def _comment_form(parent: Post, data=None, *, focus: bool = True) -> CommentForm:
     form = CommentForm(data, auto_id=f"comment-{parent.pk}-%s")
-    # Asked for by pressing "Comment", the form takes the focus: the button it replaces is gone.
-    form.fields["body"].widget.attrs["autofocus"] = True
+    if focus:
+        # Asked for by pressing "Comment", or sent back with an error, the form takes the focus:
+        # the button it replaces is gone. After a comment is posted, the new comment takes it.
+        form.fields["body"].widget.attrs["autofocus"] = True
     return form
 
 
@@ -337,7 +339,7 @@ def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
     post = _post_or_error(form, thread, request.user, parent=parent)
     if request.htmx:
         if post is not None:
-            form = _comment_form(parent)
+            form = _comment_form(parent, focus=False)
             _decorate([post], request.user, thread=thread)
         parent.comment_form = form
         # The new comment takes keyboard focus once swapped in.

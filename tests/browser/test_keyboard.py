@@ -94,9 +94,9 @@ def test_it_comments_on_a_reply_by_keyboard(page, world):
     first = replies[0]
     sign_in(page, world.participant.email, PASSWORD)
     page.goto(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
-    tab_to(page, page.locator(f"#post-{first.pk} summary").filter(has_text="Comment"))
+    tab_to(page, page.locator(f"#post-{first.pk} .comment-open button"))
     page.keyboard.press("Enter")
-    page.keyboard.press("Tab")
+    # The form comes in place of the button, and the focus moves into its box.
     expect(page.get_by_role("textbox", name="Your comment").first).to_be_focused()
     page.keyboard.type("Which hour works best for you?")
     page.keyboard.press("Tab")
@@ -128,7 +128,9 @@ def test_it_reacts_by_keyboard_and_keeps_focus_on_the_button(page, world):
     expect(learned).to_be_focused()
     assert Reaction.objects.get(post=first).user == world.participant
     page.keyboard.press("Tab")
-    expect(page.locator(f"#flag-{first.pk} button")).to_be_focused()
+    expect(
+        page.locator(f"#post-{first.pk} .post-actions").get_by_role("button", name="Flag")
+    ).to_be_focused()
     page.keyboard.press("Shift+Tab")
     expect(learned).to_be_focused()
 
