@@ -46,6 +46,7 @@ install: $(STAMP) node_modules/.installed
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # pytest-xdist processes (auto: one per core); TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= auto
