@@ -2,7 +2,15 @@ import math
 
 import pytest
 
-from insights.forgetting import ForgettingFit, NoFit, forgetting_fit
+from insights.forgetting import (
+    ForgettingFit,
+    NoFit,
+    PowerLawFit,
+    aicc,
+    forgetting_curves,
+    forgetting_fit,
+    power_law_fit,
+)
 
 
 def curve(floor: float, s0: float, half_life: float, days: list[float]) -> list[tuple]:
@@ -68,3 +76,54 @@ def test_it_says_so_when_scores_drop_at_once_then_wander():
     assert fit == NoFit(
         "The scores drop at once and then do not follow a forgetting curve, so none is shown."
     )
+
+
+def power_curve(floor: float, s0: float, exponent: float, days: list[float]) -> list[tuple]:
+    return [(t, floor + (s0 - floor) * (1 + t) ** -exponent) for t in days]
+
+
+DAYS = [0, 3, 7, 14, 21, 28, 42, 56, 70, 90]
+
+
+@pytest.mark.parametrize(("floor", "s0", "exponent"), [(40, 90, 0.6), (20, 85, 0.3), (0, 95, 1.2)])
+def test_it_recovers_a_known_power_law(floor, s0, exponent):
+    fit = power_law_fit(power_curve(floor, s0, exponent, DAYS))
+    assert isinstance(fit, PowerLawFit)
+    assert fit.exponent == pytest.approx(exponent, rel=0.01)
+    assert fit.floor == pytest.approx(floor, abs=0.5)
+    assert fit.score_at(0) == pytest.approx(s0, abs=0.5)
+
+
+def test_it_prefers_the_power_law_when_forgetting_slows_down():
+    noise = [1.0, -1.0, 0.5, -0.5, 1.0, -1.0, 0.5, -0.5, 1.0, -1.0]
+    points = [(t, y + n) for (t, y), n in zip(power_curve(30, 90, 0.5, DAYS), noise, strict=True)]
+    choice = forgetting_curves(points)
+    assert choice.better == "power law"
+    assert choice.aicc_difference > 2
+    assert choice.chosen is choice.power_law
+    assert choice.summary.startswith("A power-law curve fits better than an exponential one")
+
+
+def test_it_prefers_the_exponential_when_scores_halve_at_a_steady_rate():
+    noise = [0.5, -0.5, 0.5, -0.5, 0.5, -0.5, 0.5, -0.5, 0.5, -0.5]
+    points = [(t, y + n) for (t, y), n in zip(curve(50, 90, 10, DAYS), noise, strict=True)]
+    choice = forgetting_curves(points)
+    assert choice.better == "exponential"
+    assert choice.chosen is choice.exponential
+    assert choice.summary.startswith("An exponential curve fits better than a power law")
+
+
+def test_it_does_not_choose_on_too_few_measurements():
+    choice = forgetting_curves(curve(50, 90, 10, [0, 14, 28, 56]))
+    assert choice.better == ""
+    assert choice.chosen is choice.exponential
+    assert choice.summary == (
+        "Too few measurements to tell an exponential from a power-law curve (5 needed)."
+    )
+
+
+def test_it_computes_aicc_for_least_squares():
+    # n ln(RSS / n) + 2k + 2k(k + 1) / (n - k - 1) with n = 10, k = 3, RSS = 20.
+    assert aicc(20.0, 10) == pytest.approx(10 * math.log(2) + 6 + 24 / 6)
+    with pytest.raises(ValueError):
+        aicc(1.0, 4)
