@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sparks.models import Delivery, Spark, SparkChoice, SparkSchedule
+from sparks.models import Delivery, LiftStudy, Spark, SparkChoice, SparkSchedule
 
 
 class SparkChoiceInline(admin.TabularInline):
@@ -27,3 +27,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["spark", "participant", "attempt", "step", "status", "outcome", "due_at"]
     list_filter = ["status", "step", "outcome"]
     raw_id_fields = ["spark", "participant"]
+
+
+@admin.register(LiftStudy)
+class LiftStudyAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "started_at", "fixed_at"]
+    raw_id_fields = ["cohort", "started_by"]

@@ -163,12 +163,17 @@ class DeliveryOutcome(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# The retention probe of a lift study is ask number 0 of its spark: apart from the first ask (1)
+# and its repeats (2, 3...), never repeated itself and never counted as practice.
+PROBE_ATTEMPT = 0
+
+
 class Delivery(DueRow):
     """One ask of one spark to one participant: sent, reminded once, then expired unless answered.
 
     The row comes due for each step in turn (`step`); `attempt` counts asks of the same spark to
-    the same person (repeats are new rows), and the unique constraint makes a second delivery of
-    the same ask impossible.
+    the same person (repeats are new rows; PROBE_ATTEMPT is a lift study's retention probe), and
+    the unique constraint makes a second delivery of the same ask impossible.
     """
 
     spark = models.ForeignKey(Spark, on_delete=models.CASCADE, related_name="deliveries")
@@ -199,6 +204,10 @@ class Delivery(DueRow):
     def __str__(self) -> str:
         return f"{self.spark} → {self.participant_id} (ask {self.attempt})"
 
+    @property
+    def is_probe(self) -> bool:
+        return self.attempt == PROBE_ATTEMPT
+
 
 class SparkAnswer(models.Model):
     delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="answer")
@@ -214,3 +223,54 @@ class SparkAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"Answer to delivery {self.delivery_id}"
+
+
+class LiftStudy(models.Model):
+    """ "Measure the lift" in one cohort: a within-learner experiment on its knowledge sparks.
+
+    Each participant's learning objectives are split at random into a boosted half (knowledge
+    sparks as planned) and a held-out half (no knowledge sparks on them for that person), from
+    `seed` (`sparks.lift_design`). The design follows the roster until the cohort's first ask is
+    sent; from then on it is fixed (`LiftAssignment` rows never change; later participants get a
+    half of their own). A retention probe asks everyone about every objective between +30 and
+    +90 days. Instructors see the design; participants never do.
+    """
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="lift_study")
+    seed = models.CharField(max_length=32)
+    # The objectives the study covers, as they were when the design was fixed.
+    objectives = models.JSONField(default=list)
+    started_at = models.DateTimeField(default=clock.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # When the first ask went out and the design became fixed (null while it may still change).
+    fixed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "lift studies"
+
+    def __str__(self) -> str:
+        return f"Lift study of {self.cohort}"
+
+
+class LiftAssignment(models.Model):
+    """Whether one objective is boosted or held out for one participant of a lift study."""
+
+    study = models.ForeignKey(LiftStudy, on_delete=models.CASCADE, related_name="assignments")
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    objective = models.CharField(max_length=200)
+    boosted = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "participant", "objective"], name="one_lift_assignment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        side = "boosted" if self.boosted else "held out"
+        return f"{self.objective} {side} for {self.participant_id}"

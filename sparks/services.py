@@ -27,6 +27,7 @@ from notifications.scheduling import DueStatus
 from notifications.services import Notice, notify_many, unsubscribe_label
 from socialtraining import clock
 from sparks import links
+from sparks.lift_assignment import lift_plan, probe_deliveries
 from sparks.models import (
     Delivery,
     DeliveryOutcome,
@@ -122,6 +123,7 @@ def sparks_plan(*, cohort: Cohort) -> int:
     cohort = Cohort.objects.with_schedule().get(pk=cohort.pk)
     schedule = schedule_for(cohort)
     participants = _participants(cohort)
+    lift = lift_plan(cohort=cohort, participants=participants)
     sparks = list(cohort.sparks.filter(cancelled_at__isnull=True))
     existing = {
         (d.spark_id, d.participant_id): d
@@ -136,6 +138,19 @@ def sparks_plan(*, cohort: Cohort) -> int:
         for user_id in participants:
             due = in_send_window(cohort, schedule, first_day, spread_key=user_id)
             delivery = existing.get((spark.pk, user_id))
+            if lift.holds_out(spark, user_id):
+                # Held out for this person by the cohort's lift study: never asked, only probed.
+                if (
+                    delivery is not None
+                    and delivery.status == DueStatus.PENDING
+                    and delivery.sent_at is None
+                ):
+                    delivery.status, delivery.outcome = (
+                        DueStatus.CANCELLED,
+                        DeliveryOutcome.CANCELLED,
+                    )
+                    changed.append(delivery)
+                continue
             if delivery is None:
                 if due > now:
                     to_create.append(Delivery(spark=spark, participant_id=user_id, due_at=due))
@@ -155,6 +170,14 @@ def sparks_plan(*, cohort: Cohort) -> int:
                 delivery.status, delivery.due_at = DueStatus.PENDING, due
                 delivery.outcome, delivery.closed_at = DeliveryOutcome.WAITING, None
                 changed.append(delivery)
+    probes, moved = probe_deliveries(
+        lift,
+        cohort,
+        place=lambda moment, user_id: in_send_window(cohort, schedule, moment, spread_key=user_id),
+        now=now,
+    )
+    to_create += probes
+    changed += moved
     # ignore_conflicts: a plan running at the same moment made the same asks; one row each.
     Delivery.objects.bulk_create(to_create, ignore_conflicts=True)
     Delivery.objects.bulk_update(changed, ["status", "due_at", "outcome", "closed_at"])
@@ -326,7 +349,7 @@ def _ask_again_missed(missed: list[Delivery], batch: _Batch, *, now: datetime) -
     repeats = []
     for delivery in missed:
         spark = delivery.spark
-        if spark.kind != SparkKind.KNOWLEDGE or delivery.attempt >= MAX_ATTEMPTS:
+        if spark.kind != SparkKind.KNOWLEDGE or not 0 < delivery.attempt < MAX_ATTEMPTS:
             continue
         schedule = batch.schedules[spark.cohort_id]
         if schedule.repeat_mode == RepeatMode.NONE or (
@@ -358,7 +381,8 @@ def _ask_again(delivery: Delivery, *, answered_well: bool, now: datetime) -> Del
     wrong or missed answer comes back once. None: nothing comes back.
     """
     spark = delivery.spark
-    if spark.kind != SparkKind.KNOWLEDGE or delivery.attempt >= MAX_ATTEMPTS:
+    # A lift study's probe (attempt 0) measures; it is never repeated.
+    if spark.kind != SparkKind.KNOWLEDGE or not 0 < delivery.attempt < MAX_ATTEMPTS:
         return None
     mode = schedule_for(spark.cohort).repeat_mode
     if mode == RepeatMode.NONE:
@@ -580,6 +604,8 @@ def spark_answer_confidence(*, delivery: Delivery, confidence: int) -> SparkAnsw
         return answer
     answer.confidence = confidence
     answer.save(update_fields=["confidence"])
+    if delivery.is_probe:
+        return answer
     Delivery.objects.filter(
         spark_id=delivery.spark_id,
         participant_id=delivery.participant_id,
@@ -730,6 +756,8 @@ def spark_send_now(*, spark: Spark) -> int:
     if spark.cancelled_at:
         raise SparkLocked("This spark is cancelled: it will not be sent.")
     participants = _participants(spark.cohort)
+    lift = lift_plan(cohort=spark.cohort, participants=participants)
+    participants = {u: e for u, e in participants.items() if not lift.holds_out(spark, u)}
     Delivery.objects.bulk_create(
         [Delivery(spark=spark, participant_id=user_id, due_at=now) for user_id in participants],
         ignore_conflicts=True,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sparks import plan_views, views
+from sparks import lift_views, plan_views, views
 
 app_name = "sparks"
 
@@ -41,4 +41,11 @@ urlpatterns += [
     path("sparks/<int:pk>/confidence/", views.confidence, name="confidence"),
     path("sparks/", views.inbox, name="inbox"),
     path("sparks/cohorts/<int:cohort_pk>/settings/", views.spark_settings, name="my_settings"),
+]
+
+# Measure the lift (issue 17): the instructors' page of a cohort's lift study.
+urlpatterns += [
+    path("cohorts/<int:pk>/sparks/lift/", lift_views.lift, name="lift"),
+    path("cohorts/<int:pk>/sparks/lift/start/", lift_views.lift_start, name="lift_start"),
+    path("cohorts/<int:pk>/sparks/lift/stop/", lift_views.lift_stop, name="lift_stop"),
 ]

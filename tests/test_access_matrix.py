@@ -428,6 +428,9 @@ CASES = [
     ),
     Case("cancel a spark", "/cohorts/{cohort}/sparks/{spark}/cancel/", "post", TEACH),
     Case("send a spark now", "/cohorts/{cohort}/sparks/{spark}/send-now/", "post", TEACH),
+    Case("measure the lift", "/cohorts/{cohort}/sparks/lift/", "get", TEACH),
+    Case("start measuring the lift", "/cohorts/{cohort}/sparks/lift/start/", "post", TEACH),
+    Case("stop measuring the lift", "/cohorts/{cohort}/sparks/lift/stop/", "post", TEACH),
     Case(
         "send a spark now (htmx)",
         "/cohorts/{cohort}/sparks/{spark}/send-now/",
@@ -474,6 +477,8 @@ CASES = [
     Case("organisation insights", "/insights/", "get", MANAGERS),
     Case("insights navigation link (htmx)", "/insights/nav/", "get", ANY_MEMBER, htmx=True),
     Case("organisation insights by slug", "/insights/?org={org}", "get", MANAGE),
+    Case("organisation lift", "/insights/lift/?org={org}", "get", MANAGE),
+    Case("organisation lift (htmx)", "/insights/lift/?org={org}", "get", MANAGE, htmx=True),
     Case("insights table (htmx)", "/insights/?org={org}&sort=name", "get", MANAGE, htmx=True),
     Case("cohort metrics CSV", "/insights/cohorts.csv?org={org}", "get", MANAGE),
     Case("insights chart CSV", "/insights/charts/retention.csv?org={org}", "get", MANAGE),
@@ -485,6 +490,12 @@ CASES = [
     ),
     # --- Cohort dashboard (insights/cohort_views.py) ---
     Case("cohort dashboard", "/cohorts/{cohort}/insights/", "get", TEACH),
+    Case("cohort lift", "/cohorts/{cohort}/insights/lift/", "get", TEACH),
+    Case("cohort lift (htmx)", "/cohorts/{cohort}/insights/lift/", "get", TEACH, htmx=True),
+    Case("cohort lift CSV", "/cohorts/{cohort}/insights/lift.csv", "get", TEACH),
+    Case(
+        "another cohort's lift", "/cohorts/{other_cohort}/insights/lift/", "get", OTHER_COHORT_TEACH
+    ),
     Case("cohort chart CSV", "/cohorts/{cohort}/insights/charts/retention.csv", "get", TEACH),
     Case("participant activity CSV", "/cohorts/{cohort}/insights/participants.csv", "get", TEACH),
     Case("nudge participants", "/cohorts/{cohort}/insights/nudge/", "post", TEACH),

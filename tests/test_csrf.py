@@ -93,6 +93,8 @@ CASES = [
     Case("/cohorts/{cohort}/sparks/{spark}/reschedule/"),
     Case("/cohorts/{cohort}/sparks/{spark}/cancel/"),
     Case("/cohorts/{cohort}/sparks/{spark}/send-now/"),
+    Case("/cohorts/{cohort}/sparks/lift/start/"),
+    Case("/cohorts/{cohort}/sparks/lift/stop/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/"),
     Case("/org/{org}/xapi/"),
     # Cohort dashboard (insights/cohort_views.py).
