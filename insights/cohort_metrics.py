@@ -36,7 +36,13 @@ from django.utils.text import Truncator
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
 from discussions.models import Channel, Post, PostKind, Reaction, ReadMarker, Thread
 from insights.charts import Chart, Series
-from insights.forgetting import ForgettingFit, NoFit, forgetting_fit
+from insights.forgetting import (
+    CurveChoice,
+    ForgettingFit,
+    NoFit,
+    PowerLawFit,
+    forgetting_curves,
+)
 from insights.models import RetentionPoint
 from notifications.models import Notification
 from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkKind, SparkThread
@@ -105,7 +111,12 @@ class Knowledge:
     others: dict[int, Tally]
     baseline: Tally
     rounds: list[KnowledgeRound]
-    fit: ForgettingFit | NoFit
+    # The exponential and power-law curves, and which one fits better (by AICc).
+    curves: CurveChoice
+
+    @property
+    def fit(self) -> ForgettingFit | PowerLawFit | NoFit:
+        return self.curves.chosen
 
 
 @dataclass(frozen=True)
@@ -275,14 +286,15 @@ class CohortMetrics:
                 own_days[days].add(row["score"] or 0, row["max_score"])
             else:
                 others[days // 7].add(row["score"] or 0, row["max_score"])
-        # Knowledge sparks count by the day they were answered (UTC). Only first asks: every
-        # participant gets one, so it measures what the cohort retains; repeats are practice,
-        # asked again of those who missed or got it wrong, and would measure the rehearsal.
+        # Knowledge sparks count by the day they were answered (UTC). Only first asks and lift
+        # probes (attempt 0, drawn between +30 and +90 days): every participant gets one, so it
+        # measures what the cohort retains; repeats are practice, asked again of those who
+        # missed or got it wrong, and would measure the rehearsal.
         spark_rows = (
             SparkAnswer.objects.filter(
                 delivery__spark__cohort=self.cohort,
                 delivery__spark__kind=SparkKind.KNOWLEDGE,
-                delivery__attempt=1,
+                delivery__attempt__lte=1,
                 is_correct__isnull=False,
             )
             .values("delivery__spark__cohort_id", day=TruncDate("created_at", tzinfo=UTC))
@@ -317,7 +329,7 @@ class CohortMetrics:
             others=dict(others),
             baseline=baseline,
             rounds=rounds,
-            fit=forgetting_fit(points),
+            curves=forgetting_curves(points),
         )
 
     @cached_property
@@ -645,8 +657,23 @@ def retention_chart(metrics: CohortMetrics) -> Chart:
             f"{fit.floor:.0f}%, from {fit.s0:.0f}% right after the workshop (fitted to the "
             f"answers of {fit.points} days)."
         )
+    elif isinstance(fit, PowerLawFit):
+        series.append(
+            Series(
+                "Fitted forgetting curve (power law)",
+                [round(fit.score_at(7 * w), 1) for w in weeks],
+                "dashed",
+            )
+        )
+        summary = (
+            f"Scores fall fast at first, then ever more slowly, towards a floor of "
+            f"{fit.floor:.0f}%, from {fit.s0:.0f}% right after the workshop (fitted to the "
+            f"answers of {fit.points} days)."
+        )
     else:
         summary = fit.reason
+    if knowledge.curves.summary:
+        summary += " " + knowledge.curves.summary
     if knowledge.baseline.asked:
         baseline = knowledge.baseline.percent
         series.append(Series("Before the workshop (baseline)", [baseline] * len(weeks), "dashed"))

@@ -176,9 +176,10 @@ def _knowledge(cohort_ids, last_ends: dict[int, datetime | None]) -> dict[int, K
         SparkAnswer.objects.filter(
             delivery__spark__cohort_id__in=cohort_ids,
             delivery__spark__kind=SparkKind.KNOWLEDGE,
-            # First asks only, as on the cohort dashboard: repeats go to those who missed or got
-            # it wrong, so counting them would measure the practice, not what was remembered.
-            delivery__attempt=1,
+            # First asks and lift probes (attempt 0) only, as on the cohort dashboard: repeats go
+            # to those who missed or got it wrong, so counting them would measure the practice,
+            # not what was remembered.
+            delivery__attempt__lte=1,
             is_correct__isnull=False,
         )
         .values(cohort_id=F("delivery__spark__cohort_id"), day=TruncDate("created_at", tzinfo=UTC))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from insights import cohort_views, views
+from insights import cohort_views, lift_views, views
 
 app_name = "insights"
 
@@ -37,5 +37,13 @@ urlpatterns = [
         "cohorts/<int:cohort_pk>/insights/people/<int:enrolment_pk>/scores.csv",
         cohort_views.cohort_participant_scores_csv,
         name="cohort_participant_scores_csv",
+    ),
+    # The measured lift of sparks (insights/lift_views.py, issue 17).
+    path("insights/lift/", lift_views.org_lift, name="org_lift"),
+    path("cohorts/<int:cohort_pk>/insights/lift/", lift_views.cohort_lift_page, name="cohort_lift"),
+    path(
+        "cohorts/<int:cohort_pk>/insights/lift.csv",
+        lift_views.cohort_lift_csv,
+        name="cohort_lift_csv",
     ),
 ]

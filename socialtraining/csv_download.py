@@ -25,3 +25,13 @@ def csv_download(rows: Iterable[Iterable[object]], *, filename: str) -> Streamin
     response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets: a name
+# or objective someone typed could run as one in an analyst's spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text that a spreadsheet shows as text: a leading apostrophe before a formula character."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
