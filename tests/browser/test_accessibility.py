@@ -124,7 +124,7 @@ def main_pages() -> dict[str, list[Page]]:
     waiting_round = rounds_waiting_for(participant, clock.now()).first()
     results_round = Round.objects.filter(cohort=past, responses__isnull=False).first()
     survey = past.surveys.first()
-    someone = Enrolment.objects.filter(cohort=past, role="participant").first().user
+    someone = Enrolment.objects.filter(cohort=past, role="participant").order_by("pk").first()
     header = [
         Page("home", "/"),
         Page("notifications", "/notifications/"),
