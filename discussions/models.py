@@ -268,6 +268,17 @@ class Post(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["thread", "parent", "created_at"]),
+            # A thread page's replies in page order, read from the index: no sort of a long
+            # thread's replies (nor a parallel plan's start-up) for each page of 50.
+            models.Index(
+                fields=["thread", "created_at", "id"],
+                condition=models.Q(parent__isnull=True, is_opening=False),
+                name="post_thread_replies_in_order",
+            ),
+            # The opening post, fetched with the page's comments without scanning the thread.
+            models.Index(
+                fields=["thread"], condition=models.Q(is_opening=True), name="post_thread_opening"
+            ),
             # The posting rate limit counts a person's recent posts.
             models.Index(fields=["author", "created_at"]),
         ]
