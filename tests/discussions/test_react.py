@@ -12,7 +12,7 @@ def _react_url(world, post):
 
 
 def _button(body, kind):
-    return re.search(rf'<button [^>]*data-reaction="{kind}"[^>]*>.*?</button>', body, re.S).group(0)
+    return re.search(rf'<button [^>]*value="{kind}"[^>]*>.*?</button>', body, re.S).group(0)
 
 
 def test_it_toggles_a_reaction_inline_with_htmx(world, client_for, thread, reply_to):
