@@ -806,7 +806,7 @@ def sparks_chart(metrics: CohortMetrics) -> Chart:
         x_label="Spark",
         y_label="Count",
         labels=[
-            f"+{s.offset_days} days: {Truncator(s.question).chars(SPARK_LABEL_CHARS)}"
+            f"{s.offset_days} days after: {Truncator(s.question).chars(SPARK_LABEL_CHARS)}"
             for s in sparks
         ],
         series=[

@@ -214,3 +214,17 @@ def test_it_hides_level_three_below_the_anonymous_minimum(world, client_for):
     assert "Fewer than 5 people answered the anonymous behaviour survey" in html
     assert "report applying it" not in html
     assert "I use open questions." not in html
+
+
+def test_it_exports_participant_names_and_spark_labels_without_formulas(world, client_for):
+    world.participant.display_name = "-2+3 cmd|' /C calc'!A0"
+    world.participant.save(update_fields=["display_name"])
+    _activity(world, [world.participant, world.groupmate])
+    client = client_for(world.manager)
+    people = _csv(client.get(f"/cohorts/{world.cohort.pk}/insights/participants.csv"))
+    assert "'-2+3 cmd|' /C calc'!A0" in [row[0] for row in people]
+    sparks = _csv(client.get(f"/cohorts/{world.cohort.pk}/insights/charts/sparks.csv"))
+    # The chart's own labels read "14 days after: …", not "+14 days", which Excel would compute.
+    assert sparks[1][0].startswith("14 days after: ")
+    cells = [cell for rows in (people, sparks) for row in rows for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

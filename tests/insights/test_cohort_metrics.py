@@ -189,7 +189,7 @@ def test_it_counts_sparks_and_the_replies_they_sparked(small_world):
     ]
     assert results == [(14, 2, 1, 0, 1, 0), (30, 3, 3, 2, 0, 1)]
     labels = sparks_chart(small_world).labels
-    assert labels == ["+14 days: Spark at +14 days", "+30 days: Spark at +30 days"]
+    assert labels == ["14 days after: Spark at +14 days", "30 days after: Spark at +30 days"]
 
 
 def test_it_sums_each_participants_activity(small_world, world):
@@ -260,7 +260,7 @@ def test_it_shortens_long_spark_questions_in_the_chart(small_world, world):
         question="In GROW, which stage is where you explore the options with the coachee?"
     )
     labels = sparks_chart(CohortMetrics(world.cohort, now=small_world.now)).labels
-    assert labels[1] == "+30 days: In GROW, which stage is where you explo…"
+    assert labels[1] == "30 days after: In GROW, which stage is where you explo…"
 
 
 def test_it_puts_a_round_in_the_same_week_as_the_rollups_do(world):

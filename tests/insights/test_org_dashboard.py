@@ -311,3 +311,14 @@ def test_it_costs_the_same_queries_for_3_and_30_cohorts(
     assert len(row_names(response)) == 25
     with django_assert_max_num_queries(len(few_csv)):
         b"".join(client.get("/insights/cohorts.csv").streaming_content)
+
+
+def test_it_exports_a_cohort_name_that_looks_like_a_formula_as_text(client_for, world, past):
+    past.cohort.name = "@SUM(A1:A9)"
+    past.cohort.save(update_fields=["name"])
+    rollups_refresh()
+    response = client_for(world.manager).get("/insights/cohorts.csv", {"phase": "after"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[1][0] == "'@SUM(A1:A9)"
+    # Numbers are never touched: they are not formulas.
+    assert rows[1][4] == "4"

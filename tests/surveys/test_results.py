@@ -208,3 +208,20 @@ def test_it_is_a_404_for_anyone_not_teaching(world, knowledge_survey, client_for
     client = client_for(getattr(world, person))
     assert client.get(results_url(round_)).status_code == 404
     assert client.get(results_url(round_, "surveys:results_csv")).status_code == 404
+
+
+def test_it_exports_names_and_answers_that_look_like_formulas_as_text(
+    world, knowledge_survey, client_for
+):
+    # OWASP "CSV injection": a cell starting with = + - @ runs as a formula in Excel.
+    world.participant.display_name = '=HYPERLINK("http://evil.test","Click")'
+    world.participant.save(update_fields=["display_name"])
+    round_ = open_round_of(knowledge_survey)
+    answer(round_, world.participant, text="+SUM(1,2)")
+    answer(round_, world.groupmate, text="@import and -1 more")
+    response = client_for(world.manager).get(results_url(round_, "surveys:results_csv"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert '\'=HYPERLINK("http://evil.test","Click")' in cells
+    assert "'+SUM(1,2)" in cells and "'@import and -1 more" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
