@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Organization, User
 from cohorts.models import Cohort, StudyGroup, validate_time_zone
+from cohorts.timeline import validate_timeline_day
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -60,11 +61,13 @@ class SessionForm(forms.Form):
     starts_at = forms.DateTimeField(
         label="Starts",
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        validators=[validate_timeline_day],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
     ends_at = forms.DateTimeField(
         label="Ends",
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        validators=[validate_timeline_day],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
     location = forms.CharField(max_length=200, required=False)
@@ -127,7 +130,10 @@ class EnrolForm(forms.Form):
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="Roster CSV",
-        help_text="Columns email, name and optionally group, with a header row; ; or , separated.",
+        help_text=(
+            "Columns email, name and optionally group, with a header row, separated by commas "
+            "or semicolons."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 

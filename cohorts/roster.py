@@ -13,6 +13,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 REQUIRED_COLUMNS = ("email", "name")
+# The longest name a person may have (User.display_name) and the longest field read at all: a
+# longer one is a broken file (an unclosed quote swallows the rest), reported, never a crash.
+NAME_MAX_LENGTH = 150
+FIELD_MAX_LENGTH = 1000
 
 
 @dataclass
@@ -51,7 +55,7 @@ def roster_parse(data: bytes, *, group_names: set[str]) -> ParsedRoster:
         return parsed
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
     header: list[str] | None = None
-    for fields in reader:
+    for fields in _rows(reader, parsed):
         if not any(f.strip() for f in fields):
             continue
         if header is None:
@@ -77,6 +81,29 @@ def roster_parse(data: bytes, *, group_names: set[str]) -> ParsedRoster:
     return parsed
 
 
+def _rows(reader, parsed: ParsedRoster):
+    """The reader's rows, stopping with an error at the first field too long to be a roster's."""
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            # The csv module refuses a field over its limit (131,072 characters) outright.
+            fields = None
+        if fields is None or any(len(f) > FIELD_MAX_LENGTH for f in fields):
+            parsed.errors.append(
+                {
+                    "line": reader.line_num,
+                    "reason": f"A field is longer than {FIELD_MAX_LENGTH:,} characters, which no "
+                    "email, name or group is; check the quotes on this line. Nothing after it "
+                    "was read.",
+                }
+            )
+            return
+        yield fields
+
+
 def _check_row(parsed, line, header, fields, seen, group_names) -> None:
     def error(reason: str) -> None:
         parsed.errors.append({"line": line, "reason": reason})
@@ -90,6 +117,8 @@ def _check_row(parsed, line, header, fields, seen, group_names) -> None:
         validate_email(email)
     except ValidationError:
         return error(f"Bad email address “{values['email']}”.")
+    if len(values["name"]) > NAME_MAX_LENGTH:
+        return error(f"The name is longer than {NAME_MAX_LENGTH} characters; shorten it.")
     if email in seen:
         return error(f"Duplicate: {email} is already on line {seen[email]}.")
     seen[email] = line

@@ -8,9 +8,26 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from cohorts.models import Cohort
+
+# The calendar a cohort's timeline lives in. Sessions, prompts and rounds outside it are refused
+# with a message: offsets of up to two years counted from the year 9999 left the calendar
+# Python can represent (an OverflowError, a 500), and no workshop is planned a century ahead.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
+def validate_timeline_day(value: date | datetime) -> None:
+    """A form field's validator: the date (of a datetime, too) lies between the two bounds."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValidationError(
+            f"Choose a date between {EARLIEST_DAY.year} and {LATEST_DAY.year}.",
+            code="out_of_range",
+        )
 
 
 class Anchor(models.TextChoices):

@@ -7,6 +7,7 @@ import uuid
 from django import forms
 from django.core.validators import URLValidator
 
+from cohorts.timeline import validate_timeline_day
 from discussions.models import (
     OFFSET_ANCHORS,
     PROMPT_KIND_LABELS,
@@ -196,6 +197,7 @@ class PromptForm(forms.Form):
         label="Date and time",
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        validators=[validate_timeline_day],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text="For “at a date and time”.",
     )

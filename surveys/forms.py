@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cohorts.models import Cohort
-from cohorts.timeline import Anchor, local_moment
+from cohorts.timeline import Anchor, local_moment, validate_timeline_day
 from surveys.models import Purpose, QuestionKind, Round, Survey
 from surveys.starters import STARTERS
 
@@ -267,6 +267,7 @@ class RoundForm(forms.Form):
         label="Date",
         required=False,
         input_formats=["%Y-%m-%d"],
+        validators=[validate_timeline_day],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     at_time = forms.TimeField(
@@ -317,7 +318,8 @@ class RoundForm(forms.Form):
                 label = "Right after" if days == 0 else f"+{days} days"
         elif when == WHEN_AT:
             if data.get("on_date") is None:
-                self.add_error("on_date", "Choose the date the round opens.")
+                if "on_date" not in self.errors:
+                    self.add_error("on_date", "Choose the date the round opens.")
                 return data
             data["anchor"], data["offset_days"] = Anchor.AT, 0
             label = f"{data['on_date']:%d %B %Y}".lstrip("0")

@@ -73,6 +73,21 @@ def test_it_keeps_the_text_and_explains_when_a_session_ends_before_it_starts(wor
     assert not Cohort.objects.filter(name="Coaching conversations").exists()
 
 
+def test_it_refuses_a_session_outside_the_calendar_with_a_message(world, client_for):
+    # 9999-12-31 plus a prompt's or a spark's offset left Python's calendar: a 500.
+    response = client_for(world.manager).post(
+        "/org/acme/cohorts/new/",
+        _data(
+            **{"sessions-0-starts_at": "9999-12-31T09:00", "sessions-0-ends_at": "9999-12-31T12:00"}
+        ),
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert body.count("Choose a date between 2000 and 2099.") == 2
+    assert 'value="9999-12-31T09:00"' in body
+    assert not Cohort.objects.filter(name="Coaching conversations").exists()
+
+
 def test_it_requires_at_least_one_session(world, client_for):
     response = client_for(world.manager).post(
         "/org/acme/cohorts/new/",

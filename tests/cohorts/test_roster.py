@@ -72,6 +72,24 @@ def test_it_reports_a_file_that_is_not_utf8(world, client_for, csv_file):
     assert "not UTF-8" in roster_import.errors[0]["reason"]
 
 
+def test_it_reports_a_field_too_long_for_the_csv_reader_by_its_line(world, client_for, csv_file):
+    text = "email,name\nada@example.test,Ada\ngrace@example.test," + "x" * 200_000 + "\n"
+    roster_import, location = _upload(client_for(world.instructor), world, csv_file(text))
+    assert [r["email"] for r in roster_import.rows] == ["ada@example.test"]
+    assert roster_import.errors[0]["line"] == 3
+    body = client_for(world.instructor).get(location).content.decode()
+    assert "A field is longer than 1,000 characters" in body
+
+
+def test_it_refuses_a_name_longer_than_a_person_may_have(world, client_for, csv_file):
+    text = "email,name\nada@example.test," + "A" * 151 + "\ngrace@example.test,Grace\n"
+    roster_import, _ = _upload(client_for(world.instructor), world, csv_file(text))
+    assert [r["email"] for r in roster_import.rows] == ["grace@example.test"]
+    assert roster_import.errors == [
+        {"line": 2, "reason": "The name is longer than 150 characters; shorten it."}
+    ]
+
+
 def test_it_asks_for_a_file_when_none_is_sent(world, client_for):
     response = client_for(world.instructor).post(_roster_url(world), {})
     assert response.status_code == 400

@@ -149,3 +149,14 @@ def test_it_renders_a_fresh_key_with_each_new_form(world, client_for):
     pages = [client.get(_url(world)).content.decode() for _ in range(2)]
     keys = {re.search(r'name="idempotency_key" value="(\w+)"', page)[1] for page in pages}
     assert len(keys) == 2
+
+
+def test_it_refuses_a_date_outside_the_calendar_and_keeps_the_text(world, client_for):
+    response = client_for(world.instructor).post(
+        _url(world), _data(anchor="at", at="9999-12-31T23:00", offset_days="")
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Choose a date between 2000 and 2099." in body
+    assert "Think of the last time feedback changed what you did." in body
+    assert not Prompt.objects.exists()

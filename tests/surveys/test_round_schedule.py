@@ -121,6 +121,7 @@ def test_it_schedules_on_a_date_with_its_own_label_and_no_reminder(
         ({"open_days": "3", "remind_after_days": "3"}, "a reminder after 3 days would never"),
         ({"open_days": "0"}, "greater than or equal to 1"),
         ({"when": "at", "on_date": "2020-01-01"}, "That round would already be closed."),
+        ({"when": "at", "on_date": "9999-12-31"}, "Choose a date between 2000 and 2099."),
     ],
 )
 def test_it_refuses_bad_rounds_with_a_clear_message(
