@@ -34,6 +34,8 @@ class QuestionKind(models.TextChoices):
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.KNOWLEDGE)
 SCALE_BOUNDS = {QuestionKind.LIKERT: (1, 5), QuestionKind.NPS: (0, 10)}
+# The longest free-text answer kept; a longer one is refused with its length, never cut short.
+TEXT_ANSWER_MAX_LENGTH = 5000
 CONFIDENCE_LEVELS = {
     1: "Guessing",
     2: "Not sure",

@@ -19,6 +19,7 @@ from socialtraining import clock
 from surveys import links
 from surveys.models import (
     CONFIDENCE_LEVELS,
+    TEXT_ANSWER_MAX_LENGTH,
     Answer,
     Choice,
     Question,
@@ -334,7 +335,13 @@ def _clean_answer(question: Question, raw: dict) -> tuple[dict, str | None]:
                 low, high = question.scale[0], question.scale[-1]
                 return values, f"Choose a value from {low} to {high}."
     elif question.kind == QuestionKind.TEXT:
-        values["text"] = (raw.get("text") or "").strip()[:5000]
+        text = (raw.get("text") or "").strip()
+        if len(text) > TEXT_ANSWER_MAX_LENGTH:
+            return values, (
+                f"Your answer is {len(text):,} characters long; an answer holds at most "
+                f"{TEXT_ANSWER_MAX_LENGTH:,}. Shorten it: it is not saved until then."
+            )
+        values["text"] = text
     else:
         valid = {c.pk: c for c in question.choices.all()}
         picked = []

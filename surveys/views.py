@@ -362,6 +362,17 @@ class AnswerShown:
         return [str(pk) for pk in self.choice_ids]
 
 
+def _posted_shown(raw: dict) -> AnswerShown:
+    """What the person sent for a question whose answer was refused, shown back to them."""
+    number, confidence = raw.get("number", "").strip(), raw.get("confidence", "").strip()
+    return AnswerShown(
+        number=int(number) if number.isdigit() else None,
+        text=raw.get("text", ""),
+        choice_ids=frozenset(int(c) for c in raw.get("choices", []) if c.isdigit()),
+        confidence=int(confidence) if confidence.isdigit() else None,
+    )
+
+
 def _answers_shown(response: Response | None) -> dict[int, AnswerShown]:
     if response is None or response.pk is None:
         return {}
@@ -394,6 +405,7 @@ def _answer_page(
     answering: access.Answering,
     *,
     problems: list[services.AnswerProblem] = (),
+    posted: dict[int, dict] | None = None,
     closed_message: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -405,6 +417,9 @@ def _answer_page(
     for problem in problems:
         errors.setdefault(problem.question_id, []).append(problem.message)
     answers = _answers_shown(response)
+    # A refused answer is shown as it was sent, so the person's text is never lost: the draft
+    # keeps what was saved before.
+    answers.update({pk: _posted_shown(posted[pk]) for pk in errors if posted and pk in posted})
     for question in questions:
         # Shown with the explanation once submitted; the prefetched choices cost no query.
         question.correct_text = "; ".join(c.text for c in question.choices.all() if c.is_correct)
@@ -454,16 +469,15 @@ def answer(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _answer_page(request, answering)
     questions = list(answering.round.survey.questions.all())
+    raw = _raw_answers(request.POST, questions)
     try:
         _, problems = services.response_submit(
-            round_=answering.round,
-            participant=answering.participant,
-            raw=_raw_answers(request.POST, questions),
+            round_=answering.round, participant=answering.participant, raw=raw
         )
     except services.ResponseClosed as closed:
         return _answer_page(request, answering, closed_message=str(closed), status=400)
     if problems:
-        return _answer_page(request, answering, problems=problems, status=400)
+        return _answer_page(request, answering, problems=problems, posted=raw, status=400)
     return redirect("surveys:answer", answering.round.cohort_id, answering.round.pk)
 
 
@@ -474,11 +488,10 @@ def answer_draft(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
     if sign_in:
         return sign_in
     questions = list(answering.round.survey.questions.all())
+    raw = _raw_answers(request.POST, questions)
     try:
         response, problems = services.response_save_draft(
-            round_=answering.round,
-            participant=answering.participant,
-            raw=_raw_answers(request.POST, questions),
+            round_=answering.round, participant=answering.participant, raw=raw
         )
     except services.ResponseClosed as closed:
         if request.htmx:
@@ -487,12 +500,15 @@ def answer_draft(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
         return _answer_page(request, answering, closed_message=str(closed), status=400)
     if not request.htmx:
         if problems:
-            return _answer_page(request, answering, problems=problems, status=400)
+            return _answer_page(request, answering, problems=problems, posted=raw, status=400)
         messages.success(request, "Draft saved. Come back any time before the survey closes.")
         return redirect("surveys:answer", answering.round.cohort_id, answering.round.pk)
+    texts = {q.pk: q.text for q in questions}
     context = {
         "saved_at": _wall_clock(response.updated_at, answering.round),
         "problem_count": len(problems),
+        # Autosave says what it could not keep, or a long answer would vanish without a word.
+        "draft_problems": [(texts[p.question_id], p.message) for p in problems],
     }
     return render(request, "surveys/answer_form.html#draft_status", context)
 

@@ -232,3 +232,27 @@ def test_it_puts_an_error_summary_first_that_links_to_each_question_in_error(
     assert f'<a href="#q{likert.pk}">{likert.text} — This question needs an answer.</a>' in summary
     assert f'<a href="#q{nps.pk}">{nps.text} — Choose a value from 0 to 10.</a>' in summary
     assert f'<fieldset id="q{likert.pk}"' in html
+
+
+def test_it_refuses_a_draft_answer_too_long_keeps_the_rest_and_says_why(
+    world, open_round, client_for
+):
+    client = client_for(world.participant)
+    data = form_data(open_round.survey)
+    text_question = open_round.survey.questions.get(position=3)
+    huge = "word " * 200_000
+    data[f"q{text_question.pk}-text"] = huge
+    response = client.post(
+        url(open_round, "surveys:answer_draft"), data, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert "Your answer is 999,999 characters long; an answer holds at most 5,000." in body
+    assert text_question.text in body
+    # Every other answer is in the draft; the long one is not cut short and stored.
+    answers = Answer.objects.filter(response__participant=world.participant)
+    assert answers.count() == 4
+    assert not answers.filter(question=text_question).exists()
+
+    response = client.post(url(open_round, "surveys:answer_draft"), data)
+    assert response.status_code == 400
+    assert huge.strip() in response.content.decode()
