@@ -1,6 +1,7 @@
 import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal.ratelimit import get_ip
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -25,3 +26,11 @@ class AccountAdapter(DefaultAccountAdapter):
             body_text=message.body,
             body_html=html,
         )
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
+        """The failed sign-in limit ("login_failed", five in five minutes) counts per address
+        *and* client IP: allauth counts per address alone, so five wrong passwords typed by a
+        stranger locked the owner out too. The per-IP limit still bounds each client's guesses.
+        `get_ip` is the address allauth's own per-IP limits count (an IPv6 address by its /64).
+        """
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{get_ip(request)}"

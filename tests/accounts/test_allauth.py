@@ -47,6 +47,20 @@ def test_it_refuses_sign_in_after_repeated_failures(client, db):
     assert not _signed_in(client)
 
 
+def test_it_lets_the_owner_sign_in_while_a_stranger_is_locked_out(client, db):
+    UserFactory(email="ada@example.test")
+    stranger = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(5):
+        client.post(LOGIN, {"login": "ada@example.test", "password": "wrong"}, **stranger)
+    refused = client.post(LOGIN, {"login": "ada@example.test", "password": PASSWORD}, **stranger)
+    assert "Too many failed login attempts" in refused.content.decode()
+    assert not _signed_in(client)
+
+    response = client.post(LOGIN, {"login": "ada@example.test", "password": PASSWORD})
+    assert response.status_code == 302
+    assert _signed_in(client)
+
+
 def test_it_signs_in_with_a_mailed_code(client, db, mail_body, django_capture_on_commit_callbacks):
     UserFactory(email="ada@example.test")
     page = client.get("/accounts/login/code/").content.decode()
