@@ -38,3 +38,25 @@ def test_it_schedules_a_question_two_days_before_the_first_session(page, world):
     expect(row).to_contain_text("2 days before the first session, at 08:30")
     prompt = Prompt.objects.get()
     assert prompt.due_at == datetime.combine(day, time(8, 30), tzinfo=berlin)
+
+
+def test_it_ticks_post_before_you_see_replies_by_its_checkbox_under_its_help_text(page, world):
+    sign_in(page, world.instructor.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/prompts/new/")
+    box = page.get_by_role("checkbox", name="Post before you see replies")
+    help_text = page.get_by_text("Participants see their peers' replies only after posting")
+    expect(box).to_have_accessible_description(
+        "Participants see their peers' replies only after posting their own."
+    )
+    box_area, help_area = box.bounding_box(), help_text.bounding_box()
+    # The help text starts below the checkbox, so it neither covers it nor takes its clicks.
+    assert help_area["y"] >= box_area["y"] + box_area["height"]
+    box.click()
+    expect(box).to_be_checked()
+    help_text.click()
+    expect(box).to_be_checked()
+    page.get_by_role("radio", name="Provocative question").check()
+    page.get_by_label("Title").fill("Which feedback changed you?")
+    page.get_by_role("button", name="Schedule prompt").click()
+    expect(page.get_by_role("heading", name="Prompt timeline")).to_be_visible()
+    assert Prompt.objects.get().post_first is True
