@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Max, Min
+from django.db.models import Exists, Max, Min, OuterRef
 
-from accounts.models import Organization
+from accounts.models import Invitation, Organization
 from socialtraining import clock
 
 
@@ -131,6 +131,17 @@ class CohortRole(models.TextChoices):
     PARTICIPANT = "participant", "Participant"
 
 
+class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
+    def awaiting_invitation(self) -> EnrolmentQuerySet:
+        """People enrolled by email who have not accepted their invitation to the organisation
+        yet: they have no account they can sign in with, so rates should not count them."""
+        pending = Invitation.objects.unfinished().filter(
+            organization_id=OuterRef("cohort__organization_id"),
+            email__iexact=OuterRef("user__email"),
+        )
+        return self.filter(Exists(pending))
+
+
 class Enrolment(models.Model):
     """A person in a cohort, as instructor or participant; a participant is in at most one group."""
 
@@ -145,6 +156,8 @@ class Enrolment(models.Model):
         StudyGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
     )
     created_at = models.DateTimeField(default=clock.now)
+
+    objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__display_name", "user__email"]

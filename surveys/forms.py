@@ -243,7 +243,7 @@ class RoundForm(forms.Form):
         label="When it opens",
         choices=[
             ("before", "Before the workshop: 7 days before the first session"),
-            ("after", "Right after: the day the last session ends"),
+            ("after", "Right after: when the last session ends"),
             ("plus30", "+30 days after the last session"),
             ("plus60", "+60 days after the last session"),
             ("plus90", "+90 days after the last session"),

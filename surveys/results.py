@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from cohorts.models import Cohort, CohortRole, Enrolment
@@ -63,6 +63,8 @@ class RoundResults:
     round: Round
     participants: int
     submitted: int
+    # Invited by email, not joined yet and without an answer: shown apart, not in the rate.
+    not_joined: int = 0
     hidden: bool = False
     average_score_percent: float | None = None
     questions: list[QuestionResult] = field(default_factory=list)
@@ -76,10 +78,23 @@ def submitted_answers(round_: Round) -> QuerySet[Answer]:
     return Answer.objects.filter(response__round=round_, response__status=ResponseStatus.SUBMITTED)
 
 
-def participant_count(cohort_id: int) -> int:
-    return Enrolment.objects.filter(
-        cohort_id=cohort_id, role=CohortRole.PARTICIPANT, user__is_active=True
-    ).count()
+def participant_counts(round_: Round) -> tuple[int, int]:
+    """(participants the response rate counts, those invited who have not joined yet), in one
+    query. Someone who answered from the email's link before joining counts as a participant."""
+    enrolments = Enrolment.objects.filter(
+        cohort_id=round_.cohort_id, role=CohortRole.PARTICIPANT, user__is_active=True
+    )
+    waiting = enrolments.awaiting_invitation().exclude(
+        Exists(
+            Response.objects.filter(
+                round=round_, participant_id=OuterRef("user_id"), status=ResponseStatus.SUBMITTED
+            )
+        )
+    )
+    counts = enrolments.aggregate(
+        total=Count("pk"), waiting=Count("pk", filter=Q(pk__in=waiting.values("pk")))
+    )
+    return counts["total"] - counts["waiting"], counts["waiting"]
 
 
 def round_results(round_: Round) -> RoundResults:
@@ -93,9 +108,11 @@ def round_results(round_: Round) -> RoundResults:
     totals = Response.objects.filter(round=round_, status=ResponseStatus.SUBMITTED).aggregate(
         n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"), latest=Max("submitted_at")
     )
+    participants, not_joined = participant_counts(round_)
     results = RoundResults(
         round=round_,
-        participants=participant_count(round_.cohort_id),
+        participants=participants,
+        not_joined=not_joined,
         submitted=totals["n"],
         average_score_percent=percent(totals["score"] or 0, totals["max_score"] or 0),
     )

@@ -32,7 +32,7 @@ from surveys.models import (
     RoundStep,
     Survey,
 )
-from surveys.starters import Starter
+from surveys.starters import EXAMPLE_TEXTS, Starter
 
 DEFAULT_OPEN_DAYS = 14
 
@@ -43,6 +43,21 @@ class RoundError(Exception):
 
 class ResponseClosed(Exception):
     """The round no longer (or not yet) takes answers."""
+
+
+def anchored_round_moment(
+    cohort: Cohort, *, anchor: str, offset_days: int, release_time: time
+) -> datetime | None:
+    """The anchored moment a round opens; None while the cohort has no sessions.
+
+    "After the last session" means after it: on the last session's own day a round opens when
+    the session ends, not at 09:00 while it still runs.
+    """
+    moment = anchored_moment(cohort, anchor=anchor, offset_days=offset_days, at=release_time)
+    if moment is not None and anchor == Anchor.AFTER_LAST and moment < cohort.last_end:
+        # On the cohort's wall clock, so "open 14 days" ends at the same local hour.
+        return cohort.last_end.astimezone(cohort.tz)
+    return moment
 
 
 def round_opening(
@@ -58,7 +73,9 @@ def round_opening(
         if opens_at is None:
             raise RoundError("Choose the date and time the round opens.")
         return opens_at
-    moment = anchored_moment(cohort, anchor=anchor, offset_days=offset_days, at=release_time)
+    moment = anchored_round_moment(
+        cohort, anchor=anchor, offset_days=offset_days, release_time=release_time
+    )
     if moment is None:
         raise RoundError(
             "This cohort has no workshop sessions yet, so a round cannot be placed relative to "
@@ -104,6 +121,57 @@ def _events_plan(round_: Round) -> dict[str, datetime]:
     return plan
 
 
+def check_survey_has_no_examples(survey: Survey) -> None:
+    """Refuse a survey that still holds a starter's example wording: it would reach people."""
+    positions = [
+        str(question.position)
+        for question in survey.questions.prefetch_related("choices")
+        if (
+            {question.text, question.explanation, question.objective}
+            | {choice.text for choice in question.choices.all()}
+        )
+        & EXAMPLE_TEXTS
+    ]
+    if positions:
+        which = " and ".join(positions)
+        raise RoundError(
+            f"Question{'s' if len(positions) > 1 else ''} {which} still "
+            f"hold{'' if len(positions) > 1 else 's'} the starter's example wording. Replace it "
+            "with your own (question, choices, explanation and objective) before scheduling a "
+            "round, or remove the question."
+        )
+
+
+@transaction.atomic
+def rounds_schedule_standard(
+    *, survey: Survey, presets: list[tuple[str, int, str]]
+) -> tuple[list[Round], list[str]]:
+    """Schedule each of `presets` (anchor, days, label) not yet on the survey: the standard set
+    before, right after, +30, +60 and +90. Returns the new rounds and why others were skipped."""
+    check_survey_has_no_examples(survey)
+    if survey.cohort.last_end is None:
+        raise RoundError(
+            "This cohort has no workshop sessions yet, so its rounds cannot be placed. Add the "
+            "sessions first."
+        )
+    taken = set(
+        survey.rounds.exclude(status=RoundStatus.CANCELLED).values_list("anchor", "offset_days")
+    )
+    added, skipped = [], []
+    for anchor, days, label in presets:
+        if (anchor, days) in taken:
+            skipped.append(f"{label} (already scheduled)")
+            continue
+        try:
+            with transaction.atomic():
+                added.append(
+                    round_schedule(survey=survey, label=label, anchor=anchor, offset_days=days)
+                )
+        except RoundError:
+            skipped.append(f"{label} (its time has passed)")
+    return added, skipped
+
+
 @transaction.atomic
 def round_schedule(
     *,
@@ -117,6 +185,7 @@ def round_schedule(
     remind_after_days: int | None = 3,
 ) -> Round:
     """Attach `survey` to its cohort at one point of its timeline, with open/remind/close rows."""
+    check_survey_has_no_examples(survey)
     now = clock.now()
     opening, closes_at = _round_window(
         cohort=survey.cohort,
@@ -174,8 +243,11 @@ def rounds_follow_sessions(*, cohort: Cohort) -> int:
     for round_ in Round.objects.filter(cohort=cohort, status=RoundStatus.SCHEDULED).exclude(
         anchor=Anchor.AT
     ):
-        opening = anchored_moment(
-            cohort, anchor=round_.anchor, offset_days=round_.offset_days, at=round_.release_time
+        opening = anchored_round_moment(
+            cohort,
+            anchor=round_.anchor,
+            offset_days=round_.offset_days,
+            release_time=round_.release_time,
         )
         if opening is None or opening == round_.opens_at:
             continue

@@ -82,7 +82,6 @@ KNOWLEDGE = Starter(
         StarterQuestion(
             QuestionKind.KNOWLEDGE,
             "Example question with several correct answers: replace with your own.",
-            help_text="Tick all that apply.",
             choices=(
                 ("Example correct answer", True),
                 ("Another example correct answer", True),
@@ -106,7 +105,7 @@ BEHAVIOUR = Starter(
         StarterQuestion(
             QuestionKind.MULTIPLE,
             "What have you applied since the workshop?",
-            help_text="Tick all that apply. Edit these practices to match your workshop.",
+            help_text="Edit these practices to match your workshop.",
             choices=(
                 ("Example practice one", False),
                 ("Example practice two", False),
@@ -127,3 +126,16 @@ BEHAVIOUR = Starter(
 )
 
 STARTERS: dict[str, Starter] = {s.key: s for s in (REACTION, KNOWLEDGE, BEHAVIOUR)}
+
+
+def _example_texts() -> frozenset[str]:
+    texts = set()
+    for starter in STARTERS.values():
+        for q in starter.questions:
+            texts.update([q.text, q.explanation, q.objective, *(text for text, _ in q.choices)])
+    return frozenset(text for text in texts if text.startswith("Example"))
+
+
+# The starters' example wording ("Example question: replace with your own…"): a round cannot
+# put a survey that still holds any of it before participants.
+EXAMPLE_TEXTS = _example_texts()

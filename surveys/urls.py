@@ -47,6 +47,11 @@ urlpatterns = [
         name="round_create",
     ),
     path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/rounds/standard/",
+        views.rounds_standard,
+        name="rounds_standard",
+    ),
+    path(
         "cohorts/<int:pk>/surveys/rounds/<int:round_pk>/edit/",
         views.round_edit,
         name="round_edit",

@@ -22,6 +22,7 @@ from socialtraining import clock
 from socialtraining.csv_download import csv_download
 from surveys import access, links, results, services
 from surveys.forms import (
+    ROUND_PRESETS,
     START_COPY,
     ChoiceFormSet,
     QuestionForm,
@@ -290,6 +291,26 @@ def round_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
     context = {"cohort": survey.cohort, "survey": survey, "form": form, "round": None}
     status = 400 if form.errors else 200
     return render(request, "surveys/round_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def rounds_standard(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
+    """One click: the standard rounds before, right after, +30, +60 and +90 days."""
+    survey = access.get_survey_for(request.user, pk, survey_pk)
+    try:
+        added, skipped = services.rounds_schedule_standard(
+            survey=survey, presets=list(ROUND_PRESETS.values())
+        )
+    except services.RoundError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("surveys:build", pk, survey.pk)
+    if added:
+        labels = ", ".join(round_.label for round_ in added)
+        messages.success(request, f"{len(added)} round{pluralize(len(added))} scheduled: {labels}.")
+    if skipped:
+        messages.info(request, "Not scheduled: " + "; ".join(skipped) + ".")
+    return redirect("surveys:build", pk, survey.pk)
 
 
 @login_required

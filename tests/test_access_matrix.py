@@ -358,6 +358,12 @@ CASES = [
     ),
     Case("schedule form", "/cohorts/{cohort}/surveys/{survey}/rounds/new/", "get", TEACH),
     Case("schedule a round", "/cohorts/{cohort}/surveys/{survey}/rounds/new/", "post", TEACH),
+    Case(
+        "schedule the standard rounds",
+        "/cohorts/{cohort}/surveys/{survey}/rounds/standard/",
+        "post",
+        TEACH,
+    ),
     Case("move round form", "/cohorts/{cohort}/surveys/rounds/{round}/edit/", "get", TEACH),
     Case("move a round", "/cohorts/{cohort}/surveys/rounds/{round}/edit/", "post", TEACH),
     Case("cancel a round", "/cohorts/{cohort}/surveys/rounds/{round}/cancel/", "post", TEACH),
@@ -376,6 +382,12 @@ CASES = [
     Case("survey link (tampered)", "/surveys/link/not-a-token/", "get", ANYONE),
     Case("surveys waiting", "/surveys/", "get", ANY_MEMBER),
     Case("surveys waiting (htmx)", "/surveys/", "get", ANY_MEMBER, htmx=True),
+    Case("sparks waiting", "/sparks/waiting/", "get", ANY_MEMBER),
+    Case("sparks waiting (htmx)", "/sparks/waiting/", "get", ANY_MEMBER, htmx=True),
+    Case("discussions new for you", "/discussions/new-for-you/", "get", ANY_MEMBER),
+    Case(
+        "discussions new for you (htmx)", "/discussions/new-for-you/", "get", ANY_MEMBER, htmx=True
+    ),
     Case("survey form", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "get", OWN_FORM),
     Case("spark link (tampered)", "/sparks/link/not-a-token/", "get", ANYONE),
     Case("spark ask", "/sparks/{delivery}/", "get", OWN_FORM),

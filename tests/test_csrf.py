@@ -69,6 +69,7 @@ CASES = [
     Case("/cohorts/{cohort}/surveys/{survey}/questions/{question}/move/"),
     Case("/cohorts/{cohort}/surveys/{survey}/questions/{question}/delete/"),
     Case("/cohorts/{cohort}/surveys/{survey}/rounds/new/"),
+    Case("/cohorts/{cohort}/surveys/{survey}/rounds/standard/"),
     Case("/cohorts/{cohort}/surveys/rounds/{round}/edit/"),
     Case("/cohorts/{cohort}/surveys/rounds/{round}/cancel/"),
     Case("/cohorts/{cohort}/surveys/rounds/{open_round}/", as_user="participant"),

@@ -61,13 +61,13 @@ def test_it_lets_an_instructor_build_a_survey_and_schedule_a_round(page, world, 
     page.get_by_role("link", name="Back to the survey").click()
 
     page.get_by_role("button", name="Schedule a round").click()
-    page.get_by_label("Right after: the day the last session ends").check()
-    page.get_by_label("Local time").fill("16:30")
+    page.get_by_label("Right after: when the last session ends").check()
+    page.get_by_label("Local time").fill("18:30")
     page.get_by_role("button", name="Schedule round").click()
 
     expect(page.get_by_text("Round “Right after” scheduled.")).to_be_visible()
     row = page.get_by_role("row", name="Right after")
-    expect(row).to_contain_text("Tue 2 Mar 2027, 16:30")
+    expect(row).to_contain_text("Tue 2 Mar 2027, 18:30")
     expect(row).to_contain_text("Scheduled")
     expect(row).to_contain_text("0 / 3")
 
@@ -78,5 +78,48 @@ def test_it_lets_an_instructor_build_a_survey_and_schedule_a_round(page, world, 
         QuestionKind.NPS,
     ]
     round_ = Round.objects.get(survey=survey)
-    # 16:30 in New York in early March (EST) is 21:30 UTC.
-    assert round_.opens_at == datetime(2027, 3, 2, 21, 30, tzinfo=UTC)
+    # 18:30 in New York in early March (EST) is 23:30 UTC.
+    assert round_.opens_at == datetime(2027, 3, 2, 23, 30, tzinfo=UTC)
+
+
+def test_it_schedules_the_standard_rounds_in_one_click_but_not_example_questions(
+    page, world, travel
+):
+    from surveys import services
+    from surveys.starters import STARTERS
+
+    travel.to(datetime(2027, 2, 1, 12, 0, tzinfo=UTC))
+    world.cohort.sessions.update(
+        starts_at=datetime(2027, 3, 2, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2027, 3, 2, 13, 0, tzinfo=UTC),
+    )
+    examples = services.survey_create(
+        cohort=world.cohort,
+        user=world.instructor,
+        title="Examples",
+        purpose="knowledge",
+        starter=STARTERS["knowledge"],
+    )
+    mine = services.survey_create(
+        cohort=world.cohort,
+        user=world.instructor,
+        title="Mine",
+        purpose="reaction",
+        starter=STARTERS["reaction"],
+    )
+    sign_in(page, world.instructor.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/surveys/{examples.pk}/")
+    page.get_by_role("button", name="Schedule the standard rounds").click()
+    expect(page.get_by_text("still hold the starter's example wording")).to_be_visible()
+    assert not Round.objects.exists()
+
+    page.goto(f"/cohorts/{world.cohort.pk}/surveys/{mine.pk}/")
+    page.get_by_role("button", name="Schedule the standard rounds").click()
+    expect(
+        page.get_by_text(
+            "5 rounds scheduled: Before the workshop, Right after, +30 days, +60 days, +90 days."
+        )
+    ).to_be_visible()
+    # Right after opens when the last session ends (13:00 UTC), not at 09:00 while it runs.
+    right_after = Round.objects.get(survey=mine, label="Right after")
+    assert right_after.opens_at == datetime(2027, 3, 2, 13, 0, tzinfo=UTC)

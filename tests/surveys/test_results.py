@@ -73,6 +73,34 @@ def test_it_shows_rate_nps_distributions_correctness_score_and_texts(
     assert "Loved the role plays" in html and world.participant.name in html
 
 
+def test_it_shows_people_invited_but_not_joined_apart_from_the_response_rate(
+    world, knowledge_survey, client_for
+):
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import Invitation
+
+    round_ = open_round_of(knowledge_survey)
+    answer(round_, world.participant)
+    answer(round_, world.groupmate)
+    # Imported from a roster: an account nobody can sign in with yet, and an open invitation.
+    for n in range(2):
+        invitee = factories.UserFactory(
+            email=f"Invitee{n}@example.test", password=make_password(None)
+        )
+        factories.EnrolmentFactory(cohort=world.cohort, user=invitee)
+        Invitation.objects.create(
+            organization=world.organization,
+            email=invitee.email.lower(),
+            expires_at=Invitation.default_expiry(),
+        )
+    # One of them answered from the email's link: counted with the participants.
+    answer(round_, invitee)
+    html = client_for(world.instructor).get(results_url(round_)).content.decode()
+    assert "75.0%" in html and "(3 of 4)" in html
+    assert "1 more invited, not joined yet: not counted" in html
+
+
 def test_it_costs_the_same_queries_for_few_and_many_responses_and_questions(
     world, knowledge_survey, client_for
 ):

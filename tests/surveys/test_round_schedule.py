@@ -45,7 +45,8 @@ def local(moment, cohort):
     ("when", "label", "opens"),
     [
         ("before", "Before the workshop", datetime(2027, 2, 23, 9, 0)),
-        ("after", "Right after", datetime(2027, 3, 2, 9, 0)),
+        # When the last session ends (17:00), not at 09:00 while it runs.
+        ("after", "Right after", datetime(2027, 3, 2, 17, 0)),
         ("plus30", "+30 days", datetime(2027, 4, 1, 9, 0)),
         ("plus60", "+60 days", datetime(2027, 5, 1, 9, 0)),
         ("plus90", "+90 days", datetime(2027, 5, 31, 9, 0)),
@@ -231,3 +232,67 @@ def test_it_offers_the_date_of_a_round_placed_on_a_date(world, client_for, knowl
     # 07:00 UTC is 09:00 in Paris in June.
     assert f'value="{date(2030, 6, 15).isoformat()}"' in html and 'value="09:00"' in html
     assert 'value="Check-in"' in html
+
+
+def test_it_schedules_the_standard_rounds_in_one_click_and_not_twice(
+    world, client_for, knowledge_survey, new_york
+):
+    url = f"/cohorts/{world.cohort.pk}/surveys/{knowledge_survey.pk}/rounds/standard/"
+    client = client_for(world.instructor)
+    response = client.post(url, follow=True)
+    assert (
+        "5 rounds scheduled: Before the workshop, Right after, +30 days, +60 days, +90 days."
+        in response.text
+    )
+    rounds = {r.label: local(r.opens_at, new_york) for r in Round.objects.all()}
+    assert rounds == {
+        "Before the workshop": datetime(2027, 2, 23, 9, 0),
+        "Right after": datetime(2027, 3, 2, 17, 0),
+        "+30 days": datetime(2027, 4, 1, 9, 0),
+        "+60 days": datetime(2027, 5, 1, 9, 0),
+        "+90 days": datetime(2027, 5, 31, 9, 0),
+    }
+    again = client.post(url, follow=True)
+    assert "Not scheduled: Before the workshop (already scheduled);" in again.text
+    assert Round.objects.count() == 5
+
+
+def test_it_leaves_out_standard_rounds_whose_time_has_passed(
+    world, client_for, knowledge_survey, new_york, travel
+):
+    travel.to(datetime(2027, 4, 10, 12, 0, tzinfo=UTC))
+    url = f"/cohorts/{world.cohort.pk}/surveys/{knowledge_survey.pk}/rounds/standard/"
+    response = client_for(world.instructor).post(url, follow=True)
+    # +30 days opened on 1 April and is open 14 days: still open, so it is scheduled.
+    assert "3 rounds scheduled: +30 days, +60 days, +90 days." in response.text
+    assert "Before the workshop (its time has passed); Right after (its time has passed)" in (
+        response.text
+    )
+
+
+def test_it_refuses_to_schedule_a_starter_s_example_questions(world, client_for, new_york):
+    from surveys.starters import STARTERS
+
+    survey = services.survey_create(
+        cohort=world.cohort,
+        user=world.instructor,
+        title="Check",
+        purpose="knowledge",
+        starter=STARTERS["knowledge"],
+    )
+    response = schedule(world, client_for, survey, label="Kept label")
+    assert response.status_code == 400
+    assert "Questions 1 and 2 still hold the starter&#x27;s example wording." in response.text
+    assert not Round.objects.exists()
+    first = survey.questions.get(position=1)
+    first.text = "Which stage of GROW explores options?"
+    first.save(update_fields=["text"])
+    response = schedule(world, client_for, survey, label="Kept label")
+    # Its choices, explanation and objective are still the examples.
+    assert "Questions 1 and 2 still hold" in response.text
+    assert not Round.objects.exists()
+    standard = client_for(world.instructor).post(
+        f"/cohorts/{world.cohort.pk}/surveys/{survey.pk}/rounds/standard/", follow=True
+    )
+    assert "still hold the starter" in standard.text
+    assert not Round.objects.exists()

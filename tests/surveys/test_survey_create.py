@@ -53,6 +53,17 @@ def test_it_creates_a_behaviour_follow_up(world, client_for):
     assert survey.questions.first().text.startswith("What have you applied")
 
 
+def test_it_says_tick_all_that_apply_once_per_question(world, client_for):
+    client = client_for(world.instructor)
+    for start in ("knowledge", "behaviour"):
+        client.post(url(world), {"start": start, "title": start})
+        survey = Survey.objects.get(cohort=world.cohort, title=start)
+        preview = client.get(f"/cohorts/{world.cohort.pk}/surveys/{survey.pk}/preview/").text
+        several = sum(q.allows_several for q in survey.questions.all())
+        assert several == 1
+        assert preview.count("Tick all that apply.") == several
+
+
 def test_it_copies_a_survey_from_another_cohort_the_instructor_teaches(
     world, client_for, knowledge_survey
 ):
