@@ -34,6 +34,7 @@ from sparks.models import (
     SparkThread,
 )
 from sparks.plan_forms import (
+    MAX_OFFSET_DAYS,
     REPEAT_MODE_HELP,
     RescheduleForm,
     SparkForm,
@@ -301,15 +302,42 @@ def spark_send_now(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse
 @login_required
 @require_POST
 def two_two_two(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add the 2 + 2 + 2 booster sparks: recall, application, integration."""
+    """Add the 2 + 2 + 2 booster sparks: recall, application, integration.
+
+    After a workshop long past, counted from the workshop some boosters would reach nobody: the
+    instructor first chooses to start them from today or to add only those still ahead.
+    """
     cohort = get_cohort_for(request.user, pk, "teach")
-    added = services.sparks_add_two_two_two(cohort=cohort, user=request.user)
+    passed = services.two_two_two_passed(cohort)
+    start = request.POST.get("start", "")
+    if passed and start not in ("today", "ahead"):
+        since = services.days_since_workshop(cohort)
+        context = {
+            "cohort": cohort,
+            "since": since,
+            "passed": passed,
+            "ahead": [d for d, _, _ in services.TWO_TWO_TWO if d not in passed],
+            "from_today": [since + d for d, _, _ in services.TWO_TWO_TWO],
+            "too_late": since + services.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS,
+        }
+        return render(request, "sparks/plan/two_two_two.html", context)
+    from_day = services.days_since_workshop(cohort) if passed and start == "today" else 0
+    if from_day + services.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS:
+        messages.error(request, "The workshop ended too long ago to count boosters from today.")
+        return redirect("sparks:plan", cohort.pk)
+    added = services.sparks_add_two_two_two(
+        cohort=cohort, user=request.user, from_day=from_day, only_ahead=start == "ahead"
+    )
     if added:
-        messages.success(
-            request,
-            f"{len(added)} booster spark{pluralize(len(added))} added (+2 days recall, "
-            "+14 days application, +60 days integration). Adapt their questions to your workshop.",
+        days = ", ".join(f"+{spark.offset_days}" for spark in added)
+        counted = " (counted from today)" if from_day else ""
+        message = (
+            f"{len(added)} booster spark{pluralize(len(added))} added, days {days} after the "
+            f"workshop{counted}. Adapt their questions to your workshop."
         )
+        if not cohort.enrolments.filter(role=CohortRole.PARTICIPANT).exists():
+            message += " Nobody takes part yet: each participant gets them from when they join."
+        messages.success(request, message)
     else:
         messages.info(request, "The plan already holds the 2 + 2 + 2 boosters.")
     return redirect("sparks:plan", cohort.pk)

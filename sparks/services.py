@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import dateformat
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
@@ -577,8 +578,13 @@ def spark_email_context(*, delivery: Delivery) -> dict:
         "question": spark.question,
         "choices": choices,
         "url": slot("answer_url"),
-        "answer_by": (sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)).astimezone(
-            spark.cohort.tz
+        # Formatted here, on the cohort's wall clock: the template's date filter would turn it
+        # back into the worker's zone (UTC), and "00:12 UTC" is nobody's deadline.
+        "answer_by": dateformat.format(
+            (sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)).astimezone(
+                spark.cohort.tz
+            ),
+            "l j F, H:i T",
         ),
         "settings_url": absolute_url(reverse("sparks:my_settings", args=[spark.cohort_id])),
         "link_days": settings.SPARK_LINK_MAX_AGE // (24 * 3600),
@@ -796,26 +802,47 @@ TWO_TWO_TWO = (
 )
 
 
+def days_since_workshop(cohort: Cohort) -> int | None:
+    """Days from the last session's day to today on the cohort's wall clock (negative before
+    it), or None while the cohort has no sessions."""
+    end = cohort.last_end
+    if end is None:
+        return None
+    today = clock.now().astimezone(cohort.tz).date()
+    return (today - end.astimezone(cohort.tz).date()).days
+
+
+def two_two_two_passed(cohort: Cohort) -> list[int]:
+    """The boosters' days (2, 14, 60) already past: counted from the workshop, nobody gets them."""
+    since = days_since_workshop(cohort)
+    return [days for days, _, _ in TWO_TWO_TWO if since is not None and days < since]
+
+
 @transaction.atomic
-def sparks_add_two_two_two(*, cohort: Cohort, user: User | None = None) -> list[Spark]:
+def sparks_add_two_two_two(
+    *, cohort: Cohort, user: User | None = None, from_day: int = 0, only_ahead: bool = False
+) -> list[Spark]:
     """Add the three booster sparks (+2 days, +14 days, +60 days) to the cohort's plan.
 
-    A booster the plan already holds (same question, not cancelled) is not added twice.
+    `from_day` counts them from that many days after the workshop instead (today's, for a
+    workshop long past); `only_ahead` leaves out those whose day has passed. A booster the plan
+    already holds (same question, not cancelled) is not added twice.
     """
     existing = set(
         cohort.sparks.filter(cancelled_at__isnull=True).values_list("question", flat=True)
     )
+    passed = set(two_two_two_passed(cohort)) if only_ahead else set()
     added = [
         Spark.objects.create(
             cohort=cohort,
             kind=SparkKind.OPEN,
             question=question,
             objective=objective,
-            offset_days=days,
+            offset_days=from_day + days,
             created_by=user,
         )
         for days, objective, question in TWO_TWO_TWO
-        if question not in existing
+        if question not in existing and days not in passed
     ]
     if added:
         sparks_plan(cohort=cohort)

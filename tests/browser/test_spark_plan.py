@@ -71,9 +71,34 @@ def test_it_lets_an_instructor_plan_a_spark_and_see_an_answer_come_back(
     expect(row.locator('[data-count="delivered"]')).to_have_text("1")
     expect(row.locator('[data-count="answered"]')).to_have_text("1")
     expect(row.locator('[data-count="right-rate"]')).to_have_text("100%")
+    # Asks (repeats included) and people are told apart; a sent spark's actions say they touch
+    # only the asks still to come.
+    expect(row.get_by_text("People asked")).to_be_visible()
+    expect(row.get_by_text("Asks sent (repeats included)")).to_be_visible()
+    expect(
+        row.get_by_role("button", name="Cancel the asks to come")
+    ).to_have_accessible_description(
+        "Sent asks stay as they are: cancelling or moving changes only the asks still to come."
+    )
+    expect(row.get_by_role("button", name="Reschedule the asks to come")).to_be_visible()
     row.get_by_role("link", name="cohort thread").click()
     expect(page.get_by_role("heading", name="What does the B in SBI stand for?")).to_be_visible()
     answer = page.locator(f"#post-{ask.answer.post_id}")
     expect(answer).to_contain_text("My answer: Behaviour")
     expect(answer).to_contain_text(world.participant.name)
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def test_it_starts_the_boosters_from_today_after_a_workshop_long_past(page, world):
+    end = clock.now() - timedelta(days=61)
+    world.cohort.sessions.update(starts_at=end - timedelta(hours=3), ends_at=end)
+    sign_in(page, world.instructor.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/sparks/")
+    page.get_by_role("button", name="Add the 2 + 2 + 2 boosters").click()
+    expect(page.get_by_text("The workshop ended 61 days ago.")).to_be_visible()
+    expect(page.get_by_text("nobody would get them")).to_be_visible()
+    page.get_by_role("button", name="Start the boosters from today").click()
+    expect(page.get_by_text("3 booster sparks added, days +63, +75, +121")).to_be_visible()
+    for spark in Spark.objects.all():
+        expect(page.locator(f"#spark-{spark.pk}")).to_contain_text("Planned")
+        assert Delivery.objects.filter(spark=spark).count() == 3

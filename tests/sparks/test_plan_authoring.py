@@ -182,6 +182,40 @@ def test_it_adds_the_two_two_two_boosters_once(world, client_for):
     assert Spark.objects.count() == 3
 
 
+def _workshop_ended_days_ago(world, days):
+    end = clock.now() - timedelta(days=days)
+    world.cohort.sessions.update(starts_at=end - timedelta(hours=3), ends_at=end)
+
+
+def test_it_offers_to_start_the_boosters_from_today_after_a_workshop_long_past(world, client_for):
+    _workshop_ended_days_ago(world, 70)
+    client = client_for(world.instructor)
+    url = f"/cohorts/{world.cohort.pk}/sparks/two-two-two/"
+    page = client.post(url)
+    assert page.status_code == 200
+    assert "The workshop ended 70 days ago." in page.text
+    assert "+2 and +14 and +60 would have gone out already, so nobody would get them" in page.text
+    assert "Add only" not in page.text
+    assert not Spark.objects.exists()
+
+    response = client.post(url, {"start": "today"}, follow=True)
+    assert "3 booster sparks added, days +72, +84, +130 after the workshop" in response.text
+    assert "(counted from today)" in response.text
+    assert sorted(Spark.objects.values_list("offset_days", flat=True)) == [72, 84, 130]
+    assert Delivery.objects.count() == 3 * PARTICIPANTS
+
+
+def test_it_adds_only_the_boosters_still_ahead_when_asked(world, client_for):
+    _workshop_ended_days_ago(world, 10)
+    client = client_for(world.instructor)
+    url = f"/cohorts/{world.cohort.pk}/sparks/two-two-two/"
+    assert "Add only days +14 and +60" in client.post(url).text
+    response = client.post(url, {"start": "ahead"}, follow=True)
+    assert "2 booster sparks added, days +14, +60 after the workshop." in response.text
+    assert sorted(Spark.objects.values_list("offset_days", flat=True)) == [14, 60]
+    assert Delivery.objects.count() == 2 * PARTICIPANTS
+
+
 def test_it_hides_another_organisation_s_spark(world, client_for, knowledge_spark):
     url = f"/cohorts/{world.cohort.pk}/sparks/{knowledge_spark.pk}/edit/"
     assert client_for(world.outsider).get(url).status_code == 404
