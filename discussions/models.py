@@ -183,6 +183,20 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
             new_posts=Coalesce(models.Subquery(new_posts, output_field=models.IntegerField()), 0)
         )
 
+    def with_reply_split(self) -> ThreadQuerySet:
+        """Annotate `replies` and `comments`: `reply_count` holds every post under the opening
+        one, while the thread page counts replies, so the feed says "8 replies · 2 comments" as
+        the thread does, not "10 replies". One correlated subquery in the list's one query."""
+        replies = (
+            Post.objects.filter(thread=models.OuterRef("pk"), is_opening=False, parent__isnull=True)
+            .order_by()
+            .values("thread")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        top_level = Coalesce(models.Subquery(replies, output_field=models.IntegerField()), 0)
+        return self.annotate(replies=top_level, comments=models.F("reply_count") - top_level)
+
 
 class Thread(models.Model):
     """A conversation in a space: the cohort's (study_group is null) or a study group's."""

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
@@ -57,6 +58,7 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
         space.threads()
         .select_related("author")
         .with_unread_for(request.user)
+        .with_reply_split()
         .order_by(*FEED_SORTS[sort])
     )
     if unanswered:
@@ -216,6 +218,8 @@ def _replies_context(request: HttpRequest, thread: Thread, *, with_opening: bool
         "replies": page_replies,
         "sees_replies": sees_replies,
         "hidden_replies": 0 if sees_replies else replies.count(),
+        # The thread counts every post under the opening one; the feed says the same.
+        "comments": max(0, thread.reply_count - page.paginator.count) if sees_replies else 0,
     }
 
 
@@ -240,6 +244,8 @@ def _thread_page(
 
 @login_required
 @require_GET
+# Never from the browser's cache (back included): moderation changes what a thread shows.
+@never_cache
 def thread_detail(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk)
     services.thread_mark_read(thread=thread, user=request.user)
@@ -491,6 +497,10 @@ def post_flag(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
     post = access.get_post_for(request.user, pk, thread_pk, post_pk)
     form = FlagForm(request.POST if request.method == "POST" else None)
     context = {"cohort": post.thread.cohort, "thread": post.thread, "post": post, "form": form}
+    context["in_place"] = bool(request.htmx)
+    if request.htmx and request.method == "GET" and "cancel" in request.GET:
+        # Cancel, in the thread: the Flag button comes back where the form was.
+        return _in_place(request, "discussions/flag_form.html#flag-button", context)
     try:
         services.check_can_flag(post=post, user=request.user)
         if form.is_valid():

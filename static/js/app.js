@@ -146,3 +146,12 @@ document.addEventListener("htmx:load", (event) => {
   toolbarsStart(event.detail.elt);
   scrollRegionsMark();
 });
+
+// The browser's back button restores a page as it was (bfcache); a page that must be current
+// (a thread: a post restored or hidden since) asks for a fresh copy, so it never says what is
+// no longer true.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.querySelector('meta[name="fresh-on-back"]')) {
+    window.location.reload();
+  }
+});

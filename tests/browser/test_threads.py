@@ -166,3 +166,42 @@ def test_it_comments_and_reacts_without_javascript(page_without_js, world):
     useful = page.locator(f"#reactions-{reply.pk}").get_by_role("button", name="Useful")
     expect(useful).to_have_attribute("aria-pressed", "true")
     assert Reaction.objects.filter(post=reply, user=world.participant, kind="useful").exists()
+
+
+def test_it_cancels_a_flag_and_gives_the_flag_button_back(page, world):
+    thread = _thread(world)
+    reply = _reply(thread, world.groupmate, "Just do what I say.")
+    sign_in(page, world.participant.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
+    post = page.locator(f"#post-{reply.pk}")
+    post.get_by_role("button", name="Flag").click()
+    expect(post.get_by_role("button", name="Flag this post")).to_be_visible()
+    post.get_by_role("link", name="Cancel").click()
+    expect(post.get_by_role("button", name="Flag this post")).to_have_count(0)
+    expect(post.get_by_role("button", name="Flag")).to_be_focused()
+    assert page.url.endswith(f"/threads/{thread.pk}/")
+    assert not reply.flags.exists()
+
+
+def test_it_shows_a_restored_post_as_restored_when_the_moderator_goes_back(page, world):
+    thread = _thread(world)
+    reply = _reply(thread, world.participant, "Just do what I say.")
+    for flagger in (world.groupmate, world.other_group_participant, world.manager):
+        services.post_flag(post=reply, user=flagger, reason="Unkind or disrespectful")
+    sign_in(page, world.instructor.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
+    post = page.locator(f"#post-{reply.pk}")
+    expect(post).to_contain_text("Members see a placeholder until a moderator restores it.")
+    post.get_by_role("link", name="Moderation queue").click()
+    page.get_by_role("button", name="Restore").click()
+    expect(page.get_by_text("The post is visible again")).to_be_visible()
+    page.go_back()
+    expect(page.locator(f"#post-{reply.pk}")).to_contain_text("Just do what I say.")
+    expect(page.locator(f"#post-{reply.pk}")).not_to_contain_text("placeholder")
+    expect(page.locator(f"#post-{reply.pk}")).not_to_contain_text("Hidden")
+
+    # The author and the members see it as any other post again.
+    page.context.clear_cookies()
+    sign_in(page, world.participant.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
+    expect(page.locator(f"#post-{reply.pk}")).not_to_contain_text("hidden")

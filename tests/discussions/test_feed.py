@@ -143,3 +143,18 @@ def test_it_costs_the_same_queries_for_a_feed_of_one_or_a_thousand_threads(
     assert "Page 1 of 34" in response.content.decode()
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(_feed_url(world), {"page": 20}, headers={"HX-Request": "true"})
+
+
+def test_it_counts_replies_and_comments_as_the_thread_page_does(
+    world, client_for, start_thread, reply_to
+):
+    thread = start_thread(title="Counted one")
+    first = reply_to(thread)
+    reply_to(thread, author=world.groupmate)
+    reply_to(thread, author=world.groupmate, parent=first)
+    client = client_for(world.participant)
+    feed = client.get(_feed_url(world)).content.decode()
+    summary = feed.split("Counted one")[1].split("</article>")[0]
+    assert "· 2 replies · 1 comment" in " ".join(summary.split())
+    page = client.get(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/").content.decode()
+    assert '<h2 id="replies-heading">2 replies · 1 comment</h2>' in page

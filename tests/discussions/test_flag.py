@@ -132,3 +132,16 @@ def test_it_does_not_flag_a_post_in_another_study_group(
     response = client_for(world.participant).post(_flag_url(world, post), {"reason": "unkind"})
     assert response.status_code == 404
     assert not Flag.objects.exists()
+
+
+def test_it_offers_cancel_which_gives_the_flag_button_back(world, client_for, thread, reply):
+    client = client_for(world.groupmate)
+    form = client.get(_flag_url(world, reply), headers=HTMX).content.decode()
+    assert f'hx-get="{_flag_url(world, reply)}?cancel=1"' in form and ">Cancel</a>" in form
+    button = client.get(f"{_flag_url(world, reply)}?cancel=1", headers=HTMX).content.decode()
+    assert f'<form id="flag-{reply.pk}" method="get" action="{_flag_url(world, reply)}"' in button
+    assert "Flag this post" not in button
+    # Without JavaScript the page's Cancel goes back to the post in its thread.
+    page = client.get(_flag_url(world, reply)).content.decode()
+    assert f'href="{_thread_url(world, thread)}#post-{reply.pk}">Cancel</a>' in page
+    assert not Flag.objects.exists()
