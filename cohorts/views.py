@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.models import Membership, Role, User
 from cohorts import access, services
 from cohorts.forms import (
     CohortForm,
@@ -64,8 +64,12 @@ def home(request: HttpRequest) -> HttpResponse:
     taking = [
         (cohort_by_id[e.cohort_id], e) for e in my_enrolments if e.role == CohortRole.PARTICIPANT
     ]
+    memberships = []
+    if not managed_orgs and not my_enrolments:
+        memberships = _memberships_with_contacts(user)
     context = {
         "now": clock.now(),
+        "memberships": memberships,
         "managed_page": managed_page,
         "managed_orgs": [
             (org, [c for c in managed_cohorts if c.organization_id == org.pk])
@@ -75,6 +79,19 @@ def home(request: HttpRequest) -> HttpResponse:
         "taking": taking,
     }
     return render(request, "cohorts/home.html", context)
+
+
+def _memberships_with_contacts(user) -> list[Membership]:
+    """A member in no cohort yet: their organisations, each with its managers to ask (2 queries)."""
+    memberships = list(Membership.objects.filter(user=user).select_related("organization"))
+    contacts: dict[int, list] = {}
+    for manager in Membership.objects.filter(
+        organization__in=[m.organization_id for m in memberships], role=Role.MANAGER
+    ).select_related("user"):
+        contacts.setdefault(manager.organization_id, []).append(manager.user)
+    for membership in memberships:
+        membership.contacts = contacts.get(membership.organization_id, [])[:3]
+    return memberships
 
 
 def _zone(name: str | None) -> zoneinfo.ZoneInfo:

@@ -65,6 +65,16 @@ def threads_visible_to(user: User, cohort: Cohort) -> QuerySet[Thread]:
     )
 
 
+def threads_of_participant(user: User) -> QuerySet[Thread]:
+    """Threads `user` sees as a participant, across cohorts: each cohort's space and their own
+    study group's (the home page's "new for you"; instructors' spaces are their cohorts')."""
+    mine = Enrolment.objects.filter(user=user, role=CohortRole.PARTICIPANT)
+    return Thread.objects.visible().filter(
+        Q(study_group__isnull=True) | Q(study_group_id__in=mine.values("study_group_id")),
+        cohort_id__in=mine.values("cohort_id"),
+    )
+
+
 def get_thread_for(user: User, cohort_pk: int, pk: int, action: Action = "view") -> Thread:
     """The thread if `user` sees it and may do `action` in its cohort ("teach" to moderate)."""
     cohort = get_cohort_for(user, cohort_pk, action)

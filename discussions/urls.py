@@ -1,10 +1,11 @@
 from django.urls import path
 
-from discussions import views
+from discussions import views, waiting_views
 
 app_name = "discussions"
 
 urlpatterns = [
+    path("discussions/new-for-you/", waiting_views.waiting, name="waiting"),
     path("cohorts/<int:pk>/discussions/", views.space_feed, name="feed"),
     path("cohorts/<int:pk>/discussions/new/", views.thread_new, name="thread_new"),
     path(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -155,6 +156,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         "answer": answer,
         "open": delivery.outcome == DeliveryOutcome.WAITING and delivery.sent_at is not None,
         "is_knowledge": spark.kind == SparkKind.KNOWLEDGE,
+        "correct_answer": "; ".join(c.text for c in spark.choices.all() if c.is_correct),
         # Asked after a one-click answer, before the result: a judgement the result would colour.
         "asking_confidence": answered
         and spark.ask_confidence
@@ -188,6 +190,29 @@ def confidence(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "Choose one of the four options, or skip.")
     return redirect("sparks:answer", delivery.pk)
+
+
+# Waiting asks listed on the home page; "Your sparks" has them all.
+WAITING_SHOWN = 10
+
+
+@login_required
+@require_GET
+def waiting(request: HttpRequest) -> HttpResponse:
+    """Sparks waiting for the participant's answer; the home page loads them with htmx."""
+    asks = list(
+        Delivery.objects.filter(
+            participant=request.user, sent_at__isnull=False, outcome=DeliveryOutcome.WAITING
+        )
+        .select_related("spark__cohort")
+        .order_by("sent_at", "pk")[:WAITING_SHOWN]
+    )
+    for ask in asks:
+        ask.closes_at = ask.sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)
+    template = "sparks/waiting.html"
+    if request.htmx:
+        template += "#waiting"
+    return render(request, template, {"asks": asks})
 
 
 @login_required

@@ -66,3 +66,20 @@ def test_it_shows_the_workshop_date_in_the_cohort_s_time_zone(client_for, world)
     body = client_for(world.manager).get("/").content.decode()
     assert "3 Mar 2027" in body
     assert "2 Mar 2027" not in body
+
+
+def test_it_asks_a_participant_s_home_for_what_waits_for_them(client_for, world):
+    body = client_for(world.participant).get("/").content.decode()
+    for url in ("/sparks/waiting/", "/surveys/", "/discussions/new-for-you/"):
+        assert f'hx-get="{url}" hx-trigger="load"' in body
+
+
+def test_it_tells_a_member_in_no_cohort_yet_who_enrols_them(client_for, world):
+    from tests import factories
+
+    newcomer = factories.UserFactory(email="newcomer@example.test")
+    factories.MembershipFactory(organization=world.organization, user=newcomer)
+    body = client_for(newcomer).get("/").content.decode()
+    assert "You joined <strong>Acme Learning</strong> as a participant" in body
+    assert f'<a href="mailto:{world.manager.email}">{world.manager.name}</a>' in body
+    assert 'href="/notifications/preferences/"' in body

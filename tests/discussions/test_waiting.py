@@ -1,0 +1,31 @@
+"""The home page's "New in your discussions": threads never opened or with others' new posts."""
+
+from discussions import services
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_it_lists_new_threads_and_new_replies_a_participant_may_see(
+    world, client_for, start_thread, reply_to
+):
+    mine = start_thread(author=world.participant, title="My own question")
+    new = start_thread(title="A new question")
+    group = start_thread(study_group=world.group, title="Blue only")
+    hidden = start_thread(study_group=world.other_group, title="Green only")
+    client = client_for(world.participant)
+    body = client.get("/discussions/new-for-you/", headers=HTMX).text
+    assert "New in your discussions" in body
+    assert new.title in body and group.title in body
+    assert mine.title not in body and hidden.title not in body
+    # Read, then a peer replies: one new post waits.
+    services.thread_mark_read(thread=mine, user=world.participant)
+    reply_to(mine, author=world.groupmate)
+    body = client.get("/discussions/new-for-you/", headers=HTMX).text
+    assert "My own question" in body and "1 new" in body
+
+
+def test_it_says_nothing_when_nothing_is_new(world, client_for):
+    assert (
+        client_for(world.participant).get("/discussions/new-for-you/", headers=HTMX).text.strip()
+        == ""
+    )
