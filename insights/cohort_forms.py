@@ -28,6 +28,14 @@ class NudgeForm(forms.Form):
         validators=[RegexValidator(r"^[0-9a-f]{32}$", "This form is damaged; reload the page.")],
     )
 
+    message = forms.CharField(
+        label="Message",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sent in-app and by email to each person selected; empty sends the suggestion.",
+    )
+
     def __init__(self, *args, participant_ids: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["people"].choices = [(pk, pk) for pk in participant_ids]

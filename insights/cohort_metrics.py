@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from django.db.models import (
+    Case,
     CharField,
     Count,
     F,
@@ -28,6 +29,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import TruncDate, TruncWeek
 from django.urls import reverse
@@ -35,6 +37,7 @@ from django.utils.text import Truncator
 
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
 from discussions.models import Channel, Post, PostKind, Reaction, ReadMarker, Thread
+from discussions.services import post_excerpt
 from insights.charts import Chart, Series
 from insights.forgetting import (
     CurveChoice,
@@ -175,6 +178,9 @@ class ParticipantActivity:
     surveys_missed: int
     last_active: datetime | None
     last_nudged: datetime | None
+    # Missed within the at-risk window (the last `quiet_days` days): older misses are history.
+    sparks_missed_recently: int = 0
+    surveys_missed_recently: int = 0
 
     @property
     def user(self):
@@ -186,10 +192,19 @@ class ParticipantActivity:
         return group.name if group else "No study group"
 
 
+# Severity of a participant at risk, from the weight of their reasons (`CohortMetrics.at_risk`).
+SEVERITIES = ((4, "High"), (2, "Medium"), (1, "Low"))
+
+
 @dataclass(frozen=True)
 class AtRisk:
     activity: ParticipantActivity
     reasons: list[str]
+    score: int = 1
+
+    @property
+    def severity(self) -> str:
+        return next(label for floor, label in SEVERITIES if self.score >= floor)
 
 
 def _count(queryset: QuerySet) -> Subquery:
@@ -487,6 +502,18 @@ class CohortMetrics:
                 Count("pk", filter=Q(outcome=DeliveryOutcome.MISSED)),
                 Max("answer__created_at"),
             ),
+            part(
+                # Closed (expired) in the window; a row without its closing time, by its due time.
+                deliveries.filter(outcome=DeliveryOutcome.MISSED).filter(
+                    Q(closed_at__gte=self.quiet_since)
+                    | Q(closed_at__isnull=True, due_at__gte=self.quiet_since)
+                ),
+                "participant_id",
+                "sparks_missed_recently",
+                Count("pk"),
+                none,
+                Max("closed_at"),
+            ),
             part(responses, "participant_id", "surveys", Count("pk"), none, Max("submitted_at")),
             part(
                 ReadMarker.objects.filter(thread__cohort=cohort),
@@ -528,13 +555,18 @@ class CohortMetrics:
                 Count("pk", distinct=True, filter=Q(round__survey__anonymous=True)),
                 Max("submitted_at"),
             ),
+            # b: 1 when the round closed within the at-risk window.
             Round.objects.filter(cohort=cohort, status=RoundStatus.CLOSED)
             .order_by()
             .values(
                 uid=Value(None, output_field=IntegerField()),
                 src=Value("closed_round", output_field=CharField()),
                 a=F("pk"),
-                b=none,
+                b=Case(
+                    When(closes_at__gte=self.quiet_since, then=Value(1)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                ),
                 at=F("opens_at"),
             ),
         ]
@@ -563,12 +595,23 @@ class CohortMetrics:
         activity = self.activity
         by_source = {
             source: {row["uid"]: row for row in activity[source]}
-            for source in ("posts", "reactions", "sparks", "surveys", "read", "nudged")
+            for source in (
+                "posts",
+                "reactions",
+                "sparks",
+                "sparks_missed_recently",
+                "surveys",
+                "read",
+                "nudged",
+            )
         }
         closed_rounds = [row["at"] for row in activity["closed_round"]]
+        recent_rounds = {row["a"]: row["at"] for row in activity["closed_round"] if row["b"]}
         answered: dict[int, list[datetime]] = defaultdict(list)
+        answered_rounds: dict[int, set[int]] = defaultdict(set)
         for row in activity["closed_answered"]:
             answered[row["uid"]].append(row["at"])
+            answered_rounds[row["uid"]].add(row["a"])
         empty = {"a": 0, "b": 0, "at": None}
         rows = []
         for e in enrolments:
@@ -589,6 +632,12 @@ class CohortMetrics:
                     surveys_missed=due - done,
                     last_active=max((m for m in moments if m is not None), default=None),
                     last_nudged=mine["nudged"]["at"],
+                    sparks_missed_recently=mine["sparks_missed_recently"]["a"],
+                    surveys_missed_recently=sum(
+                        1
+                        for pk, opened in recent_rounds.items()
+                        if opened >= e.created_at and pk not in answered_rounds[e.user_id]
+                    ),
                 )
             )
         return rows
@@ -599,22 +648,33 @@ class CohortMetrics:
 
     @cached_property
     def at_risk(self) -> list[AtRisk]:
-        """No activity for `quiet_days` days, or a spark or survey missed."""
+        """No activity for `quiet_days` days, or a spark or survey missed within them; most at
+        risk first. Each reason weighs: never active or quiet twice the window 3, quiet 2, a
+        missed survey 2, a missed spark 1 (misses at most 4)."""
         found = []
+        window = "day" if self.quiet_days == 1 else f"{self.quiet_days} days"
         for row in self.participants:
-            reasons = []
+            reasons, score = [], 0
             if row.last_active is None:
                 reasons.append("no activity yet")
+                score += 3
             elif row.last_active < self.quiet_since:
                 days = (self.now - row.last_active).days
                 reasons.append(f"no activity for {days} days")
-            if row.sparks_missed:
-                reasons.append(f"missed {row.sparks_missed} spark{'s' * (row.sparks_missed > 1)}")
-            if row.surveys_missed:
-                n = row.surveys_missed
-                reasons.append(f"missed {n} survey{'s' * (n > 1)}")
+                score += 3 if days >= 2 * self.quiet_days else 2
+            missed = 0
+            if n := row.sparks_missed_recently:
+                reasons.append(f"missed {n} spark{'s' * (n > 1)} in the last {window}")
+                missed += n
+            if n := row.surveys_missed_recently:
+                reasons.append(f"missed {n} survey{'s' * (n > 1)} in the last {window}")
+                missed += 2 * n
+            score += min(missed, 4)
             if reasons:
-                found.append(AtRisk(row, reasons))
+                found.append(AtRisk(row, reasons, score))
+        # Most at risk first; among equals, the longest quiet first.
+        never = self.now - timedelta(days=36500)
+        found.sort(key=lambda risk: (-risk.score, risk.activity.last_active or never))
         return found
 
 
@@ -917,7 +977,8 @@ def participant_timeline(
             at=p.created_at,
             kind="post",
             title=f"{p.get_kind_display()} in “{p.thread.title}”",
-            detail=p.body[:200],
+            # As a reader sees it: no Markdown or mention syntax.
+            detail=post_excerpt(p.body),
             url=reverse("discussions:thread", args=[cohort.pk, p.thread_id]),
         )
         for p in posts

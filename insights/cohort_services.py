@@ -12,9 +12,17 @@ from notifications.models import EmailKind
 from notifications.services import Notice, notify_many
 
 
+def nudge_message_default(*, sender: User) -> str:
+    """The nudge's suggested text, which the sender may change before sending."""
+    return (
+        f"{sender.name} wonders how you are getting on. A few minutes in the cohort's "
+        "discussions, sparks or surveys keeps what you learned fresh."
+    )
+
+
 @transaction.atomic
 def participants_nudge(
-    *, cohort: Cohort, sender: User, participants: list[User], nudge_id: str
+    *, cohort: Cohort, sender: User, participants: list[User], nudge_id: str, message: str = ""
 ) -> list[User]:
     """Notify each participant once for this nudge, in-app and by email through the outbox.
 
@@ -24,10 +32,7 @@ def participants_nudge(
     """
     key = f"{nudge_key_prefix(cohort.pk)}{nudge_id}"
     url = reverse("cohorts:detail", args=[cohort.pk])
-    body = (
-        f"{sender.name} wonders how you are getting on. A few minutes in the cohort's "
-        "discussions, sparks or surveys keeps what you learned fresh."
-    )
+    body = message or nudge_message_default(sender=sender)
     told = notify_many(
         [
             Notice(

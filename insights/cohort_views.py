@@ -24,7 +24,7 @@ from insights.cohort_metrics import (
     participant_activity_rows,
     participant_timeline,
 )
-from insights.cohort_services import participants_nudge
+from insights.cohort_services import nudge_message_default, participants_nudge
 from socialtraining import clock
 from socialtraining.csv_download import csv_download
 from surveys.results import ANONYMOUS_MINIMUM
@@ -52,6 +52,11 @@ def _dashboard(
         "quiet": quiet,
         "charts": {name: build(metrics) for name, build in CHARTS.items()},
         "nudge_form": nudge_form,
+        "nudge_message": (
+            nudge_form.data.get("message", "")
+            if nudge_form
+            else nudge_message_default(sender=request.user)
+        ),
         "nudge_id": uuid.uuid4().hex,
         "selected": {int(pk) for pk in selected if pk.isdigit()},
         "page": Paginator(metrics.participants, PARTICIPANTS_PER_PAGE).get_page(
@@ -109,6 +114,7 @@ def cohort_nudge(request: HttpRequest, cohort_pk: int) -> HttpResponse:
         sender=request.user,
         participants=chosen,
         nudge_id=form.cleaned_data["nudge_id"],
+        message=form.cleaned_data["message"],
     )
     at = timezone.localtime(clock.now(), cohort.tz)
     if nudged:

@@ -4,7 +4,10 @@ says the same, its CSV downloads, and axe-core finds no serious or critical viol
 from datetime import timedelta
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from discussions.models import PostKind, Thread
+from notifications.models import Notification
 from socialtraining import clock
 from tests.browser import axe
 from tests.browser.conftest import sign_in
@@ -70,3 +73,44 @@ def test_it_draws_the_retention_chart_its_table_and_csv_accessibly(world, page, 
     assert len(lines) == len(table) + 1
 
     assert axe.audit(page, role="manager", name="cohort insights, numbers shown") == []
+
+
+def test_it_lists_people_at_risk_by_severity_and_nudges_them_with_the_manager_s_words(
+    world, page, travel
+):
+    _story(world)
+    # Three days on, everyone has been quiet since the +59 days round; the groupmate also
+    # missed a spark half a day ago.
+    travel.by(timedelta(days=3))
+    b.spark_with_answers(
+        world.cohort,
+        offset_days=62,
+        answers=[],
+        missed=[world.groupmate],
+        at=clock.now() - timedelta(hours=12),
+    )
+    sign_in(page, world.manager.email, PASSWORD)
+    page.goto(f"/cohorts/{world.cohort.pk}/insights/")
+    page.get_by_label("No activity for at least (days)").fill("1")
+    page.get_by_role("button", name="Show").click()
+    rows = page.locator("#at-risk ~ form tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(rows).to_have_count(3)
+    assert rows.locator("td[data-severity]").all_inner_texts() == ["High", "Medium", "Medium"]
+    expect(rows.first).to_contain_text(world.groupmate.name)
+    expect(rows.first).to_contain_text("missed 1 spark in the last day")
+    who = rows.first.locator("a").inner_text()
+    rows.first.locator('input[type="checkbox"]').check()
+    message = page.get_by_label("Message")
+    expect(message).to_have_value(
+        f"{world.manager.name} wonders how you are getting on. A few minutes in the cohort's "
+        "discussions, sparks or surveys keeps what you learned fresh."
+    )
+    message.fill("We saved you a seat in Thursday's thread.")
+    page.get_by_role("button", name="Nudge the selected participants").click()
+    expect(page.get_by_text(f"Nudged {who} at")).to_be_visible()
+    notice = Notification.objects.get(key__startswith="insights-nudge:")
+    assert notice.body == "We saved you a seat in Thursday's thread."
+    # Who was nudged when: their "Last nudged" cell holds today's nudge.
+    last_nudged = page.locator("#at-risk ~ form tbody tr", has_text=who).locator("td").last
+    expect(last_nudged).not_to_have_text("\u2013")

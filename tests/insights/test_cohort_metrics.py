@@ -215,12 +215,21 @@ def test_it_sums_each_participants_activity(small_world, world):
     assert last["green@example.test"] == end + timedelta(days=31)
 
 
-def test_it_finds_who_is_at_risk(small_world):
-    at_risk = {r.activity.user.email: r.reasons for r in small_world.at_risk}
-    assert at_risk == {
-        "groupmate@example.test": ["missed 1 spark"],
-        "green@example.test": ["no activity for 29 days", "missed 4 surveys"],
-    }
+def test_it_finds_who_is_at_risk_from_recent_misses_most_at_risk_first(small_world, world):
+    at_risk = [(r.activity.user.email, r.severity, r.reasons) for r in small_world.at_risk]
+    # The spark groupmate missed 46 days ago is history in a 14-day window.
+    assert at_risk == [
+        (
+            "green@example.test",
+            "High",
+            ["no activity for 29 days", "missed 2 surveys in the last 14 days"],
+        )
+    ]
+    wide = CohortMetrics(world.cohort, now=small_world.now, quiet_days=60)
+    assert [(r.activity.user.email, r.severity, r.reasons) for r in wide.at_risk] == [
+        ("green@example.test", "High", ["missed 3 surveys in the last 60 days"]),
+        ("groupmate@example.test", "Low", ["missed 1 spark in the last 60 days"]),
+    ]
 
 
 def test_it_does_not_count_rounds_before_someone_joined_as_missed(small_world, world):

@@ -102,3 +102,19 @@ def test_it_is_not_found_for_those_who_may_not_nudge(persona, world, client_for)
 
 def test_it_refuses_get(world, client_for):
     assert client_for(world.manager).get(_url(world)).status_code == 405
+
+
+def test_it_suggests_a_message_and_sends_the_one_the_sender_wrote(world, client_for):
+    client = client_for(world.instructor)
+    page = client.get(f"/cohorts/{world.cohort.pk}/insights/").content.decode()
+    assert f"{world.instructor.name} wonders how you are getting on." in page
+    client.post(
+        _url(world),
+        {
+            "people": [world.participant.pk],
+            "nudge_id": NUDGE_ID,
+            "message": "Your group misses your stories. Join Thursday's thread?",
+        },
+    )
+    notice = Notification.objects.get(key=f"insights-nudge:{world.cohort.pk}:{NUDGE_ID}")
+    assert notice.body == "Your group misses your stories. Join Thursday's thread?"

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from cohorts.models import Enrolment
-from discussions.models import PostKind, Thread
+from discussions.models import Post, PostKind, Thread
 from socialtraining import clock
 from tests.insights import cohort_builders as b
 
@@ -68,6 +68,16 @@ def test_it_shows_a_participants_timeline_and_scores(world, client_for):
         < timeline.index("Reply in “Feedback models”")
         < timeline.index("Right after")
     )
+
+
+def test_it_shows_posts_as_text_without_markdown_or_mention_syntax(world, client_for):
+    _history(world, world.participant)
+    Post.objects.filter(thread__title="Feedback models", author=world.participant).update(
+        body="**My answer:** ask @[Grace Hopper] _first_"
+    )
+    html = client_for(world.manager).get(_url(world, world.participant)).content.decode()
+    assert "My answer: ask @Grace Hopper first" in html
+    assert "**" not in html and "@[" not in html
 
 
 def test_it_never_shows_a_response_to_an_anonymous_survey(world, client_for):
