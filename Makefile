@@ -29,14 +29,17 @@ $(STAMP): pyproject.toml
 	  echo "error: no Python 3.12 or newer found (tried: $(PYTHON_CANDIDATES))." >&2; \
 	  echo "Install Python 3.12+ (Django 6.1 needs it) and run make again." >&2; exit 1; \
 	fi; \
-	echo "using $$python ($$($$python --version))"; \
-	[ -x $(PY) ] || "$$python" -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	echo "Installing the Python packages with $$python ($$($$python --version)); output in var/install.log"; \
+	mkdir -p var; \
+	{ [ -x $(PY) ] || "$$python" -m venv $(VENV); } >var/install.log 2>&1 \
+	  && $(PY) -m pip install --quiet --upgrade pip >>var/install.log 2>&1 \
+	  && $(PY) -m pip install --quiet -e '.[test]' >>var/install.log 2>&1 \
+	  || { tail -n 30 var/install.log; echo "Installing failed: var/install.log has it all." >&2; exit 1; }
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	@echo "Installing the front-end packages (npm ci)"
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 .PHONY: install
@@ -72,19 +75,30 @@ test-time: install
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(if $(CLOCK_START),--clock-start=$(CLOCK_START)) \
 		$(TIME_TESTS) $(NOT_TIME_TESTS) $(PYTEST_ARGS)
 
+# Links in the demo's emails, invitations, sparks and xAPI ids follow the port it serves on
+# (`PORT=8101 make demo`), unless SITE_URL is set.
+DEMO_SITE_URL = $(or $(SITE_URL),http://127.0.0.1:$(PORT))
+# Celery's warning about running as root (common in a container or a VM) is noise for a demo.
+DEMO_ENV = DEBUG=true PORT=$(PORT) SITE_URL=$(DEMO_SITE_URL) \
+	PYTHONWARNINGS="ignore:You're running the worker with superuser privileges"
+
+# Quiet until it serves: migrating and seeding write to var/demo-setup.log (its end is shown if a
+# step fails), installing to var/install.log; then the URL and logins, then the processes' logs.
 .PHONY: demo
 demo: install
 	@mkdir -p var
-	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
+	@echo "Setting up the demo (migrate, seed; details in var/demo-setup.log)..."
+	@{ $(DEMO_ENV) $(PY) manage.py migrate --noinput \
+	  && $(DEMO_ENV) $(PY) manage.py seed_demo; } >var/demo-setup.log 2>&1 \
+	  || { tail -n 30 var/demo-setup.log; echo "The demo's set-up failed: var/demo-setup.log has it all." >&2; exit 1; }
 	@echo
-	@echo "  Social training demo: http://127.0.0.1:$(PORT)/"
+	@echo "  Social training demo: $(DEMO_SITE_URL)/"
 	@echo "  manager@demo.test     / social-training-demo   (L&D manager)"
 	@echo "  instructor@demo.test  / social-training-demo   (instructor)"
 	@echo "  participant@demo.test / social-training-demo   (participant)"
 	@echo "  Mail is written to var/mail/. Ctrl-C stops web, worker and beat."
 	@echo
-	DEBUG=true PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+	@$(DEMO_ENV) $(VENV)/bin/honcho start -f Procfile
 
 # The bench's own tools (locust for the HTTP load), beside the test tools.
 $(VENV)/.bench-installed: pyproject.toml $(STAMP)
