@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 from django.http import StreamingHttpResponse
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
-# (OWASP "CSV injection"); tab and carriage return start one after the program strips them.
+# (OWASP "CSV injection"): a name, an answer or an objective someone typed could run as one in
+# an analyst's spreadsheet. Tab and carriage return start one after the program strips them.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -18,17 +19,21 @@ class Echo:
         return value
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Text that a spreadsheet shows as text: a leading apostrophe before a formula character."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_cell(value: object) -> object:
-    """The value as a cell: text that would start a formula gets a leading apostrophe, which
-    spreadsheets show as text; numbers stay numbers (a negative number is not a formula)."""
+    """The value as a cell: text made spreadsheet-safe; numbers stay numbers (a negative number
+    is not a formula); None is empty."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return spreadsheet_safe(value) if isinstance(value, str) else value
 
 
 def csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """Every CSV the platform writes goes through here, so every cell is spreadsheet-safe."""
     # The byte-order mark tells Excel the file is UTF-8, so accents and emoji open cleanly.
     yield "\ufeff"
     writer = csv.writer(Echo())
@@ -40,13 +45,3 @@ def csv_download(rows: Iterable[Iterable[object]], *, filename: str) -> Streamin
     response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets: a name
-# or objective someone typed could run as one in an analyst's spreadsheet (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Text that a spreadsheet shows as text: a leading apostrophe before a formula character."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
