@@ -83,6 +83,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", "L&D manager"
     INSTRUCTOR = "instructor", "Instructor"
     PARTICIPANT = "participant", "Participant"
+    # Someone's line manager or mentor: sees only the people they coach (coaching app).
+    COACH = "coach", "Coach"
 
 
 class Membership(models.Model):

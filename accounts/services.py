@@ -14,7 +14,8 @@ from socialtraining import clock
 INVITATION_SALT = "accounts.invitation"
 
 
-ROLE_STRENGTH = {Role.PARTICIPANT: 0, Role.INSTRUCTOR: 1, Role.MANAGER: 2}
+# A coach who joins a cohort becomes a participant; a participant asked to coach stays one.
+ROLE_STRENGTH = {Role.COACH: -1, Role.PARTICIPANT: 0, Role.INSTRUCTOR: 1, Role.MANAGER: 2}
 
 
 class InvitationError(Exception):

@@ -26,9 +26,12 @@ __all__ = [
     "cohort_access",
     "cohorts_taught_by",
     "cohorts_visible_to",
+    "enrolments_coached_by",
+    "get_coached_enrolment_for",
     "get_cohort_for",
     "get_enrolment_for",
     "get_organization_for",
+    "get_own_enrolment_for",
     "get_roster_import_for",
     "get_study_group_for",
     "organizations_managed_by",
@@ -183,4 +186,42 @@ def get_enrolment_for(user: User, cohort_pk: int, pk: int, action: Action = "tea
     if enrolment is None:
         raise Http404("No such enrolment.")
     enrolment.cohort = cohort
+    return enrolment
+
+
+# Coaches: a person's line manager or mentor sees their own people only, never the cohort.
+
+
+def enrolments_coached_by(user: User) -> QuerySet[Enrolment]:
+    """The participants `user` coaches, in any cohort of any organisation."""
+    if not user.is_authenticated:
+        return Enrolment.objects.none()
+    return Enrolment.objects.filter(coach=user, role=CohortRole.PARTICIPANT)
+
+
+def get_coached_enrolment_for(user: User, pk: int) -> Enrolment:
+    """An enrolment of someone `user` coaches; anyone else's is a 404 (managers included: they
+    have the cohort's own pages)."""
+    enrolment = (
+        enrolments_coached_by(user)
+        .select_related("user", "cohort__organization", "coach")
+        .filter(pk=pk)
+        .first()
+    )
+    if enrolment is None:
+        raise Http404("No such person.")
+    return enrolment
+
+
+def get_own_enrolment_for(user: User, cohort_pk: int) -> Enrolment:
+    """`user`'s own participant enrolment in the cohort; otherwise 404."""
+    if not user.is_authenticated:
+        raise Http404("No such cohort.")
+    enrolment = (
+        Enrolment.objects.select_related("user", "cohort__organization", "coach")
+        .filter(cohort_id=cohort_pk, user=user, role=CohortRole.PARTICIPANT)
+        .first()
+    )
+    if enrolment is None:
+        raise Http404("No such cohort.")
     return enrolment

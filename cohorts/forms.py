@@ -131,8 +131,8 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="Roster CSV",
         help_text=(
-            "Columns email, name and optionally group, with a header row, separated by commas "
-            "or semicolons."
+            "Columns email, name and optionally group, coach_email and coach_name, with a "
+            "header row, separated by commas or semicolons."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )

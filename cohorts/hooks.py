@@ -14,11 +14,16 @@ from typing import Protocol
 from cohorts.models import Cohort
 
 
+class CoachesChanged(Protocol):
+    def __call__(self, *, cohort: Cohort, coach_ids: set[int]) -> None: ...
+
+
 class ScheduleChanged(Protocol):
     def __call__(self, *, cohort: Cohort, previous_time_zone: str) -> None: ...
 
 
 _schedule_changed: list[ScheduleChanged] = []
+_coaches_changed: list[CoachesChanged] = []
 
 
 def on_schedule_changed(callback: ScheduleChanged) -> ScheduleChanged:
@@ -31,3 +36,16 @@ def on_schedule_changed(callback: ScheduleChanged) -> ScheduleChanged:
 def schedule_changed(*, cohort: Cohort, previous_time_zone: str) -> None:
     for callback in _schedule_changed:
         callback(cohort=cohort, previous_time_zone=previous_time_zone)
+
+
+def on_coaches_changed(callback: CoachesChanged) -> CoachesChanged:
+    """Register `callback`, once, to run after people of a cohort were given a coach (the roster
+    import, which cohorts owns, sets coaches too; the coaching app plans their prompts)."""
+    if callback not in _coaches_changed:
+        _coaches_changed.append(callback)
+    return callback
+
+
+def coaches_changed(*, cohort: Cohort, coach_ids: set[int]) -> None:
+    for callback in _coaches_changed:
+        callback(cohort=cohort, coach_ids=coach_ids)

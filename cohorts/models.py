@@ -155,6 +155,16 @@ class Enrolment(models.Model):
     study_group = models.ForeignKey(
         StudyGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
     )
+    # The participant's line manager or mentor for this cohort (the coaching app); a coach may
+    # coach people in several cohorts and needs no other role.
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coached_enrolments",
+    )
+    coach_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
 
     objects = EnrolmentQuerySet.as_manager()
@@ -166,6 +176,11 @@ class Enrolment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(role="participant") | models.Q(study_group__isnull=True),
                 name="only_participants_in_groups",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(coach__isnull=True)
+                | (models.Q(role="participant") & ~models.Q(coach=models.F("user"))),
+                name="only_participants_coached_by_another",
             ),
         ]
 

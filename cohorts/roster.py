@@ -125,5 +125,16 @@ def _check_row(parsed, line, header, fields, seen, group_names) -> None:
     group = values.get("group", "")
     if group and group not in group_names:
         return error(f"Unknown study group “{group}”; create it first or leave the column empty.")
-    parsed.rows.append({"line": line, "email": email, "name": values["name"], "group": group})
+    coach_email = values.get("coach_email", "").lower()
+    if coach_email:
+        try:
+            validate_email(coach_email)
+        except ValidationError:
+            return error(f"Bad coach email address “{values['coach_email']}”.")
+        if coach_email == email:
+            return error(f"{email} cannot be their own coach; leave coach_email empty.")
+    row = {"line": line, "email": email, "name": values["name"], "group": group}
+    if coach_email:
+        row |= {"coach_email": coach_email, "coach_name": values.get("coach_name", "")}
+    parsed.rows.append(row)
     return None

@@ -365,20 +365,25 @@ def _roster_import_chunk(
     """One chunk in a constant number of queries; invitation emails follow in a task."""
     cohort = roster_import.cohort
     emails = [r["email"] for r in rows]
-    users = _users_by_email(emails)
+    # Coaches named in a `coach_email` column are people too: created and invited alike.
+    coach_names = {r["coach_email"]: r.get("coach_name", "") for r in rows if r.get("coach_email")}
+    everyone = list(dict.fromkeys([*emails, *coach_names]))
+    users = _users_by_email(everyone)
+    names = {**coach_names, **{r["email"]: r["name"] for r in rows}}
     new_users = [
-        User(email=r["email"], display_name=r["name"], password=make_password(None))
-        for r in rows
-        if r["email"] not in users
+        User(email=email, display_name=names[email], password=make_password(None))
+        for email in everyone
+        if email not in users
     ]
     if new_users:
         User.objects.bulk_create(new_users, ignore_conflicts=True)
-        users = _users_by_email(emails)
-    user_ids = [u.pk for u in users.values()]
+        users = _users_by_email(everyone)
+    user_ids = [users[email].pk for email in emails]
+    coach_ids = {users[email].pk for email in coach_names}
 
     members = set(
         Membership.objects.filter(
-            organization=cohort.organization, user_id__in=user_ids
+            organization=cohort.organization, user_id__in=[*user_ids, *coach_ids]
         ).values_list("user_id", flat=True)
     )
     Membership.objects.bulk_create(
@@ -386,15 +391,23 @@ def _roster_import_chunk(
             Membership(organization=cohort.organization, user_id=uid, role=Role.PARTICIPANT)
             for uid in user_ids
             if uid not in members
+        ]
+        + [
+            Membership(organization=cohort.organization, user_id=uid, role=Role.COACH)
+            for uid in coach_ids - set(user_ids)
+            if uid not in members
         ],
         ignore_conflicts=True,
     )
 
+    now = clock.now()
     enrolments = {e.user_id: e for e in cohort.enrolments.filter(user_id__in=user_ids)}
-    to_create, to_regroup = [], []
+    to_create, to_update = [], []
+    coached: set[int] = set()
     for row in rows:
         user = users[row["email"]]
         group_id = group_ids.get(row["group"]) if row["group"] else None
+        coach = users.get(row.get("coach_email") or "")
         enrolment = enrolments.get(user.pk)
         if enrolment is None:
             to_create.append(
@@ -403,25 +416,46 @@ def _roster_import_chunk(
                     user=user,
                     role=CohortRole.PARTICIPANT,
                     study_group_id=group_id,
+                    coach=coach,
+                    coach_since=now if coach else None,
                 )
             )
-        elif (
-            group_id
-            and enrolment.role == CohortRole.PARTICIPANT
-            and enrolment.study_group_id != group_id
-        ):
+            if coach:
+                coached.add(coach.pk)
+            continue
+        if enrolment.role != CohortRole.PARTICIPANT:
+            continue
+        changed = False
+        if group_id and enrolment.study_group_id != group_id:
             enrolment.study_group_id = group_id
-            to_regroup.append(enrolment)
+            changed = True
+        # An empty coach_email leaves a coach set earlier as it is: nothing is removed silently.
+        if coach and enrolment.coach_id != coach.pk:
+            enrolment.coach_id, enrolment.coach_since = coach.pk, now
+            coached.add(coach.pk)
+            changed = True
+        if changed:
+            to_update.append(enrolment)
     Enrolment.objects.bulk_create(to_create, ignore_conflicts=True)
-    Enrolment.objects.bulk_update(to_regroup, ["study_group"])
+    Enrolment.objects.bulk_update(to_update, ["study_group", "coach", "coach_since"])
 
     to_invite = [e.user for e in to_create if not e.user.has_usable_password()]
     _roster_invite(roster_import=roster_import, users=to_invite, invited_by=invited_by)
+    coaches_to_invite = [
+        users[email]
+        for email in coach_names
+        if users[email].pk not in user_ids and not users[email].has_usable_password()
+    ]
+    _roster_invite(
+        roster_import=roster_import, users=coaches_to_invite, invited_by=invited_by, role=Role.COACH
+    )
     enrolments_announce(
         cohort=cohort,
         users=[e.user for e in to_create if e.user.has_usable_password()],
         enrolled_by=invited_by,
     )
+    if coached:
+        hooks.coaches_changed(cohort=cohort, coach_ids=coached)
     return {
         "created": len(new_users),
         "enrolled": len(to_create),
@@ -429,7 +463,13 @@ def _roster_import_chunk(
     }
 
 
-def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by: User) -> None:
+def _roster_invite(
+    *,
+    roster_import: RosterImport,
+    users: list[User],
+    invited_by: User,
+    role: str = Role.PARTICIPANT,
+) -> None:
     if not users:
         return
     organization = roster_import.cohort.organization
@@ -447,7 +487,7 @@ def _roster_invite(*, roster_import: RosterImport, users: list[User], invited_by
                 organization=organization,
                 email=u.email.lower(),
                 display_name=u.display_name,
-                role=Role.PARTICIPANT,
+                role=role,
                 invited_by=invited_by,
                 expires_at=expires_at,
             )

@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     managed_cohorts = list(managed_page.object_list)
     my_enrolments = list(
         Enrolment.objects.filter(user=user)
-        .select_related("cohort__organization", "study_group")
+        .select_related("cohort__organization", "study_group", "coach")
         .order_by("-cohort__created_at")
     )
     cohort_by_id = {c.pk: c for c in counted.filter(pk__in=[e.cohort_id for e in my_enrolments])}
@@ -217,7 +217,7 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.info(request, f"{enrolment.user.email} was already enrolled; nothing changed.")
         return redirect("cohorts:people", cohort.pk)
-    enrolments = cohort.enrolments.select_related("user", "study_group").order_by(
+    enrolments = cohort.enrolments.select_related("user", "study_group", "coach").order_by(
         "role", "user__display_name", "user__email"
     )
     page = Paginator(enrolments, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))

@@ -17,6 +17,7 @@ class EmailKind(models.TextChoices):
     REPLY = "reply", "Replies and comments in threads you follow"
     MENTION = "mention", "When someone mentions you"
     ACCOUNT = "account", "About you and your posts: enrolments, moderation, nudges"
+    COACHING = "coaching", "Coaching: prompts and observations for the people you coach"
 
 
 class EmailMode(models.TextChoices):
@@ -35,6 +36,7 @@ DEFAULT_MODES = {
     EmailKind.REPLY: EmailMode.BUNDLED,
     EmailKind.MENTION: EmailMode.IMMEDIATELY,
     EmailKind.ACCOUNT: EmailMode.IMMEDIATELY,
+    EmailKind.COACHING: EmailMode.IMMEDIATELY,
 }
 
 
@@ -152,6 +154,12 @@ class NotificationPreference(models.Model):
         max_length=12,
         choices=EmailMode.choices,
         default=DEFAULT_MODES[EmailKind.ACCOUNT],
+    )
+    coaching_email = models.CharField(
+        EmailKind.COACHING.label,
+        max_length=12,
+        choices=EmailMode.choices,
+        default=DEFAULT_MODES[EmailKind.COACHING],
     )
     # The digest covers what waited for it since the last one sent.
     last_digest_at = models.DateTimeField(null=True, blank=True)
