@@ -22,6 +22,7 @@ from django.urls import reverse
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
 from demo import scale
+from demo.coaching import demo_coaching_create
 from demo.conversations import bench_conversations_create, demo_conversations_create
 from demo.sparks import demo_sparks_create
 from demo.surveys import bench_survey_create, demo_surveys_create
@@ -307,7 +308,15 @@ def demo_organization_create() -> dict[str, int]:
     sparks = demo_sparks_create(
         cohorts=cohorts, instructor=staff["instructor@demo.test"], rng=rng, now=now
     )
-    history_told(people=[*staff.values(), *participants])
+    coaches, coaching = demo_coaching_create(
+        organization=org,
+        cohorts=cohorts,
+        participant=demo_participant,
+        password=password,
+        rng=rng,
+        now=now,
+    )
+    history_told(people=[*staff.values(), *participants, *coaches])
     return {
         "cohorts": len(cohorts),
         "participants": len(participants),
@@ -316,6 +325,7 @@ def demo_organization_create() -> dict[str, int]:
         **conversations,
         **surveys,
         **sparks,
+        **coaching,
     }
 
 

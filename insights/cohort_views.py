@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from coaching.selectors import observed_behaviour
 from cohorts import access
 from cohorts.models import Cohort, CohortRole, Enrolment
 from insights.charts import chart_csv
@@ -64,6 +65,7 @@ def _dashboard(
         ),
         "at_risk": metrics.at_risk[:AT_RISK_SHOWN],
         "minimum": ANONYMOUS_MINIMUM,
+        "observed": observed_behaviour(cohort),
     }
     return render(request, "insights/cohort/dashboard.html", context, status=status)
 

@@ -36,6 +36,9 @@ METRICS = [
     ("Knowledge at latest follow-up", "knowledge_latest_percent", "%"),
     ("Knowledge retained", "retained_percent", "%"),
     ("Spark answer rate", "spark_answer_rate_percent", "%"),
+    ("Coached (active coach)", "coached_percent", "%"),
+    ("Knowledge retained, coached", "coached_retained_percent", "%"),
+    ("Knowledge retained, not coached", "uncoached_retained_percent", "%"),
 ]
 # The table's sortable columns, in order: sort key and header.
 COLUMNS = [
@@ -51,6 +54,7 @@ COLUMNS = [
     ("latest", "Knowledge latest"),
     ("retained", "Retained"),
     ("sparks", "Spark answer rate"),
+    ("coached", "Coached"),
 ]
 
 
@@ -63,6 +67,10 @@ class Headline:
     retained_percent: float | None
     spark_answer_rate_percent: float | None
     refreshed_at: datetime | None
+    # Over cohorts where both are known: what coached and uncoached people kept on average.
+    coached_retained_percent: float | None = None
+    uncoached_retained_percent: float | None = None
+    compared_cohorts: int = 0
 
     @property
     def is_stale(self) -> bool:
@@ -72,6 +80,7 @@ class Headline:
 def headline_for(organization: Organization) -> Headline:
     """The headline row, over the organisation's running cohorts (one query)."""
     running = Q(phase__in=RUNNING)
+    both = Q(coached_retained_percent__isnull=False, uncoached_retained_percent__isnull=False)
     row = CohortRollup.objects.for_organization(organization).aggregate(
         cohorts=Count("pk"),
         running=Count("pk", filter=running),
@@ -81,6 +90,9 @@ def headline_for(organization: Organization) -> Headline:
         sent=Sum("sparks_sent"),
         answered=Sum("sparks_answered"),
         refreshed_at=Min("refreshed_at"),
+        coached_retained=Avg("coached_retained_percent", filter=both),
+        uncoached_retained=Avg("uncoached_retained_percent", filter=both),
+        compared=Count("pk", filter=both),
     )
     return Headline(
         cohorts=row["cohorts"],
@@ -90,7 +102,14 @@ def headline_for(organization: Organization) -> Headline:
         retained_percent=None if row["retained"] is None else round(row["retained"], 1),
         spark_answer_rate_percent=percent(row["answered"] or 0, row["sent"] or 0),
         refreshed_at=row["refreshed_at"],
+        coached_retained_percent=_rounded(row["coached_retained"]),
+        uncoached_retained_percent=_rounded(row["uncoached_retained"]),
+        compared_cohorts=row["compared"],
     )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def instructors_of(organization: Organization) -> list[User]:

@@ -20,6 +20,7 @@ SORTS = {
     "latest": "knowledge_latest_percent",
     "retained": "retained_percent",
     "sparks": "spark_answer_rate_percent",
+    "coached": "coached_percent",
 }
 DEFAULT_SORT = "-start"
 COMPARE_MIN, COMPARE_MAX = 2, 4

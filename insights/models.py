@@ -48,6 +48,12 @@ class CohortRollup(models.Model):
     knowledge_latest_week = models.SmallIntegerField(null=True, blank=True)
     retained_percent = models.FloatField(null=True, blank=True)
     spark_answer_rate_percent = models.FloatField(null=True, blank=True)
+    # Participants with an active coach (coaching.selectors.ACTIVE_COACH), and what coached and
+    # uncoached people kept of their knowledge-check score (latest over right after).
+    coached_participants = models.PositiveIntegerField(default=0)
+    coached_percent = models.FloatField(null=True, blank=True)
+    coached_retained_percent = models.FloatField(null=True, blank=True)
+    uncoached_retained_percent = models.FloatField(null=True, blank=True)
     refreshed_at = models.DateTimeField(default=clock.now)
 
     objects = CohortRollupQuerySet.as_manager()

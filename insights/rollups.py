@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import Organization
+from coaching.selectors import ACTIVE_COACH
 from cohorts.models import Cohort, CohortRole, Enrolment
 from discussions.models import Post, Reaction, ReadMarker
 from insights.models import CohortRollup, RetentionPoint
@@ -93,7 +94,11 @@ def _participants(enrolments, since: datetime) -> dict[int, dict]:
     )
     rows = (
         enrolments.values("cohort_id")
-        .annotate(n=Count("pk"), active=Count("pk", filter=Q(active)))
+        .annotate(
+            n=Count("pk"),
+            active=Count("pk", filter=Q(active)),
+            coached=Count("pk", filter=ACTIVE_COACH),
+        )
         .order_by()
     )
     return {row["cohort_id"]: row for row in rows}
@@ -194,6 +199,45 @@ def _knowledge(cohort_ids, last_ends: dict[int, datetime | None]) -> dict[int, K
     return {cohort_id: Knowledge(dict(by_week)) for cohort_id, by_week in weeks.items()}
 
 
+def _retained_by_coaching(cohort_ids, last_ends) -> dict[tuple[int, bool], float | None]:
+    """Knowledge retained per cohort by people with and without an active coach: knowledge-check
+    scores only (one grouped query). Anonymous surveys are left out: split in two, their small
+    groups could point at people."""
+    coached = Exists(
+        Enrolment.objects.filter(
+            cohort_id=OuterRef("round__cohort_id"), user_id=OuterRef("participant_id")
+        ).filter(ACTIVE_COACH)
+    )
+    rows = (
+        Response.objects.filter(
+            round__cohort_id__in=cohort_ids,
+            round__survey__purpose=Purpose.KNOWLEDGE,
+            round__survey__anonymous=False,
+            round__status__in=OPENED,
+            status=ResponseStatus.SUBMITTED,
+            max_score__gt=0,
+        )
+        .annotate(coached=coached)
+        .values("round__cohort_id", "round__opens_at", "coached")
+        .annotate(points=Sum("score"), possible=Sum("max_score"))
+        .order_by()
+    )
+    weeks: dict[tuple[int, bool], dict[int, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
+    for row in rows:
+        cohort_id = row["round__cohort_id"]
+        week = week_after(row["round__opens_at"].astimezone(UTC).date(), last_ends[cohort_id])
+        if week is not None:
+            weeks[(cohort_id, row["coached"])][week][0] += row["points"] or 0
+            weeks[(cohort_id, row["coached"])][week][1] += row["possible"]
+    retained = {}
+    for key, by_week in weeks.items():
+        after, latest, _ = Knowledge(dict(by_week)).after_and_latest()
+        retained[key] = percent(latest, after) if after and latest is not None else None
+    return retained
+
+
 def _nps(promoters: int, detractors: int, answers: int) -> int | None:
     return round(100 * (promoters - detractors) / answers) if answers else None
 
@@ -236,12 +280,15 @@ def rollups_refresh(*, organization: Organization | None = None) -> int:
         n=Count("pk"),
         answered=Count("pk", filter=Q(outcome=DeliveryOutcome.ANSWERED)),
     )
-    knowledge = _knowledge(ids, {c.pk: c.last_end for c in cohorts})
+    last_ends = {c.pk: c.last_end for c in cohorts}
+    knowledge = _knowledge(ids, last_ends)
+    retained_by_coaching = _retained_by_coaching(ids, last_ends)
 
     rollups, points = [], []
     for cohort in cohorts:
         participants = people.get(cohort.pk, {}).get("n", 0)
         active = people.get(cohort.pk, {}).get("active", 0)
+        coached = people.get(cohort.pk, {}).get("coached", 0)
         invitations = rounds.get(cohort.pk, {}).get("n", 0) * participants
         submitted = responses.get(cohort.pk, {}).get("n", 0)
         nps_row = nps.get(cohort.pk, {"n": 0, "promoters": 0, "detractors": 0})
@@ -276,6 +323,10 @@ def rollups_refresh(*, organization: Organization | None = None) -> int:
                 knowledge_latest_week=latest_week,
                 retained_percent=(percent(latest, after) if after and latest is not None else None),
                 spark_answer_rate_percent=percent(spark_row["answered"], spark_row["n"]),
+                coached_participants=coached,
+                coached_percent=percent(coached, participants),
+                coached_retained_percent=retained_by_coaching.get((cohort.pk, True)),
+                uncoached_retained_percent=retained_by_coaching.get((cohort.pk, False)),
                 refreshed_at=now,
             )
         )

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "discussions",
     "surveys",
     "sparks",
+    "coaching",
     "insights",
     "xapi",
     "lti",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("surveys.urls")),
     path("", include("sparks.urls")),
+    path("", include("coaching.urls")),
     path("", include("insights.urls")),
     path("", include("xapi.urls")),
     path("accounts/", include("allauth.urls")),

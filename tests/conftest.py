@@ -2,7 +2,8 @@
 
 The personas: a manager of the organisation, an instructor and a participant of `cohort` (the
 participant is in `group`), a participant of another cohort of the same organisation, a member of
-another organisation, and an anonymous visitor.
+another organisation, an anonymous visitor, the participant's coach and a coach of someone else
+(the participant of the other group).
 
 Worlds that cost seconds and are only read (the access matrix, the CSRF walk, the demo seed) are
 built once per module or package inside `rows_kept`: an outer transaction rolled back when the
@@ -217,6 +218,8 @@ class World:
     other_cohort_participant: object
     outsider: object
     outsider_cohort: object
+    coach: object
+    other_coach: object
 
 
 @pytest.fixture
@@ -262,11 +265,15 @@ def world_build() -> World:
     other_group_participant = member("green@example.test", Role.PARTICIPANT)
     other_cohort_participant = member("elsewhere@example.test", Role.PARTICIPANT)
     outsider = member("outsider@globex.test", Role.MANAGER, organization=other_org)
+    coach = member("coach@example.test", Role.COACH)
+    other_coach = member("other-coach@example.test", Role.COACH)
 
     f.EnrolmentFactory(cohort=cohort, user=instructor, role=CohortRole.INSTRUCTOR)
-    f.EnrolmentFactory(cohort=cohort, user=participant, study_group=group)
+    f.EnrolmentFactory(cohort=cohort, user=participant, study_group=group, coach=coach)
     f.EnrolmentFactory(cohort=cohort, user=groupmate, study_group=group)
-    f.EnrolmentFactory(cohort=cohort, user=other_group_participant, study_group=other_group)
+    f.EnrolmentFactory(
+        cohort=cohort, user=other_group_participant, study_group=other_group, coach=other_coach
+    )
     f.EnrolmentFactory(cohort=other_cohort, user=other_cohort_participant)
     f.EnrolmentFactory(
         cohort=outsider_cohort, user=f.UserFactory(email="globex-participant@globex.test")
@@ -286,6 +293,8 @@ def world_build() -> World:
         other_cohort_participant=other_cohort_participant,
         outsider=outsider,
         outsider_cohort=outsider_cohort,
+        coach=coach,
+        other_coach=other_coach,
     )
 
 

@@ -2,7 +2,10 @@
 
 Personas (see tests/conftest.py): the organisation's manager, the cohort's instructor, a participant
 of the cohort (in study group Blue), a participant of another cohort of the same organisation, a
-manager of another organisation, and an anonymous visitor. Anything a persona may not reach is a
+manager of another organisation, an anonymous visitor, and two coaches: the participant's coach and
+a coach of someone else (a participant of the other group). A coach reaches only their own people's
+pages: unless a case says otherwise (`coaches`), coaches get what any signed-in person gets (a page
+every member reaches) and 404 everywhere else. Anything a persona may not reach is a
 404, so ids reveal nothing; anonymous visitors are sent to sign in. Writes are sent with an empty
 form, so "allowed" means the view answered (a page, a redirect or a 400 with the form), not 404.
 
@@ -11,7 +14,8 @@ it); every case runs in its own savepoint on top, so one persona's write never c
 next one sees.
 
 To add a case: append a `Case(name, url, method, expected)` to CASES, with `expected` one of the
-rows below (or a tuple of six outcomes in PERSONAS order) and `htmx=True` for an htmx request.
+rows below (or a tuple of six outcomes in PERSONAS order), `coaches=(coach, other coach)` when the
+coaches' outcomes differ from that rule, and `htmx=True` for an htmx request.
 When the URL needs an object the world lacks, create it in `_ids` and return its pk under a new
 key, then use `{key}` in the URL. Every case runs for the six personas; the run's summary prints
 how many URL x persona cases ran (tests/conftest.py), a number that only grows.
@@ -23,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accounts.models import Invitation, Membership
+from coaching.models import CoachingBooster, ObservationRound
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Prompt, Thread
 from insights.rollups import rollups_refresh
@@ -39,6 +44,8 @@ PERSONAS = [
     "other_cohort_participant",
     "outsider",
     "anonymous",
+    "coach",
+    "other_coach",
 ]
 OK, NOT_FOUND, SIGN_IN = "ok", 404, "sign in"
 
@@ -48,8 +55,18 @@ class Case:
     name: str
     url: str  # a format string over the ids below
     method: str
-    expected: tuple  # one outcome per persona, in PERSONAS order
+    expected: tuple  # one outcome per persona but the coaches, in PERSONAS order
     htmx: bool = False
+    coaches: tuple | None = None  # (the participant's coach, a coach of someone else)
+
+    @property
+    def outcomes(self) -> tuple:
+        coaches = self.coaches
+        if coaches is None:
+            # What the other cohort's participant and the outsider both reach, any member does.
+            anyone = self.expected[3] == OK and self.expected[4] == OK
+            coaches = (OK, OK) if anyone else (NOT_FOUND, NOT_FOUND)
+        return self.expected + coaches
 
 
 #            manager    instructor participant other_cohort outsider   anonymous
@@ -530,6 +547,69 @@ CASES = [
 ]
 
 
+# --- Coaching (coaching app): a coach reaches their own people's pages only.
+NOBODY_BUT_THE_COACH = (NOT_FOUND,) * 5 + (SIGN_IN,)
+COACHING_CASES = [
+    Case("coach home", "/coaching/", "get", ANY_MEMBER),
+    Case("coach home card (htmx)", "/coaching/card/", "get", ANY_MEMBER, htmx=True),
+    Case(
+        "a coached person",
+        "/coaching/people/{enrolment}/",
+        "get",
+        NOBODY_BUT_THE_COACH,
+        coaches=(OK, NOT_FOUND),
+    ),
+    Case(
+        "another coach's person",
+        "/coaching/people/{other_group_enrolment}/",
+        "get",
+        NOBODY_BUT_THE_COACH,
+        coaches=(NOT_FOUND, OK),
+    ),
+    Case("observation link (tampered)", "/coaching/observe/not-a-token/", "get", ANYONE),
+    Case(
+        "observation form",
+        "/coaching/observations/{observation_round}/people/{enrolment}/",
+        "get",
+        NOBODY_BUT_THE_COACH,
+        coaches=(OK, NOT_FOUND),
+    ),
+    Case(
+        "save observations",
+        "/coaching/observations/{observation_round}/people/{enrolment}/",
+        "post",
+        NOBODY_BUT_THE_COACH,
+        coaches=(OK, NOT_FOUND),
+    ),
+    Case(
+        "observation form of another cohort's round",
+        "/coaching/observations/{other_observation_round}/people/{enrolment}/",
+        "get",
+        NOBODY_BUT_THE_COACH,
+        coaches=(NOT_FOUND, NOT_FOUND),
+    ),
+    Case("what my coach sees", "/cohorts/{cohort}/coach/", "get", COHORT_PARTICIPANT),
+    Case("set a coach", "/cohorts/{cohort}/people/{enrolment}/coach/", "get", MANAGE),
+    Case("save a coach", "/cohorts/{cohort}/people/{enrolment}/coach/", "post", MANAGE),
+    Case(
+        "set a coach in another cohort",
+        "/cohorts/{other_cohort}/people/{enrolment}/coach/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+    Case("cohort coaching", "/cohorts/{cohort}/coaching/", "get", TEACH),
+    Case("coaching prompt", "/cohorts/{cohort}/coaching/prompts/{booster}/", "get", TEACH),
+    Case("save a coaching prompt", "/cohorts/{cohort}/coaching/prompts/{booster}/", "post", TEACH),
+    Case(
+        "another organisation's coaching prompt",
+        "/cohorts/{cohort}/coaching/prompts/{outsider_booster}/",
+        "get",
+        (NOT_FOUND,) * 5 + (SIGN_IN,),
+    ),
+]
+CASES += COACHING_CASES
+
+
 # --- Single sign-on and LMS registrations (sso and lti apps): managers of the organisation only.
 SSO_LTI_CASES = [
     Case("single sign-on settings", "/org/{org}/sso/", "get", MANAGE),
@@ -653,7 +733,26 @@ def _ids(world) -> dict:
     outsider_spark = Spark.objects.create(
         cohort=world.outsider_cohort, question="Elsewhere?", offset_days=2
     )
+    booster, outsider_booster = (
+        CoachingBooster.objects.create(
+            cohort=cohort, offset_days=2, label="+2 days", starter="Ask {name}."
+        )
+        for cohort in (world.cohort, world.outsider_cohort)
+    )
+    observation_round, other_observation_round = (
+        ObservationRound.objects.create(
+            cohort=cohort, offset_days=30, label="+30 days", opened_at=now, step="remind"
+        )
+        for cohort in (world.cohort, world.other_cohort)
+    )
     return {
+        "booster": booster.pk,
+        "outsider_booster": outsider_booster.pk,
+        "observation_round": observation_round.pk,
+        "other_observation_round": other_observation_round.pk,
+        "other_group_enrolment": Enrolment.objects.get(
+            cohort=world.cohort, user=world.other_group_participant
+        ).pk,
         # Instructor spark plan.
         "spark": spark.pk,
         "outsider_spark": outsider_spark.pk,
@@ -715,4 +814,4 @@ def test_it_gives_each_persona_the_expected_outcome(case, persona, world, ids, c
     client = client_for(None if persona == "anonymous" else getattr(world, persona))
     headers = {"HX-Request": "true"} if case.htmx else {}
     response = getattr(client, case.method)(url, headers=headers)
-    assert _outcome(response) == case.expected[PERSONAS.index(persona)]
+    assert _outcome(response) == case.outcomes[PERSONAS.index(persona)]

@@ -100,6 +100,10 @@ CASES = [
     Case("/org/{org}/xapi/"),
     # Cohort dashboard (insights/cohort_views.py).
     Case("/cohorts/{cohort}/insights/nudge/"),
+    # Coaching (coaching app).
+    Case("/cohorts/{cohort}/people/{enrolment}/coach/"),
+    Case("/cohorts/{cohort}/coaching/prompts/{booster}/"),
+    Case("/coaching/observations/{observation_round}/people/{enrolment}/", as_user="coach"),
     # allauth's forms our users post to most; the rest of allauth is left out below.
     Case("/accounts/login/", as_user="anonymous"),
     Case("/accounts/logout/"),

@@ -150,7 +150,7 @@ def test_it_costs_the_same_queries_for_small_and_large_cohorts(
     people = b.participants(world.cohort, world.organization, size, group=world.group)
     _activity(world, people)
     client = client_for(world.manager)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):
         response = client.get(f"/cohorts/{world.cohort.pk}/insights/")
     assert response.content.decode().count("/insights/people/") >= size
     for chart_id in ("retention", "knowledge", "channels", "groups", "sparks"):
