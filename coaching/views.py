@@ -112,6 +112,7 @@ def coach_set(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     return render(request, "coaching/coach_form.html", context, status=400 if form.errors else 200)
 
 
+@require_GET
 def observe_link(request: HttpRequest, token: str) -> HttpResponse:
     """The one-click link of an observation email: opens that person's form, no password."""
     link = links.read_observation_link(token)

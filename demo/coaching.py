@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from django.db.models import F, Max
 
 from accounts.models import Organization, Role, User
-from coaching.models import CoachingBooster, Frequency, ObservationRound
+from coaching.models import CoachingBooster, ObservationRound
 from coaching.selectors import cohort_objectives
 from coaching.services import coaching_plan, observations_save
 from cohorts.models import Cohort, CohortRole, Enrolment
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
+from notifications.scheduling import DueStatus
 from socialtraining import clock
 
 # (email, name, cohort, how many of its participants they coach)
@@ -69,8 +70,8 @@ def demo_coaching_create(
         with clock.frozen_at(since):
             coaching_plan(cohort=cohort)
     observed = 0
-    for cohort in {cohorts[name] for _, _, name, _ in DEMO_COACHES}:
-        observed += _replay(cohort, rng=rng, now=now)
+    for name in dict.fromkeys(name for _, _, name, _ in DEMO_COACHES):
+        observed += _replay(cohorts[name], rng=rng, now=now)
     # Seeding sends no mail; old news is read.
     OutboxMessage.objects.filter(pk__gt=outbox_before).delete()
     Notification.objects.filter(
@@ -85,51 +86,48 @@ def demo_coaching_create(
 
 
 def _replay(cohort: Cohort, *, rng: random.Random, now: datetime) -> int:
-    """Each coaching row due by now runs at its moment; coaches rate most of their people two
-    days after being asked, with behaviour that grows over the rounds."""
-    moments = sorted(
-        {
-            *CoachingBooster.objects.filter(cohort=cohort, due_at__lte=now).values_list(
-                "due_at", flat=True
-            ),
-            *ObservationRound.objects.filter(cohort=cohort, due_at__lte=now).values_list(
-                "due_at", flat=True
-            ),
-        }
-    )
+    """The cohort's coaching rows run at their moments, in time order, up to now (each run takes
+    only this cohort's rows); coaches rate most of their people two days after being asked, with
+    behaviour that grows over the rounds, and the reminder goes to those who left someone out."""
+    boosters = CoachingBooster.objects.filter(cohort=cohort)
+    rounds = ObservationRound.objects.filter(cohort=cohort)
+    booster_ids = list(boosters.values_list("pk", flat=True))
+    round_ids = list(rounds.values_list("pk", flat=True))
     objectives = cohort_objectives({cohort.pk}).get(cohort.pk, [])
-    rounds = {r.due_at: r for r in ObservationRound.objects.filter(cohort=cohort, due_at__lte=now)}
+    rated: set[int] = set()
     observed = 0
-    for moment in moments:
-        with clock.frozen_at(moment + timedelta(minutes=1)):
-            scheduling.run_now("coaching_booster")
-            scheduling.run_now("observation_round")
-        opened = rounds.get(moment)
-        if opened is None or not objectives:
-            continue
-        answered_at = moment + timedelta(days=2)
-        if answered_at > now:
-            continue
-        level = min(opened.offset_days // 30, 3)
-        people = Enrolment.objects.filter(cohort=cohort, coach__isnull=False).select_related(
-            "coach"
-        )
-        with clock.frozen_at(answered_at):
-            for enrolment in people:
-                if rng.random() > RATED_SHARE:
-                    continue
-                ratings = {
-                    objective: (
-                        max(
-                            Frequency.NEVER, min(Frequency.ROUTINELY, level - rng.randint(0, 2) + 1)
-                        ),
-                        "",
-                    )
-                    for objective in objectives
-                }
-                observed += observations_save(
-                    round_=opened, enrolment=enrolment, coach=enrolment.coach, ratings=ratings
-                )
-    # Reminders due since then go out too.
-    scheduling.run_now("observation_round")
+    while True:
+        due = [
+            row.due_at
+            # Fresh each time: the runs below change the rows.
+            for row in [*boosters.all(), *rounds.all()]
+            if row.status == DueStatus.PENDING and row.due_at <= now
+        ]
+        if not due:
+            return observed
+        with clock.frozen_at(min(due) + timedelta(minutes=1)):
+            scheduling.run_now("coaching_booster", booster_ids)
+            scheduling.run_now("observation_round", round_ids)
+        for round_ in rounds.filter(opened_at__isnull=False).exclude(pk__in=rated):
+            rated.add(round_.pk)
+            answered_at = round_.opened_at + timedelta(days=2)
+            if objectives and answered_at <= now:
+                observed += _observe(round_, objectives, rng=rng, at=answered_at)
+
+
+def _observe(round_: ObservationRound, objectives: list[str], *, rng, at: datetime) -> int:
+    level = min(round_.offset_days // 30, 3)
+    people = Enrolment.objects.filter(cohort_id=round_.cohort_id, coach__isnull=False)
+    observed = 0
+    with clock.frozen_at(at):
+        for enrolment in people.select_related("coach").order_by("pk"):
+            if rng.random() > RATED_SHARE:
+                continue
+            ratings = {
+                objective: (max(0, min(3, level + 1 - rng.randint(0, 2))), "")
+                for objective in objectives
+            }
+            observed += observations_save(
+                round_=round_, enrolment=enrolment, coach=enrolment.coach, ratings=ratings
+            )
     return observed

@@ -201,6 +201,11 @@ def test_it_downloads_the_filtered_cohort_table_as_csv(client_for, world, past):
         "57.1",
         "81.6",
         "66.7",
+        # Coached (nobody has a coach), retained by coached people (none), by the others (knowledge
+        # checks only, without the sparks).
+        "0.0",
+        "",
+        "85.7",
         "4",
         rollup.refreshed_at.isoformat(),
     ]
