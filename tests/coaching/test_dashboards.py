@@ -54,7 +54,7 @@ def test_it_compares_coached_and_uncoached_retention_on_the_org_dashboard(
     assert (rollup.coached_participants, rollup.coached_percent) == (1, 33.3)
     assert (rollup.coached_retained_percent, rollup.uncoached_retained_percent) == (100.0, 50.0)
     body = client_for(world.manager).get("/insights/").content.decode()
-    assert "sort=-coached\">Coached</a></th>" in body
+    assert 'sort=-coached">Coached</a></th>' in body
     assert "<td>33.3%</td>" in body
     assert "People with an active coach kept 100.0%" in body
     assert "people without 50.0%" in body
