@@ -366,7 +366,12 @@ def _roster_import_chunk(
     cohort = roster_import.cohort
     emails = [r["email"] for r in rows]
     # Coaches named in a `coach_email` column are people too: created and invited alike.
-    coach_names = {r["coach_email"]: r.get("coach_name", "") for r in rows if r.get("coach_email")}
+    coach_names: dict[str, str] = {}
+    for row in rows:
+        if row.get("coach_email"):
+            # A coach of several people: the first name given for them counts.
+            name = coach_names.get(row["coach_email"]) or row.get("coach_name", "")
+            coach_names[row["coach_email"]] = name
     everyone = list(dict.fromkeys([*emails, *coach_names]))
     users = _users_by_email(everyone)
     names = {**coach_names, **{r["email"]: r["name"] for r in rows}}

@@ -67,7 +67,11 @@ def coached_world(db):
             questions, rounds = knowledge_check(cohort)
             secret_questions, secret_rounds = knowledge_check(cohort, anonymous=True)
             spark = Spark.objects.create(
-                cohort=cohort, question="Which part?", kind="knowledge", objective=OBJECTIVES[0]
+                cohort=cohort,
+                question="Which part?",
+                kind="knowledge",
+                objective=OBJECTIVES[0],
+                offset_days=2,
             )
             thread = Thread.objects.create(cohort=cohort, author=None, title="Welcome")
             for _ in range(per_cohort):
