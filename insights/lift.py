@@ -28,8 +28,8 @@ from socialtraining.csv_download import spreadsheet_safe
 from sparks.models import PROBE_ATTEMPT, Delivery, DeliveryOutcome, LiftAssignment, LiftStudy
 
 
-def _probe_answers(deliveries) -> Iterator[tuple[int, int, str, bool]]:
-    """(cohort, participant, objective, correct) with the design's side, answered probes only."""
+def lift_probe_answers(deliveries) -> Iterator[tuple[int, ProbeAnswer]]:
+    """(cohort id, answer) for the answered probes among `deliveries`, with the design's side."""
     boosted = LiftAssignment.objects.filter(
         study__cohort_id=OuterRef("spark__cohort_id"),
         participant_id=OuterRef("participant_id"),
@@ -79,7 +79,7 @@ def cohort_lift(cohort: Cohort) -> CohortLift:
     study = LiftStudy.objects.filter(cohort=cohort).first()
     if study is None:
         return CohortLift(study=None, estimate=None, sentence="")
-    answers = [a for _, a in _probe_answers(Delivery.objects.filter(spark__cohort=cohort))]
+    answers = [a for _, a in lift_probe_answers(Delivery.objects.filter(spark__cohort=cohort))]
     estimate = paired_lift(answers)
     return CohortLift(study=study, estimate=estimate, sentence=lift_sentence(estimate))
 
@@ -104,7 +104,7 @@ def organization_lift(organization: Organization) -> OrganizationLift:
     by_cohort: dict[int, list[ProbeAnswer]] = defaultdict(list)
     if studies:
         deliveries = Delivery.objects.filter(spark__cohort_id__in=list(studies))
-        for cohort_id, answer in _probe_answers(deliveries):
+        for cohort_id, answer in lift_probe_answers(deliveries):
             by_cohort[cohort_id].append(answer)
     estimates = []
     for cohort_id, study in sorted(studies.items(), key=lambda item: item[1].cohort.name):

@@ -93,3 +93,57 @@ class RetentionPoint(models.Model):
     @property
     def percent(self) -> float | None:
         return round(100 * self.points / self.possible, 1) if self.possible else None
+
+
+class ConfidentWrongAlert(models.Model):
+    """Many in a cohort were sure of a wrong answer to one knowledge spark or survey question.
+
+    Found by `insights.confident_wrong.confident_wrong_scan`; at most one per spark and one per
+    survey question and round, so instructors hear of each once. `thread` is the discussion an
+    instructor started about it in one click.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    spark = models.ForeignKey(
+        "sparks.Spark", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    question = models.ForeignKey(
+        "surveys.Question", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    round = models.ForeignKey(
+        "surveys.Round", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # When found: answers so far and how many of them were wrong and sure.
+    answers = models.PositiveIntegerField()
+    confident_wrong = models.PositiveIntegerField()
+    detected_at = models.DateTimeField(default=clock.now)
+    thread = models.ForeignKey(
+        "discussions.Thread", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-detected_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["spark"],
+                condition=models.Q(spark__isnull=False),
+                name="one_confident_wrong_alert_per_spark",
+            ),
+            models.UniqueConstraint(
+                fields=["question", "round"],
+                condition=models.Q(question__isnull=False),
+                name="one_confident_wrong_alert_per_question_round",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(spark__isnull=False, question__isnull=True)
+                | models.Q(spark__isnull=True, question__isnull=False, round__isnull=False),
+                name="confident_wrong_alert_about_one_thing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Confident and wrong in {self.cohort_id}: {self.confident_wrong}/{self.answers}"
+
+    @property
+    def share_percent(self) -> int:
+        return round(100 * self.confident_wrong / self.answers) if self.answers else 0

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from insights import cohort_views, lift_views, views
+from insights import cohort_views, confident_wrong_views, lift_views, views
 
 app_name = "insights"
 
@@ -45,5 +45,21 @@ urlpatterns = [
         "cohorts/<int:cohort_pk>/insights/lift.csv",
         lift_views.cohort_lift_csv,
         name="cohort_lift_csv",
+    ),
+    # Confident and wrong (insights/confident_wrong_views.py, issue 17).
+    path(
+        "cohorts/<int:cohort_pk>/insights/confident-wrong/",
+        confident_wrong_views.confident_wrong_list,
+        name="confident_wrong_list",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/insights/confident-wrong/<int:pk>/",
+        confident_wrong_views.confident_wrong,
+        name="confident_wrong",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/insights/confident-wrong/<int:pk>/thread/",
+        confident_wrong_views.confident_wrong_thread,
+        name="confident_wrong_thread",
     ),
 ]

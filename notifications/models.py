@@ -18,6 +18,7 @@ class EmailKind(models.TextChoices):
     MENTION = "mention", "When someone mentions you"
     ACCOUNT = "account", "About you and your posts: enrolments, moderation, nudges"
     COACHING = "coaching", "Coaching: prompts and observations for the people you coach"
+    ALERT = "alert", "Alerts about your cohorts: many sure of a wrong answer (instructors)"
 
 
 class EmailMode(models.TextChoices):
@@ -37,6 +38,8 @@ DEFAULT_MODES = {
     EmailKind.MENTION: EmailMode.IMMEDIATELY,
     EmailKind.ACCOUNT: EmailMode.IMMEDIATELY,
     EmailKind.COACHING: EmailMode.IMMEDIATELY,
+    # Alerts gather: a scan finding several questions at once makes one email, not several.
+    EmailKind.ALERT: EmailMode.BUNDLED,
 }
 
 
@@ -160,6 +163,12 @@ class NotificationPreference(models.Model):
         max_length=12,
         choices=EmailMode.choices,
         default=DEFAULT_MODES[EmailKind.COACHING],
+    )
+    alert_email = models.CharField(
+        EmailKind.ALERT.label,
+        max_length=12,
+        choices=EmailMode.choices,
+        default=DEFAULT_MODES[EmailKind.ALERT],
     )
     # The digest covers what waited for it since the last one sent.
     last_digest_at = models.DateTimeField(null=True, blank=True)

@@ -301,6 +301,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.tasks.refresh_rollups",
         "schedule": crontab(minute="*/10"),
     },
+    "scan-confident-wrong": {
+        "task": "insights.tasks.scan_confident_wrong",
+        "schedule": crontab(minute="5-55/10"),
+    },
 }
 
 # The shared due-row mechanism (notifications.scheduling): batch size and lease length.
@@ -329,6 +333,12 @@ SURVEY_LINK_MAX_AGE = env.int("SURVEY_LINK_MAX_AGE", default=120 * 24 * 3600)
 SPARK_REMIND_AFTER_HOURS = env.int("SPARK_REMIND_AFTER_HOURS", default=48)
 SPARK_EXPIRE_AFTER_DAYS = env.int("SPARK_EXPIRE_AFTER_DAYS", default=5)
 SPARK_LINK_MAX_AGE = env.int("SPARK_LINK_MAX_AGE", default=14 * 24 * 3600)
+
+# Confident and wrong: instructors are alerted when at least this share of a cohort's answers to
+# a knowledge spark or question are wrong and sure ("fairly sure" or "certain"), once at least
+# CONFIDENT_WRONG_MIN_ANSWERS answers are in.
+CONFIDENT_WRONG_SHARE = env.float("CONFIDENT_WRONG_SHARE", default=0.30)
+CONFIDENT_WRONG_MIN_ANSWERS = env.int("CONFIDENT_WRONG_MIN_ANSWERS", default=5)
 
 # The daily digest's one-click unsubscribe link works this long (seconds); after that the page
 # points to the notification preferences.

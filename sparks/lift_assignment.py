@@ -17,7 +17,12 @@ from django.db.models import Min
 from cohorts.models import Cohort, Enrolment
 from cohorts.timeline import Anchor, anchored_moment
 from notifications.scheduling import DueStatus
-from sparks.lift_design import late_objective_half, objective_halves, probe_days
+from sparks.lift_design import (
+    MINIMUM_OBJECTIVES,
+    late_objective_half,
+    objective_halves,
+    probe_days,
+)
 from sparks.models import PROBE_ATTEMPT, Delivery, LiftAssignment, LiftStudy, Spark, SparkKind
 
 
@@ -61,6 +66,9 @@ def _design_refresh(study: LiftStudy, participants: dict[int, Enrolment]) -> dic
             study.save(update_fields=["fixed_at"])
     if study.fixed_at is None:
         objectives = lift_objectives(study.cohort)
+        if len(objectives) < MINIMUM_OBJECTIVES:
+            # Objectives taken off the sparks since the start: nothing to compare, nobody held out.
+            objectives = []
         halves = objective_halves(
             seed=study.seed,
             participants=[(user_id, e.study_group_id) for user_id, e in participants.items()],

@@ -16,6 +16,8 @@ from collections.abc import Hashable, Sequence
 # curve is sampled across the whole range rather than at one moment.
 PROBE_FIRST_DAY = 30
 PROBE_LAST_DAY = 90
+# Fewer objectives than this cannot be split into a boosted and a held-out half.
+MINIMUM_OBJECTIVES = 2
 
 
 def objective_halves(

@@ -9,11 +9,9 @@ from django.db import transaction
 from accounts.models import User
 from cohorts.models import Cohort
 from sparks.lift_assignment import first_ask_sent_at, lift_objectives
+from sparks.lift_design import MINIMUM_OBJECTIVES
 from sparks.models import PROBE_ATTEMPT, Delivery, LiftStudy
 from sparks.services import sparks_plan
-
-# Fewer objectives than this cannot be split into a boosted and a held-out half.
-MINIMUM_OBJECTIVES = 2
 
 
 class LiftRefused(Exception):

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from cohorts.access import get_cohort_for
 from cohorts.models import Cohort, CohortRole
 from sparks.lift_assignment import first_ask_sent_at, lift_objectives
-from sparks.lift_design import PROBE_FIRST_DAY, PROBE_LAST_DAY
-from sparks.lift_study import MINIMUM_OBJECTIVES, LiftRefused, lift_study_start, lift_study_stop
+from sparks.lift_design import MINIMUM_OBJECTIVES, PROBE_FIRST_DAY, PROBE_LAST_DAY
+from sparks.lift_study import LiftRefused, lift_study_start, lift_study_stop
 from sparks.models import PROBE_ATTEMPT, Delivery, LiftAssignment, LiftStudy
 
 PEOPLE_PER_PAGE = 50

@@ -30,6 +30,7 @@ from accounts.models import Invitation, Membership
 from coaching.models import CoachingBooster, ObservationRound
 from cohorts.models import Enrolment, RosterImport
 from discussions.models import Post, Prompt, Thread
+from insights.models import ConfidentWrongAlert
 from insights.rollups import rollups_refresh
 from notifications.services import unsubscribe_token
 from socialtraining import clock
@@ -522,6 +523,19 @@ CASES = [
     Case("cohort lift", "/cohorts/{cohort}/insights/lift/", "get", TEACH),
     Case("cohort lift (htmx)", "/cohorts/{cohort}/insights/lift/", "get", TEACH, htmx=True),
     Case("cohort lift CSV", "/cohorts/{cohort}/insights/lift.csv", "get", TEACH),
+    Case("sure but wrong", "/cohorts/{cohort}/insights/confident-wrong/", "get", TEACH),
+    Case(
+        "a sure but wrong alert",
+        "/cohorts/{cohort}/insights/confident-wrong/{alert}/",
+        "get",
+        TEACH,
+    ),
+    Case(
+        "start a thread on an alert",
+        "/cohorts/{cohort}/insights/confident-wrong/{alert}/thread/",
+        "post",
+        TEACH,
+    ),
     Case(
         "another cohort's lift", "/cohorts/{other_cohort}/insights/lift/", "get", OTHER_COHORT_TEACH
     ),
@@ -745,7 +759,12 @@ def _ids(world) -> dict:
         )
         for cohort in (world.cohort, world.other_cohort)
     )
+    # Confident and wrong: an alert about the cohort's spark.
+    alert = ConfidentWrongAlert.objects.create(
+        cohort=world.cohort, spark=spark, answers=10, confident_wrong=4
+    )
     return {
+        "alert": alert.pk,
         "booster": booster.pk,
         "outsider_booster": outsider_booster.pk,
         "observation_round": observation_round.pk,

@@ -96,6 +96,7 @@ CASES = [
     Case("/cohorts/{cohort}/sparks/{spark}/send-now/"),
     Case("/cohorts/{cohort}/sparks/lift/start/"),
     Case("/cohorts/{cohort}/sparks/lift/stop/"),
+    Case("/cohorts/{cohort}/insights/confident-wrong/{alert}/thread/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/"),
     Case("/org/{org}/xapi/"),
     # Cohort dashboard (insights/cohort_views.py).

@@ -107,9 +107,11 @@ def test_it_plans_the_probe_of_every_objective_between_day_30_and_day_90(world, 
         # One ask per objective, each with the objective's first spark (by day).
         assert {d.spark.objective for d in own} == set(OBJECTIVES)
         assert {d.spark.offset_days for d in own} == {2}
+        # Days 30 to 90 after the workshop, in the send window: a weekend day moves to Monday.
         days = sorted((d.due_at - last_end).days for d in own)
-        assert days[0] >= 29 and days[-1] <= 90
-        assert len(set(days)) == 4
+        assert days[0] >= 29
+        assert days[-1] <= 92
+        assert days[-1] - days[0] >= 3
     # Planning again changes nothing.
     assert services.sparks_plan(cohort=world.cohort) == 0
     assert probes.count() == 3 * 4
