@@ -262,7 +262,7 @@ def _thread_body(distribution: Distribution) -> str:
 def confident_wrong_thread_start(*, alert: ConfidentWrongAlert, author: User) -> Thread:
     """Start the thread about an alert in the cohort's space (once: a second click opens it)."""
     alert = (
-        ConfidentWrongAlert.objects.select_for_update()
+        ConfidentWrongAlert.objects.select_for_update(of=("self",))
         .select_related("cohort", "spark", "question", "thread")
         .get(pk=alert.pk)
     )

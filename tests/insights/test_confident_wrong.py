@@ -198,8 +198,7 @@ def test_the_alert_list_costs_the_same_queries_for_more_alerts(
         ConfidentWrongAlert.objects.create(
             cohort=world.cohort, spark=other, answers=10, confident_wrong=4
         )
+    client = client_for(world.instructor)
     with django_assert_max_num_queries(6):
-        page = client_for(world.instructor).get(
-            reverse("insights:confident_wrong_list", args=[world.cohort.pk])
-        )
+        page = client.get(reverse("insights:confident_wrong_list", args=[world.cohort.pk]))
     assert page.text.count("of 10 answers sure and wrong (40%)") == 30
