@@ -171,6 +171,10 @@ def power_law_fit(points: Sequence[tuple]) -> PowerLawFit | NoFit:
     floor, s0, rss = _solve(points, exponent, _power_decay)
     if s0 - floor < 1e-6 or exponent <= EXPONENT_MIN * 1.01:
         return NoFit("The scores do not fall over time, so there is no forgetting curve to fit.")
+    if exponent >= EXPONENT_MAX * 0.99:
+        return NoFit(
+            "The scores drop at once and then do not follow a forgetting curve, so none is shown."
+        )
     return PowerLawFit(floor=floor, s0=s0, exponent=exponent, rss=rss, points=len(points))
 
 

@@ -8,7 +8,7 @@ way: it follows the roster until the cohort's first ask is sent, then never chan
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -48,7 +48,7 @@ def _study_of(cohort: Cohort) -> LiftStudy | None:
     return LiftStudy.objects.filter(cohort=cohort).first()
 
 
-def _design_refresh(study: LiftStudy, participants: dict[int, Enrolment]) -> dict:
+def _design_refresh(study: LiftStudy, people: dict[int, tuple[str, str | None]]) -> dict:
     """Bring the stored design up to date; return {(participant, objective): boosted}.
 
     Until the first ask is sent the design follows the roster and the objectives (recomputed
@@ -70,13 +70,11 @@ def _design_refresh(study: LiftStudy, participants: dict[int, Enrolment]) -> dic
             # Objectives taken off the sparks since the start: nothing to compare, nobody held out.
             objectives = []
         halves = objective_halves(
-            seed=study.seed,
-            participants=[(user_id, e.study_group_id) for user_id, e in participants.items()],
-            objectives=objectives,
+            seed=study.seed, participants=list(people.values()), objectives=objectives
         )
         wanted = {
-            (user_id, objective): objective in boosted
-            for user_id, boosted in halves.items()
+            (user_id, objective): objective in halves[email]
+            for user_id, (email, _) in people.items()
             for objective in objectives
         }
         if wanted != stored:
@@ -92,10 +90,10 @@ def _design_refresh(study: LiftStudy, participants: dict[int, Enrolment]) -> dic
     designed = {user_id for user_id, _ in stored}
     late = {
         (user_id, objective): objective in boosted
-        for user_id in participants
+        for user_id, (email, _) in people.items()
         if user_id not in designed
         for boosted in [
-            late_objective_half(seed=study.seed, user_id=user_id, objectives=study.objectives)
+            late_objective_half(seed=study.seed, person=email, objectives=study.objectives)
         ]
         for objective in study.objectives
     }
@@ -134,7 +132,14 @@ def lift_plan(*, cohort: Cohort, participants: dict[int, Enrolment]) -> LiftPlan
     if study is None:
         return NO_STUDY
     study.cohort = cohort
-    design = _design_refresh(study, participants)
+    # The design keys people by address and strata by group name, not by ids (`lift_design`).
+    people = {
+        user_id: (email, group)
+        for user_id, email, group in Enrolment.objects.filter(
+            cohort=cohort, user_id__in=list(participants)
+        ).values_list("user_id", "user__email", "study_group__name")
+    }
+    design = _design_refresh(study, people)
     probe_sparks: dict[str, int] = {}
     for spark_id, objective in (
         Spark.objects.filter(
@@ -148,8 +153,8 @@ def lift_plan(*, cohort: Cohort, participants: dict[int, Enrolment]) -> LiftPlan
     ):
         probe_sparks.setdefault(objective, spark_id)
     probes = {}
-    for user_id in participants:
-        days = probe_days(seed=study.seed, user_id=user_id, objectives=study.objectives)
+    for user_id, (email, _) in people.items():
+        days = probe_days(seed=study.seed, person=email, objectives=study.objectives)
         for objective, day in days.items():
             if objective in probe_sparks and (user_id, objective) in design:
                 probes[(user_id, probe_sparks[objective])] = day
@@ -207,16 +212,9 @@ def probe_deliveries(
     return created, moved
 
 
-def lift_design_rows(*, study: LiftStudy) -> dict[int, dict[str, bool]]:
-    """The stored design, per participant: {objective: boosted}."""
-    rows: dict[int, dict[str, bool]] = {}
-    for participant_id, objective, boosted in LiftAssignment.objects.filter(
-        study=study
-    ).values_list("participant_id", "objective", "boosted"):
-        rows.setdefault(participant_id, {})[objective] = boosted
-    return rows
-
-
-def lift_study_now_fixed(study: LiftStudy) -> bool:
-    """Whether the design is fixed (the first ask is out), whether or not a plan recorded it."""
-    return study.fixed_at is not None or first_ask_sent_at(study.cohort) is not None
+def lift_designs_fix(*, cohort_ids: Iterable[int], at: datetime) -> None:
+    """The cohorts' first asks went out at `at`: their lift designs are fixed from now on (one
+    query; a design fixed already keeps its moment)."""
+    LiftStudy.objects.filter(cohort_id__in=set(cohort_ids), fixed_at__isnull=True).update(
+        fixed_at=at
+    )

@@ -19,8 +19,10 @@ class LiftRefused(Exception):
 
 
 @transaction.atomic
-def lift_study_start(*, cohort: Cohort, user: User) -> LiftStudy:
+def lift_study_start(*, cohort: Cohort, user: User, seed: str | None = None) -> LiftStudy:
     """Turn "measure the lift" on, before the cohort's first spark goes out.
+
+    The seed is drawn at random unless given (the demo gives its own, so it seeds the same story).
 
     Knowledge sparks already planned on a held-out objective are cancelled for that person by the
     re-plan (`sparks_plan`), which also plans the retention probe.
@@ -42,7 +44,10 @@ def lift_study_start(*, cohort: Cohort, user: User) -> LiftStudy:
             "boosted on some and not on others."
         )
     study = LiftStudy.objects.create(
-        cohort=cohort, seed=secrets.token_hex(16), objectives=objectives, started_by=user
+        cohort=cohort,
+        seed=seed or secrets.token_hex(16),
+        objectives=objectives,
+        started_by=user,
     )
     sparks_plan(cohort=cohort)
     return study

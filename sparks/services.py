@@ -28,7 +28,7 @@ from notifications.scheduling import DueStatus
 from notifications.services import Notice, notify_many, unsubscribe_label
 from socialtraining import clock
 from sparks import links
-from sparks.lift_assignment import lift_plan, probe_deliveries
+from sparks.lift_assignment import lift_designs_fix, lift_plan, probe_deliveries
 from sparks.models import (
     Delivery,
     DeliveryOutcome,
@@ -301,6 +301,9 @@ def deliveries_step(deliveries: list[Delivery]) -> dict[int, datetime]:
     Delivery.objects.filter(pk__in=[d.pk for d in sends]).update(
         step=DeliveryStep.REMIND, sent_at=now
     )
+    if sends:
+        # A cohort's lift design is fixed once its first ask is out (a pre-registration).
+        lift_designs_fix(cohort_ids={d.spark.cohort_id for d in sends}, at=now)
     Delivery.objects.filter(pk__in=[d.pk for d in reminders]).update(
         step=DeliveryStep.EXPIRE, reminded_at=now
     )

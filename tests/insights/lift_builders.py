@@ -57,10 +57,10 @@ def measured_cohort(
         for objective in OBJECTIVES
     }
     halves = objective_halves(
-        seed=study.seed, participants=[(u.pk, None) for u in users], objectives=OBJECTIVES
+        seed=study.seed, participants=[(u.email, None) for u in users], objectives=OBJECTIVES
     )
     LiftAssignment.objects.bulk_create(
-        LiftAssignment(study=study, participant=u, objective=o, boosted=o in halves[u.pk])
+        LiftAssignment(study=study, participant=u, objective=o, boosted=o in halves[u.email])
         for u in users
         for o in OBJECTIVES
     )
@@ -68,7 +68,7 @@ def measured_cohort(
     deliveries, expected, correct = [], [], []
     for u in users:
         for o in OBJECTIVES:
-            boosted = o in halves[u.pk]
+            boosted = o in halves[u.email]
             right = rng.random() < 0.55 + (lift_points / 100 if boosted else 0)
             sent = end + timedelta(days=30 + rng.randint(0, 55))
             deliveries.append(

@@ -127,3 +127,11 @@ def test_it_computes_aicc_for_least_squares():
     assert aicc(20.0, 10) == pytest.approx(10 * math.log(2) + 6 + 24 / 6)
     with pytest.raises(ValueError):
         aicc(1.0, 4)
+
+
+def test_it_shows_no_power_law_for_a_drop_at_once():
+    points = [(0, 90), (1, 60), (7, 60), (14, 60), (28, 60), (56, 60)]
+    assert power_law_fit(points) == NoFit(
+        "The scores drop at once and then do not follow a forgetting curve, so none is shown."
+    )
+    assert forgetting_curves(points).chosen == forgetting_fit(points)

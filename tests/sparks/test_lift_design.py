@@ -6,7 +6,7 @@ OBJECTIVES = ["feedback", "listening", "delegation", "coaching", "conflict", "go
 
 
 def test_it_gives_the_same_design_from_the_same_seed():
-    people = [(n, None) for n in range(1, 31)]
+    people = [(f"p{n}@example.test", None) for n in range(1, 31)]
     first = objective_halves(seed="s1", participants=people, objectives=OBJECTIVES)
     assert first == objective_halves(seed="s1", participants=people[::-1], objectives=OBJECTIVES)
     assert first != objective_halves(seed="s2", participants=people, objectives=OBJECTIVES)
@@ -38,31 +38,30 @@ def test_an_odd_number_of_objectives_splits_into_complementary_halves():
 
 
 def test_a_late_participant_gets_a_reproducible_half_of_their_own():
-    half = late_objective_half(seed="s", user_id=7, objectives=OBJECTIVES)
+    half = late_objective_half(seed="s", person=7, objectives=OBJECTIVES)
     assert len(half) == 3
-    assert half == late_objective_half(seed="s", user_id=7, objectives=OBJECTIVES[::-1])
+    assert half == late_objective_half(seed="s", person=7, objectives=OBJECTIVES[::-1])
     assert (
-        len({late_objective_half(seed="s", user_id=n, objectives=OBJECTIVES) for n in range(40)})
-        > 5
+        len({late_objective_half(seed="s", person=n, objectives=OBJECTIVES) for n in range(40)}) > 5
     )
 
 
 def test_the_probe_asks_one_objective_a_day_between_days_30_and_90():
-    days = probe_days(seed="s", user_id=3, objectives=OBJECTIVES)
+    days = probe_days(seed="s", person=3, objectives=OBJECTIVES)
     assert set(days) == set(OBJECTIVES)
     assert sorted(days.values()) == list(range(min(days.values()), min(days.values()) + 6))
     assert min(days.values()) >= 30
     assert max(days.values()) <= 90
-    assert days == probe_days(seed="s", user_id=3, objectives=OBJECTIVES)
+    assert days == probe_days(seed="s", person=3, objectives=OBJECTIVES)
 
 
 def test_probes_are_spread_over_the_whole_range():
     starts = [
-        min(probe_days(seed="s", user_id=n, objectives=OBJECTIVES).values()) for n in range(300)
+        min(probe_days(seed="s", person=n, objectives=OBJECTIVES).values()) for n in range(300)
     ]
     assert min(starts) <= 32 and max(starts) >= 83
     firsts = Counter(
         min(days, key=days.get)
-        for days in (probe_days(seed="s", user_id=n, objectives=OBJECTIVES) for n in range(300))
+        for days in (probe_days(seed="s", person=n, objectives=OBJECTIVES) for n in range(300))
     )
     assert len(firsts) == 6
