@@ -1,4 +1,5 @@
-"""axe-core on every main page of every role (manager, instructor, participant) at 1280 and 390 px.
+"""axe-core on every main page of every role (manager, instructor, participant, coach) at 1280 and
+390 px.
 
 The pages are the demo organisation's (`seed_demo`: three cohorts in different phases with their
 discussions, surveys, sparks and dashboards), plus three sparks waiting for the demo participant
@@ -16,6 +17,7 @@ from django.db.models import Count
 from playwright.sync_api import expect
 
 from accounts.models import User
+from coaching.models import ObservationRound
 from cohorts.models import Cohort, Enrolment
 from demo.seeding import DEMO_LOGINS, PASSWORD
 from demo.sparks import PAST_COHORT, RECENT_COHORT
@@ -125,12 +127,27 @@ def main_pages() -> dict[str, list[Page]]:
     results_round = Round.objects.filter(cohort=past, responses__isnull=False).first()
     survey = past.surveys.first()
     someone = Enrolment.objects.filter(cohort=past, role="participant").order_by("pk").first()
+    coach = User.objects.get(email="coach@demo.test")
+    coached = Enrolment.objects.filter(cohort=past, coach=coach).order_by("pk").first()
+    observing = ObservationRound.objects.filter(cohort=past, opened_at__isnull=False).last()
+    observe = f"/coaching/observations/{observing.pk}/people/{coached.pk}/"
     header = [
         Page("home", "/"),
         Page("notifications", "/notifications/"),
         Page("notification preferences", "/notifications/preferences/"),
         Page("your sparks", "/sparks/"),
         Page("account email", "/accounts/email/"),
+    ]
+    coach_pages = [
+        *header,
+        Page("people you coach", "/coaching/"),
+        Page("a coached person", f"/coaching/people/{coached.pk}/"),
+        Page("observation form", observe),
+        Page(
+            "observation form after an empty submit",
+            observe,
+            then=submit_empty("Save observations"),
+        ),
     ]
     participant_pages = [
         *header,
@@ -156,6 +173,7 @@ def main_pages() -> dict[str, list[Page]]:
             then=submit_empty("Answer"),
         ),
         Page("spark settings", f"/sparks/cohorts/{recent.pk}/settings/"),
+        Page("your coach", f"/cohorts/{recent.pk}/coach/"),
     ]
     teaching = [
         Page("cohort", f"/cohorts/{past.pk}/"),
@@ -178,6 +196,7 @@ def main_pages() -> dict[str, list[Page]]:
         Page("spark send settings", f"/cohorts/{past.pk}/sparks/settings/"),
         Page("cohort insights", f"/cohorts/{past.pk}/insights/"),
         Page("participant insights", f"/cohorts/{past.pk}/insights/people/{someone.pk}/"),
+        Page("cohort coaching", f"/cohorts/{past.pk}/coaching/"),
     ]
     managing = [
         Page("organisation people", f"/org/{org}/people/"),
@@ -186,11 +205,13 @@ def main_pages() -> dict[str, list[Page]]:
         Page("insights", "/insights/"),
         Page("compare cohorts", f"/insights/compare/?cohort={past.pk}&cohort={recent.pk}"),
         Page("exports and LRS", f"/org/{org}/xapi/"),
+        Page("set a coach", f"/cohorts/{past.pk}/people/{someone.pk}/coach/"),
     ]
     return {
         manager.email: [*header, *managing, *teaching],
         instructor.email: [*header, *teaching],
         participant.email: participant_pages,
+        coach.email: coach_pages,
     }
 
 
