@@ -6,7 +6,10 @@ sent, reminded and expired by `deliveries_step` through `scheduling.run_now`, ex
 dispatcher would have done on that day; participants answer through `spark_answer` (right, wrong,
 sure or guessing, or not at all), which posts into the spark threads and plans the repeats; some
 peers comment. So the deliveries, repeats, threads and mastery agree with each other as if they had
-happened. The cohort that just finished gets its sparks planned ahead. Seeding sends no mail: the
+happened. Its instructor measured the lift of sparks
+(`sparks.lift_study`) before the first one went out, so half the objectives are held out for each
+participant and the retention probe comes back as the days are replayed. The cohort that just
+finished gets its sparks planned ahead. Seeding sends no mail: the
 emails the replay writes into the outbox are removed before the transaction commits.
 """
 
@@ -30,9 +33,11 @@ from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 from sparks import services
+from sparks.lift_study import lift_study_start
 from sparks.models import (
     Delivery,
     DeliveryStep,
+    LiftAssignment,
     Spark,
     SparkChoice,
     SparkKind,
@@ -159,6 +164,10 @@ INSTRUCTOR_COMMENTS = (
 # towards 64% with a half-life of 9 days, the same story the demo's knowledge checks tell. Each
 # repeat of a question is likelier to be right: that is the point of repeats.
 RIGHT_AFTER, FLOOR, HALF_LIFE_DAYS, REPEAT_GAIN = 0.9, 0.64, 9, 0.12
+# The lift study's probe: those sparked on an objective remember it better than those held out,
+# by this much. What the dashboard then shows is whatever the replayed answers give, interval and
+# all: with 18 people and the probe half-way through its window, possibly "not enough yet".
+PRACTICE_GAIN = 0.15
 
 
 def _chance_right(*, days: int, attempt: int) -> float:
@@ -231,9 +240,12 @@ class _Replay:
             choices = list(spark.choices.all())
             right = [c.pk for c in choices if c.is_correct]
             wrong = [c.pk for c in choices if not c.is_correct]
-            correct = chance.random() < _chance_right(
-                days=(at - self.cohort.last_end).days, attempt=delivery.attempt
+            odds = _chance_right(
+                days=(at - self.cohort.last_end).days, attempt=max(delivery.attempt, 1)
             )
+            if delivery.is_probe and self._practised(delivery, spark):
+                odds = min(0.95, odds + PRACTICE_GAIN)
+            correct = chance.random() < odds
             choice_ids = right if correct else [chance.choice(wrong)]
             if spark.ask_confidence:
                 confidence = chance.choice((3, 4, 4, 2) if correct else (1, 2, 2, 3))
@@ -251,6 +263,15 @@ class _Replay:
                 return
             # Followers hear of it on the day, as the fan-out job would have told them.
             scheduling.run_now(discussions.POST_FANOUT_JOB)
+
+    def _practised(self, delivery: Delivery, spark: Spark) -> bool:
+        """Whether the person was boosted on the probe's objective (sparked on it)."""
+        return LiftAssignment.objects.filter(
+            study__cohort=self.cohort,
+            participant_id=delivery.participant_id,
+            objective=spark.objective,
+            boosted=True,
+        ).exists()
 
     def comment(self, instructor: User) -> int:
         """Peers who answered the same spark comment on some answers; the instructor on two."""
@@ -350,6 +371,9 @@ def demo_sparks_create(
                 services.sparks_add_two_two_two(cohort=cohort, user=instructor)
             Spark.objects.filter(cohort=cohort).update(created_at=written)
             services.sparks_plan(cohort=cohort)
+            if name == PAST_COHORT:
+                # The instructor measured the lift before the first spark went out.
+                lift_study_start(cohort=cohort, user=instructor, seed="northwind-coaching")
         # The just-finished cohort: asks already due go out; nobody has answered yet.
         # Replayed up to today's midnight on the cohort's clock: whether a step due today has
         # run would depend on the minute each person's asks land; the dispatcher runs those.
