@@ -40,21 +40,22 @@ METRICS = [
     ("Knowledge retained, coached", "coached_retained_percent", "%"),
     ("Knowledge retained, not coached", "uncoached_retained_percent", "%"),
 ]
-# The table's sortable columns, in order: sort key and header.
+# The table's sortable columns, in order: sort key and header. The figures managers come for
+# (retained, spark answer rate) come first after the cohort, so they are in view on a laptop.
 COLUMNS = [
     ("name", "Cohort"),
     ("phase", "Phase"),
-    ("start", "Workshop"),
+    ("retained", "Retained"),
+    ("sparks", "Spark answer rate"),
     ("participants", "Participants"),
     ("participation", "Active (14 days)"),
-    ("posts", "Posts per participant"),
     ("responses", "Survey response rate"),
     ("nps", "NPS"),
     ("after", "Knowledge right after"),
     ("latest", "Knowledge latest"),
-    ("retained", "Retained"),
-    ("sparks", "Spark answer rate"),
     ("coached", "Coached"),
+    ("posts", "Posts per participant"),
+    ("start", "Workshop"),
 ]
 
 

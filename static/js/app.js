@@ -138,12 +138,35 @@ window.addEventListener("resize", () => {
 // A table inside a closed <details> only overflows once it opens.
 document.addEventListener("toggle", scrollRegionsMark, true);
 
+// On a phone a table becomes one card per row (static/css/app.css, `table.stacked`): each cell
+// is labelled with its column's heading, so no page needs to scroll sideways. Without
+// JavaScript the table keeps its columns and scrolls inside its wrapper.
+function tablesStack(root) {
+  const tables = root.matches && root.matches("table") ? [root] : root.querySelectorAll("table");
+  for (const table of tables) {
+    const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!headings.length) {
+      continue;
+    }
+    for (const row of table.querySelectorAll("tbody tr, tfoot tr")) {
+      [...row.children].forEach((cell, n) => {
+        if (headings[n] && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", headings[n]);
+        }
+      });
+    }
+    table.classList.add("stacked");
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   toolbarsStart(document);
+  tablesStack(document);
   scrollRegionsMark();
 });
 document.addEventListener("htmx:load", (event) => {
   toolbarsStart(event.detail.elt);
+  tablesStack(event.detail.elt);
   scrollRegionsMark();
 });
 

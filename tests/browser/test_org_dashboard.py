@@ -112,3 +112,20 @@ def test_it_drills_from_the_organisation_into_a_cohort_s_retention_chart(page, w
             .flatMap(d => d.data).filter(v => v !== null).length"""
     )
     assert points > 0
+
+
+def test_it_fits_the_cohort_table_on_a_laptop_with_the_key_figures_in_view(page, world):
+    build_past(world)
+    rollups_refresh()
+    sign_in(page, world.manager.email, PASSWORD)
+    page.goto("/insights/")
+    table = page.locator("table.cohort-metrics")
+    box = table.bounding_box()
+    container = table.locator("xpath=..").bounding_box()
+    assert box["width"] <= container["width"] + 1, (box["width"], container["width"])
+    width = page.viewport_size["width"]
+    for name in ("Retained", "Spark answer rate"):
+        header = table.get_by_role("columnheader", name=name)
+        expect(header).to_be_visible()
+        assert header.bounding_box()["x"] + header.bounding_box()["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
