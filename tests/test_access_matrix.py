@@ -17,7 +17,7 @@ To add a case: append a `Case(name, url, method, expected)` to CASES, with `expe
 rows below (or a tuple of six outcomes in PERSONAS order), `coaches=(coach, other coach)` when the
 coaches' outcomes differ from that rule, and `htmx=True` for an htmx request.
 When the URL needs an object the world lacks, create it in `_ids` and return its pk under a new
-key, then use `{key}` in the URL. Every case runs for the six personas; the run's summary prints
+key, then use `{key}` in the URL. Every case runs for the eight personas; the run's summary prints
 how many URL x persona cases ran (tests/conftest.py), a number that only grows.
 """
 
