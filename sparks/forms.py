@@ -26,11 +26,15 @@ class AnswerForm(forms.Form):
         empty_value=None,
         choices=CONFIDENCE_CHOICES,
         widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Say how sure you are with one of the four options."},
     )
 
     def __init__(self, *args, spark: Spark, **kwargs):
         super().__init__(*args, **kwargs)
         self.spark = spark
+        # Only a knowledge spark that asks "how sure?" takes an answer to it.
+        if not (spark.kind == SparkKind.KNOWLEDGE and spark.ask_confidence):
+            del self.fields["confidence"]
         choices = list(spark.choices.all())
         self.several_correct = sum(c.is_correct for c in choices) > 1
         options = [(c.pk, c.text) for c in choices]
@@ -69,7 +73,10 @@ class ConfidenceForm(forms.Form):
     """ "How sure were you?", asked after a one-click answer and before the result shows."""
 
     confidence = forms.TypedChoiceField(
-        label="How sure were you?", coerce=int, choices=CONFIDENCE_CHOICES
+        label="How sure were you?",
+        coerce=int,
+        choices=CONFIDENCE_CHOICES,
+        error_messages={"invalid_choice": "Say how sure you are with one of the four options."},
     )
 
 

@@ -127,7 +127,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
                 delivery=delivery,
                 text=form.cleaned_data["text"],
                 choice_ids=form.cleaned_data["choices"],
-                confidence=form.cleaned_data["confidence"],
+                confidence=form.cleaned_data.get("confidence"),
             )
         except (services.SparkClosed, services.AnswerInvalid) as refusal:
             error = str(refusal)

@@ -213,3 +213,29 @@ def test_it_lists_the_asks_waiting_for_the_home_page(client_for, world, sent_ask
     # Someone else's asks are not theirs to see.
     other = client_for(world.groupmate).get("/sparks/waiting/", headers={"HX-Request": "true"})
     assert f'href="/sparks/{sent_ask.pk}/"' not in other.text
+
+
+def test_it_refuses_a_confidence_off_the_scale_says_why_and_keeps_the_answer(
+    client_for, world, sent_ask
+):
+    client = client_for(world.participant)
+    right = sent_ask.spark.choices.get(text="Behaviour")
+    response = client.post(
+        f"/sparks/{sent_ask.pk}/",
+        {"choices": [right.pk], "confidence": "99", "text": "My reasoning"},
+    )
+    assert response.status_code == 400
+    assert "Say how sure you are with one of the four options." in response.text
+    assert "My reasoning</textarea>" in response.text
+    sent_ask.refresh_from_db()
+    assert sent_ask.outcome == DeliveryOutcome.WAITING
+
+
+def test_it_stores_no_confidence_for_a_spark_that_does_not_ask_for_it(client_for, world, sent_ask):
+    sent_ask.spark.ask_confidence = False
+    sent_ask.spark.save(update_fields=["ask_confidence"])
+    right = sent_ask.spark.choices.get(text="Behaviour")
+    client_for(world.participant).post(
+        f"/sparks/{sent_ask.pk}/", {"choices": [right.pk], "confidence": "1"}
+    )
+    assert services.SparkAnswer.objects.get(delivery=sent_ask).confidence is None
