@@ -23,6 +23,7 @@ from cohorts.access import get_cohort_for
 from cohorts.models import Cohort, CohortRole
 from discussions.access import get_post_for
 from discussions.models import Post
+from discussions.services import plain_text
 from socialtraining import clock
 from sparks import services
 from sparks.models import (
@@ -206,7 +207,8 @@ def spark_from_post(request: HttpRequest, pk: int, thread_pk: int, post_pk: int)
     """“Turn this post into a spark”: the authoring form, prefilled from a discussion post."""
     post = get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
     cohort = post.thread.cohort
-    text = post.thread.title if post.is_opening else post.body
+    # As a reader sees it: the question should not start as "**My answer:** @[Ann] …".
+    text = post.thread.title if post.is_opening else plain_text(post.body)
     # A post in a study group suggests asking every group; one in the cohort's space, everyone.
     target = SparkTarget.GROUPS if post.thread.study_group_id else SparkTarget.COHORT
     initial = {"question": text.strip()[:500], "target": target}

@@ -166,6 +166,22 @@ def test_it_turns_a_post_into_a_spark_for_those_who_teach(world, client_for):
     assert participant.get(url).status_code == 404
 
 
+def test_it_prefills_a_spark_from_a_post_as_text_not_markdown(world, client_for):
+    from discussions import services as discussions
+
+    thread = Thread.objects.create(cohort=world.cohort, author=world.participant, title="Feedback")
+    post = discussions.post_reply(
+        thread=thread,
+        author=world.groupmate,
+        body="**My answer:** ask @[Nobody Here] _first_",
+        idempotency_key="prefill",
+    )
+    url = f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/posts/{post.pk}/spark/"
+    form = client_for(world.instructor).get(url).text
+    assert "My answer: ask @Nobody Here first</textarea>" in form
+    assert "<strong>My answer:</strong>" in form and "**" not in form
+
+
 def test_it_adds_the_two_two_two_boosters_once(world, client_for):
     client = client_for(world.instructor)
     url = f"/cohorts/{world.cohort.pk}/sparks/two-two-two/"
