@@ -69,6 +69,7 @@ def test_it_invites_someone_by_email(world, client_for, django_capture_on_commit
     assert [m.to for m in mail.outbox] == [["ada@example.test"]]
     assert "Acme Learning" in mail.outbox[0].subject
     assert "/invitations/" in mail.outbox[0].body
+    assert "on Social training as an instructor." in mail.outbox[0].body
 
 
 def test_it_keeps_the_text_and_explains_a_bad_address(world, client_for):

@@ -254,3 +254,9 @@ def test_it_polls_progress_without_loading_the_rows(world, client_for):
     assert 'hx-trigger="every 1s"' in fragment
     import_query = next(q["sql"] for q in queries if 'FROM "cohorts_rosterimport"' in q["sql"])
     assert '"rows"' not in import_query
+
+
+def test_it_says_in_words_which_separators_a_roster_may_use(world, client_for):
+    body = client_for(world.instructor).get(_roster_url(world)).content.decode()
+    assert "with a header row, separated by commas or semicolons." in body
+    assert "; ; or ," not in body

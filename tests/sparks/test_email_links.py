@@ -64,7 +64,7 @@ def test_it_shows_the_result_when_confidence_is_skipped(client, world, sent_asks
     wrong = ask.spark.choices.get(text="Belief")
     client.post(f"/sparks/{ask.pk}/", {"choices": [wrong.pk]})
     response = client.get(f"/sparks/{ask.pk}/?reveal=1")
-    assert "Not quite." in response.text and "The answer: Behaviour" in response.text
+    assert "Not quite." in response.text and "The answer: Behaviour." in response.text
 
 
 def test_it_sends_an_answered_one_click_link_to_the_result(client, world, sent_asks):
@@ -142,3 +142,12 @@ def test_it_notifies_the_spark_author_and_earlier_answerers_per_their_settings(
         user=world.instructor, key=f"reply:{third_post.pk}"
     ).exists()
     assert ask.spark.deliveries.filter(outcome=DeliveryOutcome.ANSWERED).count() == 3
+
+
+def test_it_gives_the_deadline_on_the_cohort_s_wall_clock(world, sent_asks):
+    cohort = world.cohort
+    ask = sent_asks[world.participant.pk]
+    deadline = (ask.sent_at + timedelta(days=5)).astimezone(cohort.tz)
+    [message] = [m for m in mail.outbox if m.to == [world.participant.email]]
+    expected = f"Answer by {deadline:%A} {deadline.day} {deadline:%B, %H:%M} {deadline.tzname()}."
+    assert expected in message.body
