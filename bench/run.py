@@ -437,7 +437,7 @@ def prompt_release_start():
     published, the prompt). Its release, notifications and emails are the workers' to do."""
     from accounts.models import Organization, User
     from cohorts.models import Cohort, CohortRole, Enrolment
-    from discussions.services import prompt_create
+    from discussions.prompts import prompt_create
 
     org = Organization.objects.create(name="Prompt bench", slug=f"prompt-{secrets.token_hex(3)}")
     cohort = Cohort.objects.create(organization=org, name="Five thousand")

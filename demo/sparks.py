@@ -26,7 +26,7 @@ from django.db.models import F, Max, Min
 from accounts.models import User
 from cohorts.models import Cohort
 from cohorts.timeline import local_moment
-from discussions import services as discussions
+from discussions import fanout, posting
 from discussions.models import Post, Thread
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
@@ -262,7 +262,7 @@ class _Replay:
             except services.SparkClosed:
                 return
             # Followers hear of it on the day, as the fan-out job would have told them.
-            scheduling.run_now(discussions.POST_FANOUT_JOB)
+            scheduling.run_now(fanout.POST_FANOUT_JOB)
 
     def _practised(self, delivery: Delivery, spark: Spark) -> bool:
         """Whether the person was boosted on the probe's objective (sparked on it)."""
@@ -302,14 +302,14 @@ class _Replay:
 
     def _comment(self, post: Post, author: User, at: datetime, body: str = "") -> int:
         with clock.frozen_at(at):
-            discussions.post_reply(
+            posting.post_reply(
                 thread=post.thread,
                 author=author,
                 parent=post,
                 body=body or self.rng.choice(PEER_COMMENTS),
                 idempotency_key=f"demo-spark-comment:{post.pk}:{author.pk}",
             )
-            scheduling.run_now(discussions.POST_FANOUT_JOB)
+            scheduling.run_now(fanout.POST_FANOUT_JOB)
         return 1
 
 

@@ -1,4 +1,4 @@
-"""Forms validate and normalise; discussions.services writes."""
+"""Forms validate and normalise; the services (posting, prompts, moderation...) write."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from cohorts.models import Cohort, StudyGroup
@@ -107,6 +108,9 @@ class Prompt(DueRow):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("discussions:thread", args=[self.cohort_id, self.pk])
 
     @property
     def is_offset(self) -> bool:

@@ -1,34 +1,33 @@
-"""What moderators and searchers read: the moderation queue, its count, and search results.
-
-Writes (flagging, hiding, restoring) are in discussions.services; these are the queries, each a
-constant number of database round trips whatever the size of the cohort.
+"""Moderation: flagging, hiding and restoring posts, pinning and locking threads, and what
+moderators read (the queue and its count), each read a constant number of database round trips
+whatever the size of the cohort.
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
 from cohorts.models import Cohort
 from discussions import access
-from discussions.models import Flag, Post
+from discussions.models import Flag, Post, Thread
+from discussions.thread_page import with_replies_before
+from notifications.models import EmailKind
+from notifications.services import notify
+from socialtraining import clock
 
 
 def get_post_to_moderate(user: User, cohort_pk: int, thread_pk: int, pk: int) -> Post:
@@ -37,30 +36,6 @@ def get_post_to_moderate(user: User, cohort_pk: int, thread_pk: int, pk: int) ->
     if not post.thread.cohort.access.can_teach:
         raise Http404("No such post.")
     return post
-
-
-def with_replies_before(posts: QuerySet[Post]) -> QuerySet[Post]:
-    """Annotate `replies_before`: the top-level replies shown before this post's reply.
-
-    The thread page pages replies in (created_at, pk) order, so a link can name the page a reply,
-    or the reply a comment sits under, is on, in one subquery rather than a query per result.
-    """
-    earlier = (
-        Post.objects.filter(thread_id=OuterRef("thread_id"), is_opening=False, parent__isnull=True)
-        .filter(
-            Q(created_at__lt=OuterRef("anchor_created_at"))
-            | Q(created_at=OuterRef("anchor_created_at"), pk__lt=OuterRef("anchor_pk"))
-        )
-        .order_by()
-        .values("thread_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return posts.annotate(
-        anchor_created_at=Coalesce(F("parent__created_at"), F("created_at")),
-        anchor_pk=Coalesce(F("parent_id"), F("pk")),
-        replies_before=Coalesce(Subquery(earlier, output_field=IntegerField()), Value(0)),
-    )
 
 
 def _cohort_posts(cohort: Cohort) -> QuerySet[Post]:
@@ -112,36 +87,125 @@ def attach_open_flags(posts: list[Post]) -> None:
         post.reason_tally = sorted(tally.items(), key=lambda item: -item[1])
 
 
-def search_posts(user: User, cohort: Cohort, text: str) -> QuerySet[Post]:
-    """Posts of `cohort` that `user` may see and that match `text`, best first.
+def thread_pin(*, thread: Thread, pinned: bool) -> Thread:
+    thread.pinned = pinned
+    thread.save(update_fields=["pinned"])
+    return thread
 
-    PostgreSQL ranks by full-text search over the post and, for an opening post, its thread's
-    title; SQLite, the embedded default, falls back to a case-insensitive substring match.
-    """
-    posts = Post.objects.filter(
-        thread__in=access.threads_visible_to(user, cohort), removed_at__isnull=True
+
+def thread_lock(*, thread: Thread, locked: bool) -> Thread:
+    thread.locked = locked
+    thread.save(update_fields=["locked"])
+    return thread
+
+
+FLAGS_TO_HIDE = 3
+
+
+class ModerationError(Exception):
+    """A flag or moderation action refused for a reason the person should read."""
+
+
+def check_can_flag(*, post: Post, user: User) -> None:
+    if post.author_id == user.pk:
+        raise ModerationError("You can't flag your own post. You can edit or delete it instead.")
+    if post.removed_at:
+        raise ModerationError("This post was removed: there is nothing left to flag.")
+    flag = Flag.objects.filter(post=post, user=user).only("resolved_at").first()
+    if flag is not None and flag.resolved_at is None:
+        raise ModerationError("You have already flagged this post; a moderator will review it.")
+    # A resolved flag does not open again: a moderator has decided, and otherwise the same three
+    # people could hide a restored post again and again.
+    if flag is not None:
+        raise ModerationError(
+            "You flagged this post before and a moderator has reviewed it. "
+            "If something new worries you, talk to your instructor."
+        )
+
+
+@transaction.atomic
+def post_flag(*, post: Post, user: User, reason: str) -> Flag:
+    """Flag a post; the third open flag hides it until a moderator reviews it."""
+    check_can_flag(post=post, user=user)
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(post=post, user=user, reason=reason)
+    except IntegrityError:
+        # A double click raced this one: the first request made the flag.
+        raise ModerationError(
+            "You have already flagged this post; a moderator will review it."
+        ) from None
+    open_flags = Flag.objects.filter(post=post, resolved_at__isnull=True).count()
+    if open_flags >= FLAGS_TO_HIDE:
+        _hide(post, moderator=None)
+    return flag
+
+
+def _hide(post: Post, *, moderator: User | None) -> bool:
+    """Hide the post unless it already is; tell its author once. True if this call hid it."""
+    now = clock.now()
+    # The conditional update lets exactly one of two racing requests hide it and notify.
+    if not Post.objects.filter(pk=post.pk, hidden_at__isnull=True).update(hidden_at=now):
+        return False
+    post.hidden_at = now
+    if post.author_id:
+        thread = post.thread
+        if moderator is None:
+            body = (
+                "A few people flagged it, so it is hidden while an instructor takes a look. "
+                "This happens, and it is not a judgement of you: nothing is deleted, you can "
+                "still see it, and we will let you know when it has been reviewed."
+            )
+        else:
+            body = (
+                "An instructor has hidden it from the other members; you can still see it. "
+                "If you think this is a mistake, your instructor is happy to talk it through."
+            )
+        notify(
+            user=post.author,
+            kind=EmailKind.ACCOUNT,
+            key=f"post-hidden:{post.pk}:{now.timestamp()}",
+            title=f"Your post in “{thread.title}” is hidden for now",
+            body=body,
+            url=f"{thread.get_absolute_url()}#post-{post.pk}",
+        )
+    return True
+
+
+def _resolve_flags(post: Post, moderator: User) -> int:
+    return Flag.objects.filter(post=post, resolved_at__isnull=True).update(
+        resolved_at=clock.now(), resolved_by=moderator
     )
-    if not cohort.access.can_teach:
-        posts = posts.filter(hidden_at__isnull=True)
-        # "Post before you see replies": peers' replies stay out of sight until the user posted.
-        own_reply = Post.objects.filter(thread=OuterRef("thread"), author=user, is_opening=False)
-        posts = posts.exclude(
-            Q(thread__post_first=True, is_opening=False) & ~Q(author=user) & ~Exists(own_reply)
+
+
+@transaction.atomic
+def post_hide(*, post: Post, moderator: User) -> None:
+    """A moderator hides a post from members: its flags are resolved, it stays hidden."""
+    _hide(post, moderator=moderator)
+    _resolve_flags(post, moderator)
+
+
+@transaction.atomic
+def post_restore(*, post: Post, moderator: User) -> None:
+    """A moderator shows a hidden post again and resolves its flags; the author is told."""
+    _resolve_flags(post, moderator)
+    if not Post.objects.filter(pk=post.pk, hidden_at__isnull=False).update(hidden_at=None):
+        return
+    post.hidden_at = None
+    if post.author_id:
+        thread = post.thread
+        notify(
+            user=post.author,
+            kind=EmailKind.ACCOUNT,
+            key=f"post-restored:{post.pk}:{clock.now().timestamp()}",
+            title=f"Your post in “{thread.title}” is visible again",
+            body="A moderator has reviewed it and it is back for everyone. Thank you for your "
+            "patience.",
+            url=f"{thread.get_absolute_url()}#post-{post.pk}",
         )
-    if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config="english")
-        title = Case(When(is_opening=True, then=F("thread__title")), default=Value(""))
-        document = SearchVector(title, weight="A", config="english") + SearchVector(
-            "body", weight="B", config="english"
-        )
-        posts = (
-            posts.annotate(document=document)
-            .filter(document=query)
-            .annotate(rank=SearchRank(F("document"), query))
-            .order_by("-rank", "-created_at", "-pk")
-        )
-    else:
-        posts = posts.filter(
-            Q(body__icontains=text) | Q(is_opening=True, thread__title__icontains=text)
-        ).order_by("-created_at", "-pk")
-    return with_replies_before(posts.select_related("thread", "thread__study_group", "author"))
+
+
+@transaction.atomic
+def flags_dismiss(*, post: Post, moderator: User) -> int:
+    """A moderator finds the flags unfounded: they are resolved and the post stays as it is."""
+    return _resolve_flags(post, moderator)

@@ -58,7 +58,7 @@ def post_html(body: str, mentioned: Iterable[str] = ()) -> str:
     """`body` as sanitised HTML, `@[Name]` marked for each name in `mentioned`.
 
     `mentioned` holds the names of the people the post mentions as the services resolved them
-    (only people who see its space, never its author: `services.mentioned_people`), so a name
+    (only people who see its space, never its author: `mentions.mentioned_people`), so a name
     that is not a real mention stays plain text.
     """
     names = {name.strip().casefold() for name in mentioned}

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
-from discussions import access, moderation, services
+from discussions import access, follows, mentions, moderation, posting, prompts, reactions
 from discussions.forms import (
     CommentForm,
     FlagForm,
@@ -36,6 +36,7 @@ from discussions.models import (
     ScheduleError,
     Thread,
 )
+from discussions.search import search_posts
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 
@@ -87,7 +88,7 @@ def thread_new(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
     form = ThreadForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            thread = services.thread_start(
+            thread = posting.thread_start(
                 cohort=space.cohort,
                 study_group=space.study_group,
                 author=request.user,
@@ -97,7 +98,7 @@ def thread_new(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
                 url=form.cleaned_data["url"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
-        except services.PostingError as error:
+        except posting.PostingError as error:
             form.add_error(None, str(error))
         else:
             return redirect("discussions:thread", space.cohort.pk, thread.pk)
@@ -135,7 +136,7 @@ def _thread_context(thread: Thread) -> dict:
     return {
         "cohort": thread.cohort,
         "thread": thread,
-        "posts_url": f"{services.thread_url(thread)}posts/",
+        "posts_url": f"{thread.get_absolute_url()}posts/",
     }
 
 
@@ -160,7 +161,7 @@ def _decorate(posts: list[Post], user, *, thread: Thread) -> None:
                 mine.add((post_id, kind))
     may_moderate = thread.cohort.access.can_teach
     now = clock.now()
-    posts_url = f"{services.thread_url(thread)}posts/"
+    posts_url = f"{thread.get_absolute_url()}posts/"
     for post in posts:
         post.thread = thread
         # The post's links are this plus an action: no reverse() per post.
@@ -231,7 +232,7 @@ def thread_page_context(
     return context | {
         "space": access.space_of(thread),
         "form": form or PostForm(),
-        "following": services.thread_is_followed(thread=thread, user=request.user),
+        "following": follows.thread_is_followed(thread=thread, user=request.user),
     }
 
 
@@ -248,7 +249,7 @@ def _thread_page(
 @never_cache
 def thread_detail(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk)
-    services.thread_mark_read(thread=thread, user=request.user)
+    follows.thread_mark_read(thread=thread, user=request.user)
     if request.htmx:
         # "Load more replies": the next page's replies, appended, and a new load-more link.
         context = _replies_context(request, thread)
@@ -261,21 +262,21 @@ def _post_or_error(form, thread: Thread, user, parent: Post | None = None) -> Po
     if not form.is_valid():
         return None
     try:
-        return services.post_reply(
+        return posting.post_reply(
             thread=thread,
             author=user,
             body=form.cleaned_data["body"],
             parent=parent,
             idempotency_key=form.cleaned_data["idempotency_key"],
         )
-    except services.PostingError as error:
+    except posting.PostingError as error:
         form.add_error(None, str(error))
         return None
 
 
 def _post_url(post: Post) -> str:
     """Where a post is: its thread's page of replies that holds it (or its parent reply)."""
-    url = services.thread_url(post.thread)
+    url = post.thread.get_absolute_url()
     if post.is_opening:
         return f"{url}#post-{post.pk}"
     reply = post.parent if post.parent_id else post
@@ -334,8 +335,8 @@ def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
     if request.method == "GET":
         parent.comment_form = _comment_form(parent)
         try:
-            services.check_can_reply(thread=thread, parent=parent)
-        except services.PostingError as error:
+            posting.check_can_reply(thread=thread, parent=parent)
+        except posting.PostingError as error:
             context["refusal"] = str(error)
         if request.htmx:
             return _in_place(request, "discussions/thread.html#comment-form", context)
@@ -357,7 +358,7 @@ def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
     return redirect(_post_url(post))
 
 
-def _refused(request: HttpRequest, post: Post, error: services.PostingError) -> HttpResponse:
+def _refused(request: HttpRequest, post: Post, error: posting.PostingError) -> HttpResponse:
     """A refused action on a post: the reason, on a page with a way back, as a 400."""
     context = {"cohort": post.thread.cohort, "thread": post.thread, "post": post, "error": error}
     return render(request, "discussions/post_refused.html", context, status=400)
@@ -374,12 +375,12 @@ def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpRe
     post = access.get_post_for(request.user, pk, thread_pk, post_pk)
     form = ReactionForm(request.POST)
     if not form.is_valid():
-        return _refused(request, post, services.PostingError("Choose a reaction."))
+        return _refused(request, post, posting.PostingError("Choose a reaction."))
     try:
-        services.reaction_set(
+        reactions.reaction_set(
             post=post, user=request.user, kind=form.cleaned_data["kind"], on=form.cleaned_data["on"]
         )
-    except services.PostingError as error:
+    except posting.PostingError as error:
         return _refused(request, post, error)
     if request.htmx:
         _decorate([post], request.user, thread=post.thread)
@@ -406,8 +407,8 @@ def post_moderate(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -
 def endorse(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
     post = access.get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
     try:
-        services.post_endorse(post=post, by=request.user, endorsed=_switch(request))
-    except services.PostingError as error:
+        reactions.post_endorse(post=post, by=request.user, endorsed=_switch(request))
+    except posting.PostingError as error:
         return _refused(request, post, error)
     return redirect(_post_url(post))
 
@@ -416,20 +417,20 @@ def endorse(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
 @require_POST
 def thread_pin(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk, action="teach")
-    services.thread_pin(thread=thread, pinned=_switch(request))
+    moderation.thread_pin(thread=thread, pinned=_switch(request))
     messages.success(request, "Pinned to the top." if thread.pinned else "Unpinned.")
-    return redirect(services.thread_url(thread))
+    return redirect(thread.get_absolute_url())
 
 
 @login_required
 @require_POST
 def thread_lock(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk, action="teach")
-    services.thread_lock(thread=thread, locked=_switch(request))
+    moderation.thread_lock(thread=thread, locked=_switch(request))
     messages.success(
         request, "Locked: no new replies." if thread.locked else "Unlocked: replies are open."
     )
-    return redirect(services.thread_url(thread))
+    return redirect(thread.get_absolute_url())
 
 
 @login_required
@@ -441,11 +442,11 @@ def post_edit(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
     )
     refusal = None
     try:
-        services.check_can_edit(post=post, user=request.user)
+        posting.check_can_edit(post=post, user=request.user)
         if form.is_valid():
-            services.post_edit(post=post, user=request.user, body=form.cleaned_data["body"])
+            posting.post_edit(post=post, user=request.user, body=form.cleaned_data["body"])
             return redirect(_post_url(post))
-    except services.PostingError as error:
+    except posting.PostingError as error:
         refusal = str(error)
     context = {
         "cohort": post.thread.cohort,
@@ -463,10 +464,10 @@ def post_edit(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
 def post_remove(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
     post = access.get_post_for(request.user, pk, thread_pk, post_pk)
     try:
-        services.post_remove(
+        posting.post_remove(
             post=post, user=request.user, may_moderate=post.thread.cohort.access.can_teach
         )
-    except services.PostingError as error:
+    except posting.PostingError as error:
         return _refused(request, post, error)
     messages.success(request, "The post was removed.")
     return redirect(_post_url(post))
@@ -477,15 +478,15 @@ def post_remove(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> 
 SEARCH_RESULTS_PER_PAGE = 20
 QUEUE_ITEMS_PER_PAGE = 20
 MODERATION_ACTIONS = {
-    "hide": (services.post_hide, "The post is hidden from members."),
-    "restore": (services.post_restore, "The post is visible again; its author has been told."),
-    "dismiss": (services.flags_dismiss, "The flags are dismissed; the post stays as it is."),
+    "hide": (moderation.post_hide, "The post is hidden from members."),
+    "restore": (moderation.post_restore, "The post is visible again; its author has been told."),
+    "dismiss": (moderation.flags_dismiss, "The flags are dismissed; the post stays as it is."),
 }
 
 
 def _post_link(post: Post) -> str:
     """The post on its page of the thread: opening posts on page one, others where they sit."""
-    url = services.thread_url(post.thread)
+    url = post.thread.get_absolute_url()
     if post.is_opening:
         return f"{url}#post-{post.pk}"
     return f"{url}?page={post.replies_before // REPLIES_PER_PAGE + 1}#post-{post.pk}"
@@ -502,14 +503,14 @@ def post_flag(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
         # Cancel, in the thread: the Flag button comes back where the form was.
         return _in_place(request, "discussions/flag_form.html#flag-button", context)
     try:
-        services.check_can_flag(post=post, user=request.user)
+        moderation.check_can_flag(post=post, user=request.user)
         if form.is_valid():
-            services.post_flag(post=post, user=request.user, reason=form.reason_text())
+            moderation.post_flag(post=post, user=request.user, reason=form.reason_text())
             if request.htmx:
                 return render(request, "discussions/flag_form.html#flag-done", context)
             messages.success(request, "Thank you. A moderator will review the post.")
-            return redirect(f"{services.thread_url(post.thread)}#post-{post.pk}")
-    except services.ModerationError as error:
+            return redirect(f"{post.thread.get_absolute_url()}#post-{post.pk}")
+    except moderation.ModerationError as error:
         context["refusal"] = str(error)
     if request.htmx:
         # htmx swaps only 2xx answers: the refusal or the form's errors come back in place.
@@ -570,7 +571,7 @@ def search(request: HttpRequest, pk: int) -> HttpResponse:
     text = form.cleaned_data["q"] if form.is_valid() else ""
     page = None
     if text:
-        results = moderation.search_posts(request.user, cohort, text)
+        results = search_posts(request.user, cohort, text)
         page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
         for post in page.object_list:
             post.link = _post_link(post)
@@ -622,7 +623,7 @@ def _prompt_saved(form: PromptForm, save) -> Prompt | None:
         return save(**form.cleaned_data)
     except ScheduleError as error:
         form.add_error(error.field, str(error))
-    except services.PromptError as error:
+    except prompts.PromptError as error:
         form.add_error(None, str(error))
     return None
 
@@ -645,7 +646,7 @@ def prompt_new(request: HttpRequest, pk: int) -> HttpResponse:
         form = PromptNewForm(request.POST if request.method == "POST" else None)
 
         def create(**data) -> Prompt:
-            return services.prompt_create(cohort=cohort, author=request.user, **data)
+            return prompts.prompt_create(cohort=cohort, author=request.user, **data)
 
         prompt = _prompt_saved(form, create)
         if prompt is not None:
@@ -681,7 +682,7 @@ def prompt_edit(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
         form = PromptForm(
             request.POST if request.method == "POST" else None, initial=_prompt_initial(prompt)
         )
-        saved = _prompt_saved(form, lambda **data: services.prompt_update(prompt=prompt, **data))
+        saved = _prompt_saved(form, lambda **data: prompts.prompt_update(prompt=prompt, **data))
         if saved is not None:
             _prompt_saved_message(request, saved)
             return redirect("discussions:prompt_timeline", prompt.cohort.pk)
@@ -701,7 +702,7 @@ def _prompt_changed(request: HttpRequest, prompt: Prompt, change, done: str) -> 
     error = ""
     try:
         prompt = change(prompt=prompt)
-    except services.PromptError as refusal:
+    except prompts.PromptError as refusal:
         error = str(refusal)
         prompt.refresh_from_db()
     if request.htmx:
@@ -719,7 +720,7 @@ def _prompt_changed(request: HttpRequest, prompt: Prompt, change, done: str) -> 
 def prompt_cancel(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
     prompt = access.get_prompt_for(request.user, pk, prompt_pk)
     return _prompt_changed(
-        request, prompt, services.prompt_cancel, "“{title}” is cancelled; it will not be released."
+        request, prompt, prompts.prompt_cancel, "“{title}” is cancelled; it will not be released."
     )
 
 
@@ -728,7 +729,7 @@ def prompt_cancel(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse
 def prompt_publish(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
     prompt = access.get_prompt_for(request.user, pk, prompt_pk)
     return _prompt_changed(
-        request, prompt, services.prompt_publish_now, "“{title}” is being published now."
+        request, prompt, prompts.prompt_publish_now, "“{title}” is being published now."
     )
 
 
@@ -736,7 +737,7 @@ def prompt_publish(request: HttpRequest, pk: int, prompt_pk: int) -> HttpRespons
 
 
 def _mention_options(request: HttpRequest, space: access.Space) -> HttpResponse:
-    people = services.mention_suggestions(
+    people = mentions.mention_suggestions(
         space=space, prefix=request.GET.get("q", ""), exclude=request.user
     )
     return render(request, "discussions/mention_options.html", {"people": people})
@@ -763,7 +764,7 @@ def space_mention_options(
 @require_POST
 def thread_follow(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk)
-    following = services.thread_follow(thread=thread, user=request.user, on=_switch(request))
+    following = follows.thread_follow(thread=thread, user=request.user, on=_switch(request))
     if request.htmx:
         context = {"cohort": thread.cohort, "thread": thread, "following": following}
         return render(request, "discussions/follow_button.html", context)
@@ -773,4 +774,4 @@ def thread_follow(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse
         if following
         else "You no longer follow this thread.",
     )
-    return redirect(services.thread_url(thread))
+    return redirect(thread.get_absolute_url())

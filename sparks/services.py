@@ -20,7 +20,7 @@ from django.utils import dateformat
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import Anchor, anchored_moment, local_moment
-from discussions import services as discussions
+from discussions import posting
 from discussions.models import Follow, PostKind, Thread
 from notifications.emails import EmailTemplate, absolute_url, slot
 from notifications.models import EmailKind
@@ -491,7 +491,7 @@ def spark_answer(
         right = {pk for pk, choice in valid.items() if choice.is_correct}
         correct = {c.pk for c in picked} == right
     thread = spark_thread(spark=spark, enrolment=enrolment)
-    post = discussions.post_reply(
+    post = posting.post_reply(
         thread=thread,
         author=User.objects.get(pk=delivery.participant_id),
         body=_answer_text(spark, text, picked),

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import local_moment
 from discussions.models import Post
-from discussions.services import thread_url
 from socialtraining import clock
 from sparks import access, links, services
 from sparks.forms import AnswerForm, ConfidenceForm, PauseForm
@@ -88,7 +87,7 @@ def _peer_answers(thread_id: int) -> list[Post]:
 
 def _thread_link(delivery, answer) -> str | None:
     if answer is not None and answer.post_id:
-        return f"{thread_url(answer.post.thread)}#post-{answer.post_id}"
+        return f"{answer.post.thread.get_absolute_url()}#post-{answer.post_id}"
     spark = delivery.spark
     group_id = None
     if spark.target == SparkTarget.GROUPS:
@@ -103,7 +102,7 @@ def _thread_link(delivery, answer) -> str | None:
         .select_related("thread")
         .first()
     )
-    return thread_url(link.thread) if link else None
+    return link.thread.get_absolute_url() if link else None
 
 
 def _problems(form: AnswerForm, refusal: str) -> list[tuple[str, str]]:

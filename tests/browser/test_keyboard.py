@@ -9,7 +9,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from cohorts.timeline import Anchor
-from discussions import services as discussions
+from discussions import posting
 from discussions.models import Post, Reaction
 from notifications import scheduling
 from socialtraining import clock
@@ -24,7 +24,7 @@ REPLIES = 10
 
 
 def _thread_with_replies(world):
-    thread = discussions.thread_start(
+    thread = posting.thread_start(
         cohort=world.cohort,
         study_group=None,
         author=world.instructor,
@@ -34,7 +34,7 @@ def _thread_with_replies(world):
         idempotency_key=uuid.uuid4().hex,
     )
     replies = [
-        discussions.post_reply(
+        posting.post_reply(
             thread=thread,
             author=world.groupmate,
             body=f"Idea {n}: block an hour for deep work.",

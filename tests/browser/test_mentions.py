@@ -4,7 +4,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from discussions import services
+from discussions import posting
 from discussions.models import Mention
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
@@ -13,7 +13,7 @@ from tests.factories import PASSWORD
 def test_it_mentions_a_member_picked_with_the_keyboard(page, world):
     world.groupmate.display_name = "Ana Lima"
     world.groupmate.save(update_fields=["display_name"])
-    thread = services.thread_start(
+    thread = posting.thread_start(
         cohort=world.cohort,
         study_group=None,
         author=world.instructor,

@@ -6,14 +6,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from discussions import services
+from discussions import posting
 from discussions.models import Post, Reaction
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 
 
 def _thread(world, *, post_first=False):
-    thread = services.thread_start(
+    thread = posting.thread_start(
         cohort=world.cohort,
         study_group=None,
         author=world.instructor,
@@ -29,7 +29,7 @@ def _thread(world, *, post_first=False):
 
 
 def _reply(thread, author, body):
-    return services.post_reply(
+    return posting.post_reply(
         thread=thread, author=author, body=body, idempotency_key=uuid.uuid4().hex
     )
 

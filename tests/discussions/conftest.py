@@ -5,7 +5,7 @@ from datetime import time
 
 import pytest
 
-from discussions import services
+from discussions import posting, prompts
 
 
 def key() -> str:
@@ -23,7 +23,7 @@ def start_thread(world):
         body="Tell us about a time.",
         url="",
     ):
-        return services.thread_start(
+        return posting.thread_start(
             cohort=world.cohort,
             study_group=study_group,
             author=author or world.instructor,
@@ -55,7 +55,7 @@ def other_group_thread(world, start_thread):
 @pytest.fixture
 def reply_to(world):
     def reply(thread, *, author=None, body="A reply.", parent=None):
-        return services.post_reply(
+        return posting.post_reply(
             thread=thread,
             author=author or world.participant,
             body=body,
@@ -69,7 +69,7 @@ def reply_to(world):
 @pytest.fixture
 def prompt(world):
     """A question scheduled two days before the first session, at 09:00."""
-    return services.prompt_create(
+    return prompts.prompt_create(
         cohort=world.cohort,
         author=world.instructor,
         kind="question",

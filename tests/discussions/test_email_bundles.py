@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from discussions import services as discussions
+from discussions import follows, posting
 from notifications.bundles import digests_send
 from notifications.models import EmailMode, Job, Notification, NotificationPreference, OutboxMessage
 from notifications.scheduling import DueStatus
@@ -19,7 +19,7 @@ def threads(world, start_thread):
 
 
 def _reply(thread, author, body):
-    return discussions.post_reply(
+    return posting.post_reply(
         thread=thread, author=author, body=body, idempotency_key=f"{thread.pk}:{author.pk}:{body}"
     )
 
@@ -88,7 +88,7 @@ def test_it_leaves_out_what_was_read_in_the_app(world, threads, travel, deliver,
     _reply(second, world.participant, "Still new")
     deliver()
     # The instructor opens the first thread on the site before the bundle goes.
-    discussions.thread_mark_read(thread=first, user=world.instructor)
+    follows.thread_mark_read(thread=first, user=world.instructor)
     travel.by(timedelta(minutes=settings.EMAIL_BUNDLE_DELAY_MINUTES))
     deliver()
     [bundle] = _mails_to(world.instructor)
@@ -99,7 +99,7 @@ def test_it_sends_nothing_when_everything_was_read(world, threads, travel, deliv
     first, _ = threads
     _reply(first, world.participant, "Read already")
     deliver()
-    discussions.thread_mark_read(thread=first, user=world.instructor)
+    follows.thread_mark_read(thread=first, user=world.instructor)
     travel.by(timedelta(minutes=settings.EMAIL_BUNDLE_DELAY_MINUTES))
     deliver()
     assert not _mails_to(world.instructor).exists()

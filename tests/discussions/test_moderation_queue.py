@@ -1,6 +1,6 @@
 """The moderation queue: flagged and hidden posts per cohort, hide, restore and dismiss."""
 
-from discussions import services
+from discussions import moderation
 from discussions.models import Flag, Post
 from notifications.models import Notification
 from socialtraining import clock
@@ -19,7 +19,7 @@ def _action_url(world, post, action):
 
 def _flag(post, *users, reason="Unkind or disrespectful"):
     for user in users:
-        services.post_flag(post=post, user=user, reason=reason)
+        moderation.post_flag(post=post, user=user, reason=reason)
 
 
 def test_it_lists_flagged_posts_with_their_reasons_and_counts(world, client_for, thread, reply_to):

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from discussions import services
+from discussions import prompts
 from discussions.models import Prompt, Thread
 from notifications import scheduling
 from notifications.scheduling import DueStatus
@@ -71,7 +71,7 @@ def test_it_refuses_a_past_time_and_keeps_the_edit(world, client_for, prompt):
 
 def test_it_refuses_to_change_a_released_prompt(world, client_for, prompt):
     Prompt.objects.filter(pk=prompt.pk).update(due_at=clock.now() - timedelta(minutes=1))
-    services.prompt_publish_now(prompt=prompt)
+    prompts.prompt_publish_now(prompt=prompt)
     # The release task runs after commit; here it runs the same service by hand.
 
     release(prompt)
@@ -88,7 +88,7 @@ def test_it_refuses_to_change_a_released_prompt(world, client_for, prompt):
 
 
 def test_it_refuses_to_edit_a_cancelled_prompt(world, client_for, prompt):
-    services.prompt_cancel(prompt=prompt)
+    prompts.prompt_cancel(prompt=prompt)
     response = client_for(world.instructor).post(_url(prompt), _data())
     assert response.status_code == 400
     assert "This prompt was cancelled" in response.content.decode()

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from discussions import services
+from discussions import prompts
 from discussions.models import Prompt
 from notifications.scheduling import DueStatus
 from socialtraining import clock
@@ -14,7 +14,7 @@ from socialtraining import clock
 
 @pytest.fixture
 def before_first(world):
-    return services.prompt_create(
+    return prompts.prompt_create(
         cohort=world.cohort,
         author=world.instructor,
         kind="question",
@@ -58,7 +58,7 @@ def test_it_moves_a_prompt_when_the_first_session_moves(world, client_for, befor
 
 def test_it_keeps_the_local_hour_when_the_time_zone_changes(world, client_for):
     day = (clock.now() + timedelta(days=20)).date()
-    at = services.prompt_create(
+    at = prompts.prompt_create(
         cohort=world.cohort,
         author=world.instructor,
         kind="question",

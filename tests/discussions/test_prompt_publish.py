@@ -4,7 +4,7 @@ from datetime import time
 
 import pytest
 
-from discussions import services
+from discussions import prompts
 from discussions.models import Anchor, Thread
 from notifications.models import Notification
 from notifications.scheduling import DueStatus
@@ -12,7 +12,7 @@ from notifications.scheduling import DueStatus
 
 @pytest.fixture
 def prompt(world):
-    return services.prompt_create(
+    return prompts.prompt_create(
         cohort=world.cohort,
         author=world.instructor,
         kind="article",
@@ -51,7 +51,7 @@ def test_it_shows_the_released_row_with_its_thread_link_to_htmx(
 
 
 def test_it_refuses_to_publish_a_cancelled_prompt(world, client_for, prompt):
-    services.prompt_cancel(prompt=prompt)
+    prompts.prompt_cancel(prompt=prompt)
     response = client_for(world.instructor).post(_url(prompt), headers={"HX-Request": "true"})
     assert "This prompt was cancelled" in response.content.decode()
     assert not Thread.objects.exists()

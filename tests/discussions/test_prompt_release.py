@@ -4,7 +4,7 @@ from datetime import time, timedelta
 
 from django.core import mail
 
-from discussions import services
+from discussions import prompts
 from discussions.models import Prompt, Thread
 from notifications import scheduling
 from notifications.models import Notification
@@ -14,7 +14,7 @@ from socialtraining import clock
 
 
 def _scheduled(world, **kwargs):
-    prompt = services.prompt_create(
+    prompt = prompts.prompt_create(
         cohort=world.cohort,
         author=world.instructor,
         kind="question",

@@ -57,7 +57,7 @@ def test_it_makes_one_thread_per_study_group_and_tells_each_group(world, make_pr
 
 
 def test_it_tells_nobody_twice_when_the_work_runs_again(world, make_prompt):
-    from discussions.services import prompt_release
+    from discussions.prompts import prompt_release
 
     prompt = make_prompt(target=Target.GROUPS)
     prompt_release(prompt)

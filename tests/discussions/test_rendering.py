@@ -4,7 +4,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from discussions import rendering, services
+from discussions import posting, prompts, rendering
 from discussions.models import Mention, Post
 from socialtraining import markdown
 from tests.discussions.conftest import key
@@ -71,7 +71,7 @@ def test_it_renders_an_edit_again_with_its_mentions(world, client_for, thread, r
 def test_it_stores_html_for_a_released_prompt(world, prompt):
     prompt.body = "Read **this** first."
     prompt.save(update_fields=["body"])
-    (thread,) = services.prompt_release(prompt)
+    (thread,) = prompts.prompt_release(prompt)
     opening = Post.objects.get(thread=thread, is_opening=True)
     assert opening.body_html == "<p>Read <strong>this</strong> first.</p>\n"
 
@@ -124,7 +124,7 @@ def test_it_fills_only_posts_without_html(world, thread, reply_to):
 
 
 def test_it_writes_what_the_services_write(world, thread):
-    post = services.post_reply(
+    post = posting.post_reply(
         thread=thread, author=world.participant, body="Same *text*", idempotency_key=key()
     )
     Post.objects.filter(pk=post.pk).update(body_html="")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from discussions import services
+from discussions import posting
 from discussions.models import Channel, Follow, Post, Thread
 from notifications.models import Notification
 from tests.discussions.conftest import key
@@ -17,10 +17,10 @@ def test_it_starts_a_thread_with_its_opening_post_followed_by_the_author(world, 
 
 def test_it_makes_one_post_for_a_repeated_key(world, thread):
     same = key()
-    first = services.post_reply(
+    first = posting.post_reply(
         thread=thread, author=world.participant, body="Hi", idempotency_key=same
     )
-    second = services.post_reply(
+    second = posting.post_reply(
         thread=thread, author=world.participant, body="Hi", idempotency_key=same
     )
     assert first.pk == second.pk
@@ -40,7 +40,7 @@ def test_it_makes_one_thread_for_a_repeated_key(world):
         body="Why?",
         idempotency_key=same,
     )
-    assert services.thread_start(**kwargs).pk == services.thread_start(**kwargs).pk
+    assert posting.thread_start(**kwargs).pk == posting.thread_start(**kwargs).pk
     assert Thread.objects.count() == 1
 
 
@@ -55,7 +55,7 @@ def test_it_counts_replies_and_moves_last_activity(world, thread, reply_to):
 def test_it_refuses_a_reply_to_a_locked_thread(world, thread, reply_to):
     Thread.objects.filter(pk=thread.pk).update(locked=True)
     thread.refresh_from_db()
-    with pytest.raises(services.PostingError, match="locked"):
+    with pytest.raises(posting.PostingError, match="locked"):
         reply_to(thread)
     assert not Post.objects.filter(thread=thread, is_opening=False).exists()
 
@@ -64,16 +64,16 @@ def test_it_allows_comments_one_level_deep_only(world, thread, reply_to):
     reply = reply_to(thread)
     comment = reply_to(thread, parent=reply, body="A comment")
     assert comment.kind == "comment" and comment.parent == reply
-    with pytest.raises(services.PostingError, match="Comments go under a reply"):
+    with pytest.raises(posting.PostingError, match="Comments go under a reply"):
         reply_to(thread, parent=comment)
     opening = Post.objects.get(thread=thread, is_opening=True)
-    with pytest.raises(services.PostingError):
+    with pytest.raises(posting.PostingError):
         reply_to(thread, parent=opening)
 
 
 def test_it_refuses_a_comment_under_a_reply_of_another_thread(world, start_thread, reply_to):
     first, second = start_thread(title="One"), start_thread(title="Two")
-    with pytest.raises(services.PostingError):
+    with pytest.raises(posting.PostingError):
         reply_to(second, parent=reply_to(first))
 
 
@@ -81,7 +81,7 @@ def test_it_limits_posts_per_person(world, thread, reply_to, settings):
     settings.POST_RATE_LIMIT = "3/10m"
     for _ in range(3):
         reply_to(thread)
-    with pytest.raises(services.PostingError, match="limit of 3 posts in 10 minutes"):
+    with pytest.raises(posting.PostingError, match="limit of 3 posts in 10 minutes"):
         reply_to(thread)
     # Someone else may still post.
     reply_to(thread, author=world.groupmate)
@@ -131,7 +131,7 @@ def test_it_classifies_replies_and_comments(world, start_thread, reply_to):
 
 def test_it_refuses_a_thread_kind_that_is_not_an_opening(world):
     with pytest.raises(ValueError):
-        services.thread_start(
+        posting.thread_start(
             cohort=world.cohort,
             study_group=None,
             author=world.participant,

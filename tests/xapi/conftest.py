@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from discussions import services as discussions
+from discussions import posting, reactions
 from discussions.models import PostKind, ReactionKind
 from socialtraining import clock
 from sparks import services as sparks
@@ -48,7 +48,7 @@ def _submitted(round_, person, **fields):
 def activity(world):
     """One row of each kind of activity, made through the services where they exist."""
     w = world
-    article = discussions.thread_start(
+    article = posting.thread_start(
         cohort=w.cohort,
         study_group=None,
         author=w.instructor,
@@ -58,7 +58,7 @@ def activity(world):
         url="https://example.org/radical-candour",
         idempotency_key="article",
     )
-    question = discussions.thread_start(
+    question = posting.thread_start(
         cohort=w.cohort,
         study_group=w.group,
         author=w.participant,
@@ -67,17 +67,17 @@ def activity(world):
         body="I always freeze at the start.",
         idempotency_key="question",
     )
-    reply = discussions.post_reply(
+    reply = posting.post_reply(
         thread=question, author=w.groupmate, body="Name the behaviour first.", idempotency_key="r"
     )
-    comment = discussions.post_reply(
+    comment = posting.post_reply(
         thread=question,
         author=w.participant,
         parent=reply,
         body="Thanks, trying it today.",
         idempotency_key="c",
     )
-    discussions.reaction_set(post=reply, user=w.participant, kind=ReactionKind.LEARNED, on=True)
+    reactions.reaction_set(post=reply, user=w.participant, kind=ReactionKind.LEARNED, on=True)
 
     knowledge = Spark.objects.create(
         cohort=w.cohort,

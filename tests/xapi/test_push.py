@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from discussions import services as discussions
+from discussions import posting
 from discussions.models import Post
 from notifications import scheduling
 from notifications.models import Job
@@ -84,7 +84,7 @@ def test_it_pushes_each_statement_once_then_again_every_interval(
 
 def test_it_pushes_only_what_is_new_since_the_cursor(world, activity, config, fake_lrs):
     push_statements(config)
-    late = discussions.post_reply(
+    late = posting.post_reply(
         thread=activity.question, author=world.groupmate, body="Late", idempotency_key="late"
     )
     fake_lrs.requests.clear()
