@@ -32,7 +32,7 @@ from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
 from socialtraining import clock
-from sparks import services
+from sparks import answering, planning
 from sparks.lift_study import lift_study_start
 from sparks.models import (
     Delivery,
@@ -179,9 +179,9 @@ class _Replay:
     """Replays a cohort's spark days in time order: due steps, answers and peer comments."""
 
     def __init__(
-        self, cohort: Cohort, *, rng: random.Random, until: datetime, answering: bool
+        self, cohort: Cohort, *, rng: random.Random, until: datetime, with_answers: bool
     ) -> None:
-        self.cohort, self.rng, self.until, self.answering = cohort, rng, until, answering
+        self.cohort, self.rng, self.until, self.with_answers = cohort, rng, until, with_answers
         # One seed for the whole replay; each decision draws from its own generator (below).
         self.seed = rng.random()
         self.answers: list[tuple[datetime, str, int]] = []
@@ -213,7 +213,7 @@ class _Replay:
         with clock.frozen_at(delivery.due_at):
             scheduling.run_now("spark_delivery", [delivery.pk])
         delivery = Delivery.objects.select_related("spark").get(pk=delivery.pk)
-        if not (self.answering and was_sending and delivery.sent_at):
+        if not (self.with_answers and was_sending and delivery.sent_at):
             return
         email = User.objects.values_list("email", flat=True).get(pk=delivery.participant_id)
         eagerness = self._chance(email).choice((0.95, 0.85, 0.7, 0.5, 0.2))
@@ -253,13 +253,13 @@ class _Replay:
             text = chance.choice(OPEN_ANSWERS)
         with clock.frozen_at(at):
             try:
-                services.spark_answer(
+                answering.spark_answer(
                     delivery=delivery,
                     text=text,
                     choice_ids=choice_ids,
                     confidence=confidence,
                 )
-            except services.SparkClosed:
+            except answering.SparkClosed:
                 return
             # Followers hear of it on the day, as the fan-out job would have told them.
             scheduling.run_now(fanout.POST_FANOUT_JOB)
@@ -359,7 +359,7 @@ def demo_sparks_create(
     outbox_before = OutboxMessage.objects.aggregate(last=Max("pk"))["last"] or 0
     notified_before = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
     comments = 0
-    for name, plans, answering in (
+    for name, plans, with_answers in (
         (PAST_COHORT, COACHING_SPARKS, True),
         (RECENT_COHORT, HYBRID_SPARKS, False),
     ):
@@ -368,9 +368,9 @@ def demo_sparks_create(
         _sparks_create(cohort, plans, instructor=instructor, at=written)
         with clock.frozen_at(written):
             if name == RECENT_COHORT:
-                services.sparks_add_two_two_two(cohort=cohort, user=instructor)
+                planning.sparks_add_two_two_two(cohort=cohort, user=instructor)
             Spark.objects.filter(cohort=cohort).update(created_at=written)
-            services.sparks_plan(cohort=cohort)
+            planning.sparks_plan(cohort=cohort)
             if name == PAST_COHORT:
                 # The instructor measured the lift before the first spark went out.
                 lift_study_start(cohort=cohort, user=instructor, seed="northwind-coaching")
@@ -378,9 +378,9 @@ def demo_sparks_create(
         # Replayed up to today's midnight on the cohort's clock: whether a step due today has
         # run would depend on the minute each person's asks land; the dispatcher runs those.
         today = local_moment(cohort, now.astimezone(cohort.tz).date(), time(0, 0))
-        replay = _Replay(cohort, rng=rng, until=today, answering=answering)
+        replay = _Replay(cohort, rng=rng, until=today, with_answers=with_answers)
         replay.run()
-        if answering:
+        if with_answers:
             comments += replay.comment(instructor)
             _threads_dated(cohort)
     # Old news is read: notifications from before the last two days.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
+from discussions.services import post_excerpt
 from django.db.models import (
     Case,
     CharField,
@@ -37,7 +38,6 @@ from django.utils.text import Truncator
 
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
 from discussions.models import Channel, Post, PostKind, Reaction, ReadMarker, Thread
-from discussions.services import post_excerpt
 from insights.charts import Chart, Series
 from insights.forgetting import (
     CurveChoice,

@@ -4,7 +4,7 @@ from sparks.models import CONFIDENCE_CHOICES, Spark, SparkKind
 
 
 class AnswerForm(forms.Form):
-    """Validates the shape of an answer; sparks.services checks it against the spark.
+    """Validates the shape of an answer; sparks.answering checks it against the spark.
 
     A knowledge spark with one correct answer offers radio buttons, one with several correct
     answers checkboxes, so the page itself says whether to pick one or tick all that apply.

@@ -11,7 +11,7 @@ from cohorts.models import Cohort
 from sparks.lift_assignment import first_ask_sent_at, lift_objectives
 from sparks.lift_design import MINIMUM_OBJECTIVES
 from sparks.models import PROBE_ATTEMPT, Delivery, LiftStudy
-from sparks.services import sparks_plan
+from sparks.planning import sparks_plan
 
 
 class LiftRefused(Exception):

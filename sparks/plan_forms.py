@@ -1,4 +1,4 @@
-"""Instructor forms for the spark plan: they validate and normalise; sparks.services writes."""
+"""Instructor forms for the spark plan: they validate and normalise; sparks.planning writes."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from discussions.services import plain_text
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,17 +24,9 @@ from cohorts.access import get_cohort_for
 from cohorts.models import Cohort, CohortRole
 from discussions.access import get_post_for
 from discussions.models import Post
-from discussions.services import plain_text
 from socialtraining import clock
-from sparks import services
-from sparks.models import (
-    DeliveryOutcome,
-    Spark,
-    SparkAnswer,
-    SparkKind,
-    SparkTarget,
-    SparkThread,
-)
+from sparks import answering, planning
+from sparks.models import DeliveryOutcome, Spark, SparkAnswer, SparkKind, SparkTarget, SparkThread
 from sparks.plan_forms import (
     MAX_OFFSET_DAYS,
     REPEAT_MODE_HELP,
@@ -92,10 +85,10 @@ def _mastered_by_spark(cohort: Cohort) -> Counter:
     """How many participants answered each knowledge spark right, sure of it, twice (one query)."""
     pairs = (
         SparkAnswer.objects.filter(delivery__spark__cohort=cohort, is_correct=True)
-        .filter(Q(confidence__isnull=True) | Q(confidence__gt=services.UNSURE_CONFIDENCE))
+        .filter(Q(confidence__isnull=True) | Q(confidence__gt=answering.UNSURE_CONFIDENCE))
         .values("delivery__spark_id", "delivery__participant_id")
         .annotate(good=Count("pk"))
-        .filter(good__gte=services.MASTERY_CORRECT)
+        .filter(good__gte=answering.MASTERY_CORRECT)
         .values_list("delivery__spark_id", flat=True)
     )
     return Counter(pairs)
@@ -111,7 +104,7 @@ def _decorate(sparks, cohort: Cohort, mastered: Counter) -> None:
             if spark.is_knowledge and spark.answered
             else None
         )
-        spark.planned_day = services.first_day_of(spark) if spark.next_first_send is None else None
+        spark.planned_day = planning.first_day_of(spark) if spark.next_first_send is None else None
         spark.reschedule_form = RescheduleForm(
             initial={"offset_days": spark.offset_days}, auto_id=f"id_spark{spark.pk}_%s"
         )
@@ -124,7 +117,7 @@ def _plan_page(
     cohort = _with_schedule(cohort)
     page = Paginator(_timeline_sparks(cohort), SPARKS_PER_PAGE).get_page(request.GET.get("page"))
     _decorate(page.object_list, cohort, _mastered_by_spark(cohort))
-    schedule = services.schedule_for(cohort)
+    schedule = planning.schedule_for(cohort)
     context = {
         "cohort": cohort,
         "page": page,
@@ -162,10 +155,10 @@ def _spark_form_page(
     data = request.POST if request.method == "POST" else None
     form = SparkForm(data, initial=initial or {})
     choices = ChoiceFormSet(data, prefix="choices", initial=choices_initial or [])
-    sent = services.spark_has_sent(spark) if spark is not None else False
+    sent = planning.spark_has_sent(spark) if spark is not None else False
     if data is not None and form.clean_with(choices):
         try:
-            saved = services.spark_save(
+            saved = planning.spark_save(
                 cohort=cohort,
                 spark=spark,
                 fields=form.spark_fields(),
@@ -174,7 +167,7 @@ def _spark_form_page(
                 user=request.user,
                 source_post=source_post,
             )
-        except services.SparkLocked as refusal:
+        except planning.SparkLocked as refusal:
             form.add_error(None, str(refusal))
         else:
             verb = "saved" if spark else "added to the plan"
@@ -222,7 +215,7 @@ def spark_edit(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
     if spark.cancelled_at:
         messages.error(request, f"“{spark.question}” is cancelled: it no longer changes.")
         return redirect("sparks:plan", pk)
-    initial = {name: getattr(spark, name) for name in services.SPARK_FIELDS}
+    initial = {name: getattr(spark, name) for name in planning.SPARK_FIELDS}
     initial["offset_days"] = spark.offset_days
     choices_initial = [{"text": c.text, "is_correct": c.is_correct} for c in spark.choices.all()]
     return _spark_form_page(
@@ -257,11 +250,11 @@ def spark_reschedule(request: HttpRequest, pk: int, spark_pk: int) -> HttpRespon
         return _row_or_plan(request, spark, error=f"Not moved: {problem}")
     days = form.cleaned_data["offset_days"]
     try:
-        services.spark_reschedule(spark=spark, offset_days=days)
-    except services.SparkLocked as refusal:
+        planning.spark_reschedule(spark=spark, offset_days=days)
+    except planning.SparkLocked as refusal:
         return _row_or_plan(request, spark, error=str(refusal))
     done = f"“{spark.question}” now goes out {days} day{pluralize(days)} after the workshop."
-    day = services.first_day_of(spark)
+    day = planning.first_day_of(spark)
     if day is not None and day.date() < timezone.localtime(clock.now(), spark.cohort.tz).date():
         done += " That day has passed, so only asks not yet due move: use “Send now” to send it."
     return _row_or_plan(request, spark, done=done)
@@ -273,7 +266,7 @@ def spark_cancel(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
     spark = get_spark_for(request.user, pk, spark_pk)
     if spark.cancelled_at:
         return _row_or_plan(request, spark, error="This spark is already cancelled.")
-    stopped = services.spark_cancel(spark=spark)
+    stopped = planning.spark_cancel(spark=spark)
     return _row_or_plan(
         request,
         spark,
@@ -287,8 +280,8 @@ def spark_cancel(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
 def spark_send_now(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
     spark = get_spark_for(request.user, pk, spark_pk)
     try:
-        due = services.spark_send_now(spark=spark)
-    except services.SparkLocked as refusal:
+        due = planning.spark_send_now(spark=spark)
+    except planning.SparkLocked as refusal:
         return _row_or_plan(request, spark, error=str(refusal))
     if not due:
         return _row_or_plan(
@@ -310,24 +303,24 @@ def two_two_two(request: HttpRequest, pk: int) -> HttpResponse:
     instructor first chooses to start them from today or to add only those still ahead.
     """
     cohort = get_cohort_for(request.user, pk, "teach")
-    passed = services.two_two_two_passed(cohort)
+    passed = planning.two_two_two_passed(cohort)
     start = request.POST.get("start", "")
     if passed and start not in ("today", "ahead"):
-        since = services.days_since_workshop(cohort)
+        since = planning.days_since_workshop(cohort)
         context = {
             "cohort": cohort,
             "since": since,
             "passed": passed,
-            "ahead": [d for d, _, _ in services.TWO_TWO_TWO if d not in passed],
-            "from_today": [since + d for d, _, _ in services.TWO_TWO_TWO],
-            "too_late": since + services.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS,
+            "ahead": [d for d, _, _ in planning.TWO_TWO_TWO if d not in passed],
+            "from_today": [since + d for d, _, _ in planning.TWO_TWO_TWO],
+            "too_late": since + planning.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS,
         }
         return render(request, "sparks/plan/two_two_two.html", context)
-    from_day = services.days_since_workshop(cohort) if passed and start == "today" else 0
-    if from_day + services.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS:
+    from_day = planning.days_since_workshop(cohort) if passed and start == "today" else 0
+    if from_day + planning.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS:
         messages.error(request, "The workshop ended too long ago to count boosters from today.")
         return redirect("sparks:plan", cohort.pk)
-    added = services.sparks_add_two_two_two(
+    added = planning.sparks_add_two_two_two(
         cohort=cohort, user=request.user, from_day=from_day, only_ahead=start == "ahead"
     )
     if added:
@@ -350,12 +343,12 @@ def two_two_two(request: HttpRequest, pk: int) -> HttpResponse:
 def schedule_settings(request: HttpRequest, pk: int) -> HttpResponse:
     """The cohort's send window, weekdays and repeat mode; saving re-plans the asks to go."""
     cohort = get_cohort_for(request.user, pk, "teach")
-    schedule = services.schedule_for(cohort)
+    schedule = planning.schedule_for(cohort)
     form = SparkScheduleForm(
         request.POST if request.method == "POST" else None, initial=schedule_initial(schedule)
     )
     if form.is_valid():
-        services.spark_schedule_update(cohort=cohort, **form.cleaned_data)
+        planning.spark_schedule_update(cohort=cohort, **form.cleaned_data)
         messages.success(request, "Send settings saved; asks still to go follow them.")
         return redirect("sparks:plan", cohort.pk)
     context = {"cohort": cohort, "form": form, "repeat_help": REPEAT_MODE_HELP}

@@ -14,11 +14,12 @@ from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import local_moment
 from discussions.models import Post
 from socialtraining import clock
-from sparks import access, links, services
+from sparks import access, answering, links, participants
 from sparks.forms import AnswerForm, ConfidenceForm, PauseForm
 from sparks.models import (
     Delivery,
     DeliveryOutcome,
+    SparkAnswer,
     SparkKind,
     SparkSettings,
     SparkTarget,
@@ -122,20 +123,20 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            services.spark_answer(
+            answering.spark_answer(
                 delivery=delivery,
                 text=form.cleaned_data["text"],
                 choice_ids=form.cleaned_data["choices"],
                 confidence=form.cleaned_data.get("confidence"),
             )
-        except (services.SparkClosed, services.AnswerInvalid) as refusal:
+        except (answering.SparkClosed, answering.AnswerInvalid) as refusal:
             error = str(refusal)
         else:
             return redirect("sparks:answer", delivery.pk)
     delivery.refresh_from_db()
     answered = delivery.outcome == DeliveryOutcome.ANSWERED
     answer = (
-        services.SparkAnswer.objects.select_related("post__thread").get(delivery=delivery)
+        SparkAnswer.objects.select_related("post__thread").get(delivery=delivery)
         if answered
         else None
     )
@@ -181,10 +182,10 @@ def confidence(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConfidenceForm(request.POST)
     if form.is_valid():
         try:
-            services.spark_answer_confidence(
+            answering.spark_answer_confidence(
                 delivery=delivery, confidence=form.cleaned_data["confidence"]
             )
-        except (services.SparkClosed, services.AnswerInvalid) as refusal:
+        except (answering.SparkClosed, answering.AnswerInvalid) as refusal:
             messages.error(request, str(refusal))
     else:
         messages.error(request, "Choose one of the four options, or skip.")
@@ -218,7 +219,7 @@ def waiting(request: HttpRequest) -> HttpResponse:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     """The participant's asks across cohorts: waiting, answered and missed."""
-    asks = services.sparks_inbox(user=request.user)
+    asks = participants.sparks_inbox(user=request.user)
     # Every cohort the person takes part in, asked yet or not: a holiday can be set ahead.
     cohorts = Cohort.objects.filter(
         enrolments__user=request.user, enrolments__role=CohortRole.PARTICIPANT
@@ -244,22 +245,22 @@ def spark_settings(request: HttpRequest, cohort_pk: int) -> HttpResponse:
         if action == "pause":
             form = PauseForm(request.POST, today=today)
             if form.is_valid():
-                row = services.sparks_pause(
+                row = participants.sparks_pause(
                     cohort=cohort, user=request.user, until=_hold_until(cohort, form)
                 )
                 until = row.paused_until.astimezone(cohort.tz)
                 messages.success(request, f"Sparks paused until {until:%A %-d %B}.")
                 return redirect("sparks:my_settings", cohort.pk)
         elif action == "resume":
-            services.sparks_resume(cohort=cohort, user=request.user)
+            participants.sparks_resume(cohort=cohort, user=request.user)
             messages.success(request, "Sparks resumed: the next one comes at its planned time.")
             return redirect("sparks:my_settings", cohort.pk)
         elif action == "opt_out":
-            services.sparks_opt_out(cohort=cohort, user=request.user)
+            participants.sparks_opt_out(cohort=cohort, user=request.user)
             messages.success(request, f"You will get no more sparks from {cohort.name}.")
             return redirect("sparks:my_settings", cohort.pk)
         elif action == "opt_in":
-            services.sparks_opt_in(cohort=cohort, user=request.user)
+            participants.sparks_opt_in(cohort=cohort, user=request.user)
             messages.success(request, f"Sparks from {cohort.name} are back on.")
             return redirect("sparks:my_settings", cohort.pk)
     row = SparkSettings.objects.filter(cohort=cohort, user=request.user).first()

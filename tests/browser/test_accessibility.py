@@ -24,7 +24,7 @@ from demo.sparks import PAST_COHORT, RECENT_COHORT
 from discussions.models import Thread
 from notifications import scheduling
 from socialtraining import clock
-from sparks import services as sparks
+from sparks import answering, planning
 from sparks.models import Delivery, Spark, SparkKind, SparkTarget
 from surveys.access import rounds_waiting_for
 from surveys.models import Round
@@ -56,7 +56,7 @@ def submit_empty(button: str):
 
 
 def _spark(cohort: Cohort, kind: str, question: str, choices=()) -> Spark:
-    return sparks.spark_save(
+    return planning.spark_save(
         cohort=cohort,
         spark=None,
         fields={
@@ -89,7 +89,7 @@ def _sparks_waiting(cohort: Cohort, participant: User) -> dict[str, Delivery]:
     first_asks.filter(pk__in=[peer.pk for peer in peers]).update(due_at=clock.now())
     scheduling.dispatch_all()
     for peer in peers:
-        sparks.spark_answer(delivery=peer, text="The remote people, by agreement.")
+        answering.spark_answer(delivery=peer, text="The remote people, by agreement.")
     asks = {
         name: Delivery.objects.get(spark=spark, participant=participant, attempt=1)
         for name, spark in (
@@ -99,7 +99,7 @@ def _sparks_waiting(cohort: Cohort, participant: User) -> dict[str, Delivery]:
             ("answered", answered),
         )
     }
-    sparks.spark_answer(delivery=asks["answered"], text="Me, from home.")
+    answering.spark_answer(delivery=asks["answered"], text="Me, from home.")
     return asks
 
 

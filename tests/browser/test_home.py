@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from discussions import services as discussions
+from discussions import posting
 from notifications import scheduling
 from socialtraining import clock
-from sparks import services as sparks
+from sparks import planning
 from sparks.models import Delivery, Spark
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
@@ -20,10 +20,10 @@ def test_it_shows_the_spark_and_the_new_thread_waiting_and_leads_to_them(request
     spark = Spark.objects.create(
         cohort=world.cohort, question="What will you try this week?", offset_days=0
     )
-    sparks.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     scheduling.run_now("spark_delivery", list(Delivery.objects.values_list("pk", flat=True)))
-    thread = discussions.thread_start(
+    thread = posting.thread_start(
         cohort=world.cohort,
         study_group=None,
         author=world.instructor,

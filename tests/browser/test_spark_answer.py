@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from notifications import scheduling
 from notifications.models import OutboxMessage
 from socialtraining import clock
-from sparks import services
+from sparks import answering, planning
 from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkChoice, SparkKind
 from tests.browser.conftest import sign_in
 from tests.browser.keyboard import tab_to
@@ -35,7 +35,7 @@ def sbi_spark(world) -> Spark:
 
 def test_it_answers_from_the_email_in_one_tap_and_shows_peers_answers_as_they_come(phone, world):
     knowledge_spark = sbi_spark(world)
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     scheduling.dispatch_all()
     email = OutboxMessage.objects.get(to_email=world.participant.email)
@@ -56,7 +56,7 @@ def test_it_answers_from_the_email_in_one_tap_and_shows_peers_answers_as_they_co
 
     peer = Delivery.objects.get(participant=world.groupmate, attempt=1)
     wrong = knowledge_spark.choices.get(text="Belief")
-    services.spark_answer(delivery=peer, choice_ids=[wrong.pk], text="I mixed it up with beliefs")
+    answering.spark_answer(delivery=peer, choice_ids=[wrong.pk], text="I mixed it up with beliefs")
     # No reload: the peers' list polls its fragment.
     expect(phone.locator("#peer-answers")).to_contain_text(
         "I mixed it up with beliefs", timeout=20_000
@@ -87,7 +87,7 @@ def _asks_for_the_participant(world) -> dict[str, Delivery]:
         offset_days=4,
         created_by=world.instructor,
     )
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     scheduling.dispatch_all()
     asks = Delivery.objects.filter(participant=world.participant).select_related("spark")
@@ -209,14 +209,14 @@ def test_it_puts_focus_on_what_is_missing_when_an_answer_is_sent_empty(phone, wo
 def test_it_keeps_focus_where_it_was_when_a_peer_s_answer_comes_in(page, world):
     asks = _asks_for_the_participant(world)
     question = "Which question worked best for you this week?"
-    services.spark_answer(delivery=asks[question], text="Asking what they tried.")
+    answering.spark_answer(delivery=asks[question], text="Asking what they tried.")
     sign_in(page, world.participant.email, PASSWORD)
     page.goto(f"/sparks/{asks[question].pk}/")
     refresh = page.get_by_role("link", name="Refresh")
     tab_to(page, refresh)
 
     peer = Delivery.objects.get(participant=world.groupmate, spark=asks[question].spark)
-    services.spark_answer(delivery=peer, text="Silence after the question.")
+    answering.spark_answer(delivery=peer, text="Silence after the question.")
     expect(page.locator("#peer-answers")).to_contain_text(
         "Silence after the question.", timeout=20_000
     )

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from notifications import scheduling
 from socialtraining import clock
-from sparks import services
+from sparks import answering
 from sparks.models import Delivery, Spark, SparkKind
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
@@ -64,7 +64,7 @@ def test_it_lets_an_instructor_plan_a_spark_and_see_an_answer_come_back(
     assert scheduling.run_now("spark_delivery", [ask.pk]) == 1
     ask.refresh_from_db()
     right = spark.choices.get(is_correct=True)
-    services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
+    answering.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
 
     page.reload()
     row = page.locator(f"#spark-{spark.pk}")

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from discussions import posting
+from discussions import moderation, posting
 from discussions.models import Post, Reaction
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
@@ -187,7 +187,7 @@ def test_it_shows_a_restored_post_as_restored_when_the_moderator_goes_back(page,
     thread = _thread(world)
     reply = _reply(thread, world.participant, "Just do what I say.")
     for flagger in (world.groupmate, world.other_group_participant, world.manager):
-        services.post_flag(post=reply, user=flagger, reason="Unkind or disrespectful")
+        moderation.post_flag(post=reply, user=flagger, reason="Unkind or disrespectful")
     sign_in(page, world.instructor.email, PASSWORD)
     page.goto(f"/cohorts/{world.cohort.pk}/threads/{thread.pk}/")
     post = page.locator(f"#post-{reply.pk}")

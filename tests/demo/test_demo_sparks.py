@@ -12,8 +12,9 @@ from discussions.models import Post
 from notifications.models import OutboxMessage
 from notifications.scheduling import DueStatus
 from socialtraining import clock
+from sparks.answering import REPEAT_SOON_DAYS
 from sparks.models import Delivery, DeliveryOutcome, SparkAnswer, SparkThread
-from sparks.services import REPEAT_SOON_DAYS, schedule_for
+from sparks.planning import schedule_for
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The home page's "New in your discussions": threads never opened or with others' new posts."""
 
-from discussions import services
+from discussions import follows
 
 HTMX = {"HX-Request": "true"}
 
@@ -18,7 +18,7 @@ def test_it_lists_new_threads_and_new_replies_a_participant_may_see(
     assert new.title in body and group.title in body
     assert mine.title not in body and hidden.title not in body
     # Read, then a peer replies: one new post waits.
-    services.thread_mark_read(thread=mine, user=world.participant)
+    follows.thread_mark_read(thread=mine, user=world.participant)
     reply_to(mine, author=world.groupmate)
     body = client.get("/discussions/new-for-you/", headers=HTMX).text
     assert "My own question" in body and "1 new" in body

@@ -7,13 +7,13 @@ import pytest
 
 from notifications import scheduling
 from socialtraining import clock
-from sparks import links, services
+from sparks import answering, links, planning
 from sparks.models import Delivery, DeliveryOutcome, SparkChoice
 
 
 @pytest.fixture
 def sent_ask(world, knowledge_spark, django_capture_on_commit_callbacks):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
@@ -79,7 +79,7 @@ def test_it_links_to_the_own_group_s_thread_when_the_answer_post_is_gone(
 
     knowledge_spark.target = SparkTarget.GROUPS
     knowledge_spark.save(update_fields=["target"])
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
@@ -87,7 +87,7 @@ def test_it_links_to_the_own_group_s_thread_when_the_answer_post_is_gone(
     # The other group answers first, so its thread is the spark's first.
     for person in (world.other_group_participant, world.participant):
         ask = Delivery.objects.get(participant=person, attempt=1)
-        services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
+        answering.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
     mine = Delivery.objects.get(participant=world.participant, attempt=1)
     own_thread = mine.answer.post.thread
     Post.objects.filter(pk=mine.answer.post_id).delete()
@@ -98,7 +98,7 @@ def test_it_links_to_the_own_group_s_thread_when_the_answer_post_is_gone(
 
 
 def _signed_in_ask(client, world, spark, django_capture_on_commit_callbacks) -> Delivery:
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
@@ -176,7 +176,7 @@ def test_it_polls_peers_answers_and_swaps_only_when_a_new_one_came(
 ):
     ask = _signed_in_ask(client, world, knowledge_spark, django_capture_on_commit_callbacks)
     right = knowledge_spark.choices.get(text="Behaviour")
-    services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
+    answering.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
     page = client.get(f"/sparks/{ask.pk}/").content.decode()
     poll = re.search(r'hx-get="([^"]+)" hx-trigger="every 10s"', page).group(1)
     assert poll == f"/sparks/{ask.pk}/?shown={ask.answer.post_id}"
@@ -185,7 +185,7 @@ def test_it_polls_peers_answers_and_swaps_only_when_a_new_one_came(
     assert unchanged.status_code == 204 and unchanged.content == b""
 
     peer = Delivery.objects.get(participant=world.groupmate, spark=knowledge_spark)
-    services.spark_answer(delivery=peer, choice_ids=[right.pk], text="Behaviour, clearly")
+    answering.spark_answer(delivery=peer, choice_ids=[right.pk], text="Behaviour, clearly")
     fresh = client.get(poll, headers={"HX-Request": "true"}).content.decode()
     assert fresh.lstrip().startswith('<section id="peer-answers"')
     assert "Behaviour, clearly" in fresh
@@ -206,7 +206,7 @@ def test_it_lists_the_asks_waiting_for_the_home_page(client_for, world, sent_ask
     assert "Sparks waiting for your answer" in fragment and "<html" not in fragment
     assert f'href="/sparks/{sent_ask.pk}/"' in fragment
     assert "What does the B in SBI stand for?" in fragment
-    services.spark_answer(
+    answering.spark_answer(
         delivery=sent_ask, choice_ids=[sent_ask.spark.choices.get(text="Behaviour").pk]
     )
     assert client.get("/sparks/waiting/", headers={"HX-Request": "true"}).text.strip() == ""

@@ -13,7 +13,7 @@ from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
 from notifications.tasks import run_due_batch
 from socialtraining import clock
-from sparks import services
+from sparks import answering, planning
 from sparks.models import Delivery, DeliveryOutcome, DeliveryStep, RepeatMode, SparkAnswer
 
 
@@ -30,7 +30,7 @@ def run_due(django_capture_on_commit_callbacks, travel):
 
 def due_now(spark):
     """Plan the spark and make every ask due, as if its day had come."""
-    services.sparks_plan(cohort=spark.cohort)
+    planning.sparks_plan(cohort=spark.cohort)
     Delivery.objects.filter(spark=spark).update(due_at=clock.now() - timedelta(minutes=1))
     return list(Delivery.objects.filter(spark=spark).order_by("pk"))
 
@@ -144,15 +144,15 @@ def test_it_posts_an_answer_into_the_spark_thread_and_shows_peers_after(
 ):
     ask = _sent(knowledge_spark, run_due, world.participant)
     right = knowledge_spark.choices.get(text="Behaviour")
-    answer = services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
+    answer = answering.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=4)
     assert answer.is_correct is True
     thread = Thread.objects.get(pk=answer.post.thread_id)
     assert thread.post_first is True and thread.title == knowledge_spark.question
     assert Post.objects.get(pk=answer.post_id).author == world.participant
     ask.refresh_from_db()
     assert (ask.outcome, ask.status) == (DeliveryOutcome.ANSWERED, DueStatus.DONE)
-    with pytest.raises(services.SparkClosed):
-        services.spark_answer(delivery=ask, choice_ids=[right.pk])
+    with pytest.raises(answering.SparkClosed):
+        answering.spark_answer(delivery=ask, choice_ids=[right.pk])
     assert SparkAnswer.objects.count() == 1
 
 
@@ -161,36 +161,36 @@ def test_it_asks_a_wrong_or_unsure_answer_again_sooner_and_retires_a_mastered_on
 ):
     ask = _sent(knowledge_spark, run_due, world.participant)
     right = knowledge_spark.choices.get(text="Behaviour")
-    services.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=1)
+    answering.spark_answer(delivery=ask, choice_ids=[right.pk], confidence=1)
     # Unsure: back in the first send window after REPEAT_SOON_DAYS (a weekend may push it later),
     # always before a sure answer would come back.
     second = Delivery.objects.get(participant=world.participant, attempt=2)
-    soon = clock.now() + timedelta(days=services.REPEAT_SOON_DAYS)
-    assert soon <= second.due_at < clock.now() + timedelta(days=services.REPEAT_LATER_DAYS)
+    soon = clock.now() + timedelta(days=answering.REPEAT_SOON_DAYS)
+    assert soon <= second.due_at < clock.now() + timedelta(days=answering.REPEAT_LATER_DAYS)
 
     def answer_next(attempt):
         delivery = Delivery.objects.get(participant=world.participant, attempt=attempt)
         Delivery.objects.filter(pk=delivery.pk).update(due_at=clock.now())
         run_due()
-        services.spark_answer(
+        answering.spark_answer(
             delivery=Delivery.objects.get(pk=delivery.pk), choice_ids=[right.pk], confidence=4
         )
 
     answer_next(2)
     third = Delivery.objects.get(participant=world.participant, attempt=3)
-    assert third.due_at >= clock.now() + timedelta(days=services.REPEAT_LATER_DAYS)
+    assert third.due_at >= clock.now() + timedelta(days=answering.REPEAT_LATER_DAYS)
     answer_next(3)
     # Two sure, right answers: mastered, nothing more comes.
     assert not Delivery.objects.filter(participant=world.participant, attempt=4).exists()
 
 
 def test_it_asks_nothing_again_when_the_cohort_says_no_repeats(world, knowledge_spark, run_due):
-    schedule = services.schedule_for(world.cohort)
+    schedule = planning.schedule_for(world.cohort)
     schedule.repeat_mode = RepeatMode.NONE
     schedule.save(update_fields=["repeat_mode"])
     ask = _sent(knowledge_spark, run_due, world.participant)
     wrong = knowledge_spark.choices.get(text="Belief")
-    assert services.spark_answer(delivery=ask, choice_ids=[wrong.pk]).is_correct is False
+    assert answering.spark_answer(delivery=ask, choice_ids=[wrong.pk]).is_correct is False
     assert not Delivery.objects.filter(attempt=2).exists()
 
 
@@ -198,13 +198,13 @@ def test_it_refuses_a_tampered_choice_and_an_empty_open_answer(
     world, knowledge_spark, open_spark, run_due
 ):
     ask = _sent(knowledge_spark, run_due, world.participant)
-    with pytest.raises(services.AnswerInvalid):
-        services.spark_answer(delivery=ask, choice_ids=[999999])
-    with pytest.raises(services.AnswerInvalid):
-        services.spark_answer(delivery=ask)
+    with pytest.raises(answering.AnswerInvalid):
+        answering.spark_answer(delivery=ask, choice_ids=[999999])
+    with pytest.raises(answering.AnswerInvalid):
+        answering.spark_answer(delivery=ask)
     open_ask = _sent(open_spark, run_due, world.groupmate)
-    with pytest.raises(services.AnswerInvalid):
-        services.spark_answer(delivery=open_ask, text="   ")
+    with pytest.raises(answering.AnswerInvalid):
+        answering.spark_answer(delivery=open_ask, text="   ")
     assert not SparkAnswer.objects.exists()
 
 

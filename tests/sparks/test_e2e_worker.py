@@ -10,7 +10,7 @@ from django.db import connection
 
 from notifications.scheduling import DueStatus
 from socialtraining import clock
-from sparks import services
+from sparks import planning
 from sparks.models import Delivery, DeliveryStep
 from tests import factories
 from tests.live_worker import Clock, live_celery
@@ -36,7 +36,7 @@ def test_it_mails_each_due_delivery_exactly_once_through_real_worker_and_beat(
         factories.EnrolmentFactory(
             cohort=world.cohort, user=factories.UserFactory(email=f"late{n}@example.test")
         )
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     first = Delivery.objects.filter(spark=knowledge_spark)
     due = list(first.values_list("pk", flat=True))
     assert len(due) == 10

@@ -8,7 +8,7 @@ from django.core import mail
 
 from notifications import scheduling
 from socialtraining import clock
-from sparks import services
+from sparks import planning
 from sparks.models import Delivery
 
 
@@ -31,7 +31,7 @@ def _mail_to(email):
 def test_it_sends_a_knowledge_spark_with_a_one_click_link_per_choice(
     world, knowledge_spark, run_due
 ):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     message = _mail_to(world.participant.email)
@@ -51,7 +51,7 @@ def test_it_sends_a_knowledge_spark_with_a_one_click_link_per_choice(
 def test_it_sends_an_open_spark_with_one_answer_link_and_a_reminder_later(
     world, open_spark, run_due
 ):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     first = _mail_to(world.groupmate.email)
@@ -65,7 +65,7 @@ def test_it_sends_an_open_spark_with_one_answer_link_and_a_reminder_later(
 
 
 def test_it_points_the_in_app_notification_at_the_answer_page(world, open_spark, run_due):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     ask = Delivery.objects.get(participant=world.participant)

@@ -11,13 +11,13 @@ from discussions.models import Follow
 from notifications import scheduling
 from notifications.models import Notification
 from socialtraining import clock
-from sparks import links, services
+from sparks import answering, links, planning
 from sparks.models import Delivery, DeliveryOutcome, SparkAnswer
 
 
 @pytest.fixture
 def sent_asks(world, knowledge_spark, django_capture_on_commit_callbacks):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
@@ -54,8 +54,8 @@ def test_it_asks_confidence_after_a_one_click_answer_then_shows_the_result(
     # A right guess comes back soon, as an unsure answer should: in the first send window after
     # REPEAT_SOON_DAYS, which a weekend may push later, but before a sure answer would come back.
     again = Delivery.objects.get(participant=world.participant, attempt=2)
-    soon = clock.now() + timedelta(days=services.REPEAT_SOON_DAYS)
-    assert soon <= again.due_at < clock.now() + timedelta(days=services.REPEAT_LATER_DAYS)
+    soon = clock.now() + timedelta(days=answering.REPEAT_SOON_DAYS)
+    assert soon <= again.due_at < clock.now() + timedelta(days=answering.REPEAT_LATER_DAYS)
 
 
 def test_it_shows_the_result_when_confidence_is_skipped(client, world, sent_asks):
@@ -100,7 +100,7 @@ def test_it_shows_peers_answers_after_answering_and_polls_for_new_ones(
 ):
     ask, peer = sent_asks[world.participant.pk], sent_asks[world.groupmate.pk]
     wrong = ask.spark.choices.get(text="Belief")
-    services.spark_answer(delivery=peer, choice_ids=[wrong.pk], text="Beliefs drive it")
+    answering.spark_answer(delivery=peer, choice_ids=[wrong.pk], text="Beliefs drive it")
     client.get(links.delivery_link_path(ask))
     before = client.get(f"/sparks/{ask.pk}/")
     assert "Beliefs drive it" not in before.text
@@ -111,7 +111,7 @@ def test_it_shows_peers_answers_after_answering_and_polls_for_new_ones(
     assert "Beliefs drive it" in response.text
     assert 'hx-trigger="every 10s"' in response.text
     other = sent_asks[world.other_group_participant.pk]
-    services.spark_answer(delivery=other, choice_ids=[right.pk], text="Behaviour, clearly")
+    answering.spark_answer(delivery=other, choice_ids=[right.pk], text="Behaviour, clearly")
     with django_assert_max_num_queries(12):
         fragment = client.get(f"/sparks/{ask.pk}/", headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<section id="peer-answers"')
@@ -123,19 +123,19 @@ def test_it_notifies_the_spark_author_and_earlier_answerers_per_their_settings(
 ):
     ask, peer = sent_asks[world.participant.pk], sent_asks[world.groupmate.pk]
     right = ask.spark.choices.get(text="Behaviour")
-    services.spark_answer(delivery=peer, choice_ids=[right.pk])
+    answering.spark_answer(delivery=peer, choice_ids=[right.pk])
     deliver()
     first_post = SparkAnswer.objects.get(delivery=peer).post
     assert Follow.objects.filter(thread=first_post.thread, user=world.instructor).exists()
     assert Notification.objects.filter(user=world.instructor, key=f"reply:{first_post.pk}").exists()
-    services.spark_answer(delivery=ask, choice_ids=[right.pk])
+    answering.spark_answer(delivery=ask, choice_ids=[right.pk])
     deliver()
     second_post = SparkAnswer.objects.get(delivery=ask).post
     assert Notification.objects.filter(user=world.groupmate, key=f"reply:{second_post.pk}").exists()
     # Someone who stopped following hears nothing of later answers.
     Follow.objects.filter(thread=first_post.thread, user=world.instructor).delete()
     third = sent_asks[world.other_group_participant.pk]
-    services.spark_answer(delivery=third, choice_ids=[right.pk])
+    answering.spark_answer(delivery=third, choice_ids=[right.pk])
     deliver()
     third_post = SparkAnswer.objects.get(delivery=third).post
     assert not Notification.objects.filter(

@@ -6,13 +6,13 @@ import pytest
 
 from notifications import scheduling
 from socialtraining import clock
-from sparks import services
+from sparks import answering, planning
 from sparks.models import Delivery, DeliveryOutcome
 
 
 @pytest.fixture
 def sent(world, knowledge_spark, open_spark, django_capture_on_commit_callbacks):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.update(due_at=clock.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.dispatch_all()
@@ -24,7 +24,7 @@ def test_it_lists_waiting_answered_and_missed_asks(
 ):
     answered = sent.get(spark=knowledge_spark)
     right = knowledge_spark.choices.get(text="Behaviour")
-    services.spark_answer(delivery=answered, choice_ids=[right.pk], confidence=4)
+    answering.spark_answer(delivery=answered, choice_ids=[right.pk], confidence=4)
     client = client_for(world.participant)
     with django_assert_max_num_queries(10):
         response = client.get("/sparks/")
@@ -42,7 +42,7 @@ def test_it_lists_waiting_answered_and_missed_asks(
 def test_it_shows_no_one_else_s_asks_and_nothing_before_it_is_sent(
     client_for, world, knowledge_spark
 ):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     assert Delivery.objects.filter(participant=world.participant).exists()
     response = client_for(world.participant).get("/sparks/")
     assert knowledge_spark.question not in response.text

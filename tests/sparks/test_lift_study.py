@@ -8,7 +8,7 @@ from django.urls import reverse
 from notifications import scheduling
 from notifications.scheduling import DueStatus
 from socialtraining import clock
-from sparks import services
+from sparks import answering, planning
 from sparks.lift_study import LiftRefused, lift_study_start, lift_study_stop
 from sparks.models import (
     PROBE_ATTEMPT,
@@ -73,7 +73,7 @@ def send_due(travel, moment):
 
 
 def test_it_boosts_half_the_objectives_of_each_person_and_holds_out_the_rest(world, sparks):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     study = lift_study_start(cohort=world.cohort, user=world.instructor)
     assert study.objectives == sorted(OBJECTIVES)
     rows = design(world.cohort)
@@ -114,7 +114,7 @@ def test_it_plans_the_probe_of_every_objective_between_day_30_and_day_90(world, 
         assert days[-1] <= 92
         assert days[-1] - days[0] <= 5
     # Planning again changes nothing.
-    assert services.sparks_plan(cohort=world.cohort) == 0
+    assert planning.sparks_plan(cohort=world.cohort) == 0
     assert probes.count() == 3 * 4
 
 
@@ -122,7 +122,7 @@ def test_the_design_is_reproducible_from_the_stored_seed(world, sparks):
     study = lift_study_start(cohort=world.cohort, user=world.instructor)
     before = design(world.cohort)
     LiftAssignment.objects.filter(study=study).delete()
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     assert design(world.cohort) == before
 
 
@@ -133,7 +133,7 @@ def test_the_design_is_fixed_once_the_first_ask_is_sent(travel, world, sparks):
     send_due(travel, first.due_at + timedelta(minutes=1))
     late = factories.UserFactory(email="late@example.test")
     factories.EnrolmentFactory(cohort=world.cohort, user=late, study_group=world.group)
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     study = LiftStudy.objects.get(cohort=world.cohort)
     assert study.fixed_at is not None
     after = design(world.cohort)
@@ -142,7 +142,7 @@ def test_the_design_is_fixed_once_the_first_ask_is_sent(travel, world, sparks):
     assert sum(after[(late.pk, o)] for o in OBJECTIVES) == 2
     # An objective added now is not part of the study: everyone gets its sparks.
     extra = knowledge(world.cohort, "Negotiation", 20)
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     assert LiftStudy.objects.get(cohort=world.cohort).objectives == sorted(OBJECTIVES)
     assert Delivery.objects.filter(spark=extra).count() == 4
     with pytest.raises(LiftRefused, match="design is fixed"):
@@ -155,7 +155,7 @@ def test_it_cannot_start_once_a_spark_went_out_or_without_two_objectives(travel,
         lift_study_start(cohort=world.cohort, user=world.instructor)
     Spark.objects.update(objective="Feedback")
     Spark.objects.filter(pk=sparks[-1].pk).update(objective="Listening")
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     first = Delivery.objects.order_by("due_at")[0]
     send_due(travel, first.due_at + timedelta(minutes=1))
     with pytest.raises(LiftRefused, match="already gone out"):
@@ -166,7 +166,7 @@ def test_it_cannot_start_once_a_spark_went_out_or_without_two_objectives(travel,
 def test_send_now_leaves_out_those_for_whom_the_objective_is_held_out(world, sparks):
     lift_study_start(cohort=world.cohort, user=world.instructor)
     spark = sparks[0]
-    due = services.spark_send_now(spark=spark)
+    due = planning.spark_send_now(spark=spark)
     boosted = [p for p in participants(world) if design(world.cohort)[(p.pk, spark.objective)]]
     assert due == len(boosted)
     sendable = Delivery.objects.filter(spark=spark, attempt=1, status=DueStatus.PENDING)
@@ -181,8 +181,8 @@ def test_a_probe_answered_wrongly_or_missed_is_never_repeated(travel, world, spa
     send_due(travel, probes[0].due_at + timedelta(minutes=1))
     answered = Delivery.objects.get(pk=probes[0].pk)
     wrong = answered.spark.choices.get(is_correct=False)
-    services.spark_answer(delivery=answered, choice_ids=[wrong.pk])
-    services.spark_answer_confidence(delivery=answered, confidence=4)
+    answering.spark_answer(delivery=answered, choice_ids=[wrong.pk])
+    answering.spark_answer_confidence(delivery=answered, confidence=4)
     # The next probe goes unanswered until it expires.
     send_due(travel, probes[1].due_at + timedelta(minutes=1))
     send_due(travel, clock.now() + timedelta(days=6))
@@ -229,7 +229,7 @@ def test_the_design_page_costs_the_same_queries_for_more_people(
     for n in range(40):
         user = factories.UserFactory(email=f"extra{n}@example.test")
         factories.EnrolmentFactory(cohort=world.cohort, user=user)
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     client = client_for(world.instructor)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("sparks:lift", args=[world.cohort.pk]))

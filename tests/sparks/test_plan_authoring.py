@@ -7,7 +7,7 @@ import pytest
 
 from discussions.models import Post, Thread
 from socialtraining import clock
-from sparks import services
+from sparks import planning
 from sparks.models import Delivery, Spark, SparkKind, SparkTarget
 
 PARTICIPANTS = 3
@@ -113,7 +113,7 @@ def test_it_edits_everything_while_nothing_went_out(world, client_for, knowledge
 
 
 def test_it_explains_what_changes_once_asks_went_out(world, client_for, knowledge_spark):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.filter(participant=world.participant).update(sent_at=clock.now())
     url = f"/cohorts/{world.cohort.pk}/sparks/{knowledge_spark.pk}/edit/"
     client = client_for(world.instructor)

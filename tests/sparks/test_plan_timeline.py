@@ -9,7 +9,7 @@ from notifications import scheduling
 from notifications.models import OutboxMessage
 from notifications.scheduling import DueStatus
 from socialtraining import clock
-from sparks import services
+from sparks import answering, planning
 from sparks.models import (
     Delivery,
     DeliveryOutcome,
@@ -39,7 +39,7 @@ def count(page: str, spark: Spark, name: str) -> str:
 
 
 def sent(spark: Spark, run_due) -> list[Delivery]:
-    services.sparks_plan(cohort=spark.cohort)
+    planning.sparks_plan(cohort=spark.cohort)
     Delivery.objects.filter(spark=spark).update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     return list(Delivery.objects.filter(spark=spark).order_by("participant__email"))
@@ -51,8 +51,8 @@ def test_it_counts_recipients_answers_right_rate_and_repeats(
     _green, groupmate, participant = sent(knowledge_spark, run_due)
     right = knowledge_spark.choices.get(is_correct=True)
     wrong = knowledge_spark.choices.get(is_correct=False)
-    services.spark_answer(delivery=participant, choice_ids=[right.pk], confidence=4)
-    services.spark_answer(delivery=groupmate, choice_ids=[wrong.pk], confidence=3)
+    answering.spark_answer(delivery=participant, choice_ids=[right.pk], confidence=4)
+    answering.spark_answer(delivery=groupmate, choice_ids=[wrong.pk], confidence=3)
     page = client_for(world.instructor).get(f"/cohorts/{world.cohort.pk}/sparks/").text
     assert count(page, knowledge_spark, "recipients") == "3"
     assert count(page, knowledge_spark, "delivered") == "3"
@@ -71,12 +71,12 @@ def test_it_counts_a_participant_who_answered_right_twice_as_mastered(
 ):
     [_, _, first] = sent(knowledge_spark, run_due)
     right = knowledge_spark.choices.get(is_correct=True)
-    services.spark_answer(delivery=first, choice_ids=[right.pk], confidence=4)
+    answering.spark_answer(delivery=first, choice_ids=[right.pk], confidence=4)
     repeat = Delivery.objects.get(participant=world.participant, attempt=2)
     Delivery.objects.filter(pk=repeat.pk).update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     repeat.refresh_from_db()
-    services.spark_answer(delivery=repeat, choice_ids=[right.pk], confidence=4)
+    answering.spark_answer(delivery=repeat, choice_ids=[right.pk], confidence=4)
     page = client_for(world.instructor).get(f"/cohorts/{world.cohort.pk}/sparks/").text
     assert count(page, knowledge_spark, "mastered") == "1"
     assert count(page, knowledge_spark, "right-rate") == "100%"
@@ -86,7 +86,7 @@ def test_it_counts_a_participant_who_answered_right_twice_as_mastered(
 def test_it_shows_the_planned_first_send_in_the_cohort_s_time_zone(
     world, client_for, knowledge_spark
 ):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     first = Delivery.objects.order_by("due_at").first().due_at.astimezone(world.cohort.tz)
     page = client_for(world.instructor).get(f"/cohorts/{world.cohort.pk}/sparks/").text
     assert "Europe/Paris" in page
@@ -116,7 +116,7 @@ def test_it_costs_the_same_queries_for_few_or_many(
     # Every ask planned; two asks of each spark sent, in one dispatch, and answered. (Sending all
     # of them, a dispatch per spark, cost most of this test: the page's queries do not depend on
     # how many asks went out, only on the rows it counts.)
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     first_two = [
         pk
         for spark in Spark.objects.all()
@@ -127,7 +127,7 @@ def test_it_costs_the_same_queries_for_few_or_many(
     Delivery.objects.filter(pk__in=first_two).update(due_at=clock.now() - timedelta(minutes=1))
     run_due()
     for ask in Delivery.objects.filter(pk__in=first_two).select_related("spark"):
-        services.spark_answer(delivery=ask, choice_ids=[ask.spark.choices.first().pk])
+        answering.spark_answer(delivery=ask, choice_ids=[ask.spark.choices.first().pk])
     client = client_for(world.instructor)
     with django_assert_max_num_queries(13):
         response = client.get(f"/cohorts/{world.cohort.pk}/sparks/")
@@ -136,7 +136,7 @@ def test_it_costs_the_same_queries_for_few_or_many(
 
 
 def test_it_sends_now_through_the_due_rows(world, client_for, open_spark, run_due):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     url = f"/cohorts/{world.cohort.pk}/sparks/{open_spark.pk}/send-now/"
     response = client_for(world.instructor).post(url, follow=True)
     assert "goes out to 3 participants within a minute" in response.text
@@ -144,7 +144,7 @@ def test_it_sends_now_through_the_due_rows(world, client_for, open_spark, run_du
     assert not OutboxMessage.objects.exists()
     assert Delivery.objects.filter(due_at__lte=clock.now(), status="pending").count() == 3
     # A re-plan in between leaves them due.
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     run_due()
     assert Delivery.objects.filter(sent_at__isnull=False).count() == PARTICIPANTS
     assert OutboxMessage.objects.filter(idempotency_key__contains=":spark:").count() == 3
@@ -155,7 +155,7 @@ def test_it_sends_now_a_spark_whose_day_has_passed(world, client_for, open_spark
     session.starts_at -= timedelta(days=60)
     session.ends_at -= timedelta(days=60)
     session.save(update_fields=["starts_at", "ends_at"])
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     assert not Delivery.objects.exists()
     url = f"/cohorts/{world.cohort.pk}/sparks/{open_spark.pk}/send-now/"
     client_for(world.instructor).post(url, headers={"HX-Request": "true"})
@@ -168,7 +168,7 @@ def test_it_sends_now_a_spark_whose_day_has_passed(world, client_for, open_spark
 
 
 def test_it_reschedules_and_moves_the_asks_still_to_go(world, client_for, open_spark):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     before = {d.participant_id: d.due_at for d in Delivery.objects.all()}
     url = f"/cohorts/{world.cohort.pk}/sparks/{open_spark.pk}/reschedule/"
     response = client_for(world.instructor).post(
@@ -185,7 +185,7 @@ def test_it_reschedules_and_moves_the_asks_still_to_go(world, client_for, open_s
 
 
 def test_it_cancels_a_spark_and_its_asks_still_to_go(world, client_for, open_spark):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     url = f"/cohorts/{world.cohort.pk}/sparks/{open_spark.pk}/cancel/"
     response = client_for(world.instructor).post(url, follow=True)
     assert "3 asks will not go out" in response.text
@@ -198,7 +198,7 @@ def test_it_cancels_a_spark_and_its_asks_still_to_go(world, client_for, open_spa
 
 
 def test_it_saves_the_send_settings_and_replans(world, client_for, open_spark):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     url = f"/cohorts/{world.cohort.pk}/sparks/settings/"
     client = client_for(world.instructor)
     page = client.get(url).text
@@ -212,7 +212,7 @@ def test_it_saves_the_send_settings_and_replans(world, client_for, open_spark):
         "repeat_mode": RepeatMode.NONE,
     }
     assert client.post(url, data).status_code == 302
-    schedule = services.schedule_for(world.cohort)
+    schedule = planning.schedule_for(world.cohort)
     assert (schedule.weekdays, schedule.repeat_mode) == ("24", RepeatMode.NONE)
     for delivery in Delivery.objects.all():
         local = delivery.due_at.astimezone(world.cohort.tz)
@@ -228,4 +228,4 @@ def test_it_refuses_a_window_that_ends_before_it_starts(world, client_for):
     assert "The latest time must come after the earliest (17:00)." in response.text
     assert "This field is required." in response.text
     assert 'value="17:00"' in response.text
-    assert services.schedule_for(world.cohort).window_start == time(9, 0)
+    assert planning.schedule_for(world.cohort).window_start == time(9, 0)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 
 from notifications.scheduling import DueStatus
-from sparks import services
+from sparks import participants, planning
 from sparks.models import Delivery, DeliveryOutcome
 from tests import factories
 
@@ -11,8 +11,8 @@ PARTICIPANTS = 3  # participant, groupmate and green in the world's cohort
 
 
 def test_it_plans_one_ask_per_participant_inside_the_weekday_window(world, knowledge_spark):
-    assert services.sparks_plan(cohort=world.cohort) == PARTICIPANTS
-    assert services.sparks_plan(cohort=world.cohort) == 0
+    assert planning.sparks_plan(cohort=world.cohort) == PARTICIPANTS
+    assert planning.sparks_plan(cohort=world.cohort) == 0
     deliveries = Delivery.objects.filter(spark=knowledge_spark)
     assert deliveries.count() == PARTICIPANTS
     last_day = world.cohort.last_end.astimezone(world.cohort.tz).date()
@@ -32,20 +32,20 @@ def test_it_gives_a_late_enrolment_only_the_sparks_still_ahead(
     # (it lands in the window of its day, after 09:00).
     now = world.cohort.last_end + timedelta(days=3)
     travel.to(now)
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     asks = set(Delivery.objects.filter(participant=late).values_list("spark_id", flat=True))
     assert asks == {open_spark.pk}
 
 
 def test_it_moves_unsent_asks_when_the_workshop_moves(world, knowledge_spark):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     before = dict(Delivery.objects.values_list("participant_id", "due_at"))
     session = world.cohort.sessions.get()
     session.starts_at += timedelta(days=7)
     session.ends_at += timedelta(days=7)
     session.save(update_fields=["starts_at", "ends_at"])
     world.cohort = type(world.cohort).objects.get(pk=world.cohort.pk)
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     after = dict(Delivery.objects.values_list("participant_id", "due_at"))
     assert Delivery.objects.count() == PARTICIPANTS
     for participant_id, due in after.items():
@@ -53,12 +53,12 @@ def test_it_moves_unsent_asks_when_the_workshop_moves(world, knowledge_spark):
 
 
 def test_it_brings_back_the_ask_of_someone_enrolled_again(world, knowledge_spark):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     ask = Delivery.objects.get(participant=world.participant)
     Delivery.objects.filter(pk=ask.pk).update(
         status=DueStatus.CANCELLED, outcome=DeliveryOutcome.CANCELLED
     )
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     ask.refresh_from_db()
     assert (ask.status, ask.outcome) == (DueStatus.PENDING, DeliveryOutcome.WAITING)
     assert Delivery.objects.filter(participant=world.participant).count() == 1
@@ -76,7 +76,7 @@ def test_it_keeps_the_local_hour_across_a_clock_change(travel, world, knowledge_
     knowledge_spark.save(update_fields=["offset_days"])
     cohort = type(world.cohort).objects.get(pk=world.cohort.pk)
     travel.to(datetime(2026, 10, 1, tzinfo=UTC))
-    services.sparks_plan(cohort=cohort)
+    planning.sparks_plan(cohort=cohort)
     for delivery in Delivery.objects.all():
         local = delivery.due_at.astimezone(cohort.tz)
         assert local.date() == datetime(2026, 10, 26).date()
@@ -86,10 +86,10 @@ def test_it_keeps_the_local_hour_across_a_clock_change(travel, world, knowledge_
 
 
 def test_it_shifts_unsent_asks_by_a_vacation_hold(travel, world, knowledge_spark):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     ask = Delivery.objects.get(participant=world.participant)
     now = travel.freeze()
-    services.sparks_pause(
+    participants.sparks_pause(
         cohort=world.cohort, user=world.participant, until=now + timedelta(days=10)
     )
     moved = Delivery.objects.get(pk=ask.pk)
@@ -99,10 +99,10 @@ def test_it_shifts_unsent_asks_by_a_vacation_hold(travel, world, knowledge_spark
 
 
 def test_it_cancels_unsent_asks_of_someone_who_opts_out(world, knowledge_spark):
-    services.sparks_plan(cohort=world.cohort)
-    services.sparks_opt_out(cohort=world.cohort, user=world.participant)
+    planning.sparks_plan(cohort=world.cohort)
+    participants.sparks_opt_out(cohort=world.cohort, user=world.participant)
     assert Delivery.objects.get(participant=world.participant).status == DueStatus.CANCELLED
-    assert services.sparks_plan(cohort=world.cohort) == 0
+    assert planning.sparks_plan(cohort=world.cohort) == 0
 
 
 def test_it_plans_in_the_same_queries_for_one_or_many_participants(
@@ -112,14 +112,14 @@ def test_it_plans_in_the_same_queries_for_one_or_many_participants(
     from django.test.utils import CaptureQueriesContext
 
     # The first plan also makes the cohort's spark schedule: leave that out of the comparison.
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.all().delete()
     with CaptureQueriesContext(connection) as few:
-        services.sparks_plan(cohort=world.cohort)
+        planning.sparks_plan(cohort=world.cohort)
     Delivery.objects.all().delete()
     for n in range(12):
         factories.EnrolmentFactory(
             cohort=world.cohort, user=factories.UserFactory(email=f"many{n}@example.test")
         )
     with django_assert_num_queries(len(few)):
-        assert services.sparks_plan(cohort=world.cohort) == 2 * (PARTICIPANTS + 12)
+        assert planning.sparks_plan(cohort=world.cohort) == 2 * (PARTICIPANTS + 12)

@@ -6,13 +6,13 @@ import pytest
 
 from notifications.scheduling import DueStatus
 from socialtraining import clock
-from sparks import services
+from sparks import planning
 from sparks.models import Delivery, SparkSettings
 
 
 @pytest.fixture
 def planned(world, knowledge_spark, open_spark):
-    services.sparks_plan(cohort=world.cohort)
+    planning.sparks_plan(cohort=world.cohort)
     return {d.spark_id: d.due_at for d in Delivery.objects.filter(participant=world.participant)}
 
 

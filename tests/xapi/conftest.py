@@ -13,7 +13,7 @@ import pytest
 from discussions import posting, reactions
 from discussions.models import PostKind, ReactionKind
 from socialtraining import clock
-from sparks import services as sparks
+from sparks import answering
 from sparks.models import Delivery, Spark, SparkChoice, SparkKind
 from surveys.models import Purpose, Response, ResponseStatus, Round, RoundStatus, Survey
 
@@ -95,14 +95,14 @@ def activity(world):
         cohort=w.cohort, question="What did you try this week?", offset_days=14
     )
     sent = clock.now() - timedelta(hours=3)
-    knowledge_answer = sparks.spark_answer(
+    knowledge_answer = answering.spark_answer(
         delivery=Delivery.objects.create(
             spark=knowledge, participant=w.participant, sent_at=sent, due_at=sent
         ),
         choice_ids=[right.pk],
         confidence=4,
     )
-    open_answer = sparks.spark_answer(
+    open_answer = answering.spark_answer(
         delivery=Delivery.objects.create(
             spark=open_spark, participant=w.groupmate, sent_at=sent, due_at=sent
         ),
