@@ -1,6 +1,7 @@
 from django.urls import path
 
-from insights import cohort_views, confident_wrong_views, lift_views, views
+from insights import confident_wrong_views, lift_views, views
+from insights.cohort import views as cohort_views
 
 app_name = "insights"
 
@@ -11,7 +12,7 @@ urlpatterns = [
     path("insights/compare/", views.compare, name="compare"),
     path("insights/charts/<slug:chart_id>.csv", views.chart_numbers_csv, name="chart_csv"),
     path("insights/nav/", views.nav_link, name="nav_link"),
-    # The cohort dashboard (insights/cohort_views.py).
+    # The cohort dashboard (insights/cohort/views.py).
     path(
         "cohorts/<int:cohort_pk>/insights/",
         cohort_views.cohort_dashboard,

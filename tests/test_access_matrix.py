@@ -518,7 +518,7 @@ CASES = [
         "get",
         MANAGE,
     ),
-    # --- Cohort dashboard (insights/cohort_views.py) ---
+    # --- Cohort dashboard (insights/cohort/views.py) ---
     Case("cohort dashboard", "/cohorts/{cohort}/insights/", "get", TEACH),
     Case("cohort lift", "/cohorts/{cohort}/insights/lift/", "get", TEACH),
     Case("cohort lift (htmx)", "/cohorts/{cohort}/insights/lift/", "get", TEACH, htmx=True),

@@ -99,7 +99,7 @@ CASES = [
     Case("/cohorts/{cohort}/insights/confident-wrong/{alert}/thread/"),
     Case("/cohorts/{cohort}/threads/{thread}/posts/{reply}/spark/"),
     Case("/org/{org}/xapi/"),
-    # Cohort dashboard (insights/cohort_views.py).
+    # Cohort dashboard (insights/cohort/views.py).
     Case("/cohorts/{cohort}/insights/nudge/"),
     # Coaching (coaching app).
     Case("/cohorts/{cohort}/people/{enrolment}/coach/"),

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from discussions.models import PostKind, Thread
-from insights.cohort_metrics import CohortMetrics, channels_chart, retention_chart, sparks_chart
+from insights.cohort.charts import channels_chart, retention_chart, sparks_chart
+from insights.cohort.metrics import CohortMetrics
 from insights.forgetting import ForgettingFit
 from insights.rollups import rollups_refresh
 from socialtraining import clock

@@ -18,14 +18,12 @@ from coaching.selectors import observed_behaviour
 from cohorts import access
 from cohorts.models import Cohort, CohortRole, Enrolment
 from insights.charts import chart_csv
-from insights.cohort_forms import NudgeForm, QuietDaysForm
-from insights.cohort_metrics import (
-    CHARTS,
-    CohortMetrics,
-    participant_activity_rows,
-    participant_timeline,
-)
-from insights.cohort_services import nudge_message_default, participants_nudge
+from insights.cohort.charts import CHARTS
+from insights.cohort.exports import participant_activity_rows
+from insights.cohort.forms import NudgeForm, QuietDaysForm
+from insights.cohort.metrics import CohortMetrics
+from insights.cohort.services import nudge_message_default, participants_nudge
+from insights.cohort.timeline import participant_timeline
 from socialtraining import clock
 from socialtraining.csv_download import csv_download
 from surveys.results import ANONYMOUS_MINIMUM

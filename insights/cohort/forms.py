@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import RegexValidator
 
-from insights.cohort_metrics import DEFAULT_QUIET_DAYS
+from insights.cohort.results import DEFAULT_QUIET_DAYS
 
 
 class QuietDaysForm(forms.Form):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from cohorts.models import Cohort
-from insights.cohort_metrics import nudge_key_prefix
+from insights.cohort.results import nudge_key_prefix
 from notifications.models import EmailKind
 from notifications.services import Notice, notify_many
 
