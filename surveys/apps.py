@@ -8,10 +8,10 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from cohorts import hooks
         from notifications import scheduling
-        from surveys import services
+        from surveys import rounds
 
         scheduling.register_due_kind(
-            "survey_round", "surveys.RoundEvent", services.round_events_run, batch_size=20
+            "survey_round", "surveys.RoundEvent", rounds.round_events_run, batch_size=20
         )
         # Rounds "30 days after the last session" move when the sessions do (see cohorts.hooks).
-        hooks.on_schedule_changed(services.rounds_follow_schedule)
+        hooks.on_schedule_changed(rounds.rounds_follow_schedule)

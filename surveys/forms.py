@@ -1,4 +1,4 @@
-"""Forms validate and normalise; the services in surveys.services write."""
+"""Forms validate and normalise; surveys.building, surveys.rounds and surveys.answering write."""
 
 from __future__ import annotations
 

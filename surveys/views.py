@@ -20,7 +20,7 @@ from cohorts.access import get_cohort_for
 from cohorts.models import Cohort, CohortRole
 from socialtraining import clock
 from socialtraining.csv_download import csv_download
-from surveys import access, links, results, services
+from surveys import access, answering, building, links, results, rounds
 from surveys.forms import (
     ROUND_PRESETS,
     START_COPY,
@@ -99,7 +99,7 @@ def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
 def _survey_start(request: HttpRequest, cohort: Cohort, data: dict) -> Survey:
     start, title = data["start"], data["title"]
     if start == START_COPY:
-        survey = services.survey_copy(
+        survey = building.survey_copy(
             survey=data["copy_from"], cohort=cohort, user=request.user, as_new_version=False
         )
         if title:
@@ -107,7 +107,7 @@ def _survey_start(request: HttpRequest, cohort: Cohort, data: dict) -> Survey:
             survey.save(update_fields=["title"])
         return survey
     starter = STARTERS.get(start)
-    return services.survey_create(
+    return building.survey_create(
         cohort=cohort,
         user=request.user,
         title=(title or starter.title) if starter else title,
@@ -124,7 +124,7 @@ def survey_build(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
         "cohort": survey.cohort,
         "survey": survey,
         "questions": _survey_questions(survey),
-        "locked": services.survey_has_answers(survey),
+        "locked": building.survey_has_answers(survey),
         "rounds": list(survey.rounds.all()),
         "kinds": QuestionKind.choices,
     }
@@ -141,8 +141,8 @@ def survey_settings(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespon
     )
     if form.is_valid():
         try:
-            services.survey_update(survey=survey, **form.cleaned_data)
-        except services.RoundError as refusal:
+            building.survey_update(survey=survey, **form.cleaned_data)
+        except rounds.RoundError as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, "Survey settings saved.")
@@ -165,10 +165,10 @@ def survey_preview(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespons
 @require_POST
 def survey_new_version(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
     survey = access.get_survey_for(request.user, pk, survey_pk)
-    if not services.survey_has_answers(survey):
+    if not building.survey_has_answers(survey):
         messages.info(request, "Nobody has answered this survey yet: change it directly.")
         return redirect("surveys:build", pk, survey.pk)
-    copy = services.survey_copy(
+    copy = building.survey_copy(
         survey=survey, cohort=survey.cohort, user=request.user, as_new_version=True
     )
     moved = copy.rounds.count()
@@ -205,7 +205,7 @@ def _question_form(
     data = request.POST if request.method == "POST" else None
     initial, choices_initial = {}, []
     if question is not None:
-        initial = {name: getattr(question, name) for name in services.QUESTION_FIELDS}
+        initial = {name: getattr(question, name) for name in building.QUESTION_FIELDS}
         choices_initial = [
             {"text": c.text, "is_correct": c.is_correct} for c in question.choices.all()
         ]
@@ -214,13 +214,13 @@ def _question_form(
     refused = False
     if data is not None and form.clean_with(choices):
         try:
-            services.question_save(
+            building.question_save(
                 survey=survey,
                 question=question,
                 fields=form.question_fields(),
                 choices=form.choice_list if form.has_choices else [],
             )
-        except services.RoundError as refusal:
+        except rounds.RoundError as refusal:
             form.add_error(None, str(refusal))
             refused = True
         else:
@@ -247,8 +247,8 @@ def question_delete(
 ) -> HttpResponse:
     question = access.get_question_for(request.user, pk, survey_pk, question_pk)
     try:
-        services.question_delete(question=question)
-    except services.RoundError as refusal:
+        building.question_delete(question=question)
+    except rounds.RoundError as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, f"Question “{question.text}” deleted.")
@@ -263,8 +263,8 @@ def question_move(request: HttpRequest, pk: int, survey_pk: int, question_pk: in
     survey = question.survey
     try:
         if by is not None:
-            services.question_move(question=question, by=by)
-    except services.RoundError as refusal:
+            building.question_move(question=question, by=by)
+    except rounds.RoundError as refusal:
         messages.error(request, str(refusal))
         if request.htmx:
             return HttpResponseClientRedirect(reverse("surveys:build", args=[pk, survey_pk]))
@@ -282,8 +282,8 @@ def round_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
     form = RoundForm(request.POST if request.method == "POST" else None, cohort=survey.cohort)
     if form.is_valid():
         try:
-            round_ = services.round_schedule(survey=survey, **form.round_fields())
-        except services.RoundError as refusal:
+            round_ = rounds.round_schedule(survey=survey, **form.round_fields())
+        except rounds.RoundError as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, f"Round “{round_.label}” scheduled.")
@@ -299,10 +299,10 @@ def rounds_standard(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespon
     """One click: the standard rounds before, right after, +30, +60 and +90 days."""
     survey = access.get_survey_for(request.user, pk, survey_pk)
     try:
-        added, skipped = services.rounds_schedule_standard(
+        added, skipped = rounds.rounds_schedule_standard(
             survey=survey, presets=list(ROUND_PRESETS.values())
         )
-    except services.RoundError as refusal:
+    except rounds.RoundError as refusal:
         messages.error(request, str(refusal))
         return redirect("surveys:build", pk, survey.pk)
     if added:
@@ -326,8 +326,8 @@ def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
         form.add_error(None, "This round has opened, so it can no longer be moved.")
     elif form.is_valid():
         try:
-            services.round_update(round_=round_, **form.round_fields())
-        except services.RoundError as refusal:
+            rounds.round_update(round_=round_, **form.round_fields())
+        except rounds.RoundError as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, f"Round “{form.cleaned_data['label']}” moved.")
@@ -342,8 +342,8 @@ def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
 def round_cancel(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
     round_ = access.get_round_to_schedule_for(request.user, pk, round_pk)
     try:
-        services.round_cancel(round_=round_)
-    except services.RoundError as refusal:
+        rounds.round_cancel(round_=round_)
+    except rounds.RoundError as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, f"Round “{round_.label}” cancelled; nobody was notified.")
@@ -425,7 +425,7 @@ def _answer_page(
     request: HttpRequest,
     answering: access.Answering,
     *,
-    problems: list[services.AnswerProblem] = (),
+    problems: list[answering.AnswerProblem] = (),
     posted: dict[int, dict] | None = None,
     closed_message: str = "",
     status: int = 200,
@@ -492,10 +492,10 @@ def answer(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
     questions = list(answering.round.survey.questions.all())
     raw = _raw_answers(request.POST, questions)
     try:
-        _, problems = services.response_submit(
+        _, problems = answering.response_submit(
             round_=answering.round, participant=answering.participant, raw=raw
         )
-    except services.ResponseClosed as closed:
+    except answering.ResponseClosed as closed:
         return _answer_page(request, answering, closed_message=str(closed), status=400)
     if problems:
         return _answer_page(request, answering, problems=problems, posted=raw, status=400)
@@ -511,10 +511,10 @@ def answer_draft(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
     questions = list(answering.round.survey.questions.all())
     raw = _raw_answers(request.POST, questions)
     try:
-        response, problems = services.response_save_draft(
+        response, problems = answering.response_save_draft(
             round_=answering.round, participant=answering.participant, raw=raw
         )
-    except services.ResponseClosed as closed:
+    except answering.ResponseClosed as closed:
         if request.htmx:
             context = {"closed_message": str(closed)}
             return render(request, "surveys/answer_form.html#draft_status", context, status=400)

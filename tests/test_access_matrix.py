@@ -35,7 +35,7 @@ from insights.rollups import rollups_refresh
 from notifications.services import unsubscribe_token
 from socialtraining import clock
 from sparks.models import Delivery, Spark
-from surveys import services as survey_services
+from surveys import rounds
 from surveys.models import Question, Round, RoundStatus, Survey
 
 PERSONAS = [
@@ -723,7 +723,7 @@ def _ids(world) -> dict:
     other_survey = Survey.objects.create(cohort=world.other_cohort, title="Elsewhere")
     later = datetime(2030, 1, 1, tzinfo=UTC)
     round_, other_round = (
-        survey_services.round_schedule(survey=s, label="Later", anchor="at", opens_at=later)
+        rounds.round_schedule(survey=s, label="Later", anchor="at", opens_at=later)
         for s in (survey, other_survey)
     )
     now = clock.now()

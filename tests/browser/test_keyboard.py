@@ -13,7 +13,7 @@ from discussions import posting
 from discussions.models import Post, Reaction
 from notifications import scheduling
 from socialtraining import clock
-from surveys import services as surveys
+from surveys import rounds
 from surveys.models import Choice, Question, QuestionKind, Response, ResponseStatus, Survey
 from tests.browser.conftest import sign_in
 from tests.browser.keyboard import tab_to
@@ -163,7 +163,7 @@ def _knowledge_survey(world) -> Survey:
 
 def test_it_answers_a_survey_with_an_error_by_keyboard(phone, world):
     survey = _knowledge_survey(world)
-    round_ = surveys.round_schedule(
+    round_ = rounds.round_schedule(
         survey=survey,
         label="Right after",
         anchor=Anchor.AT,

@@ -10,7 +10,7 @@ from cohorts.timeline import Anchor
 from notifications import scheduling
 from notifications.models import OutboxMessage
 from socialtraining import clock
-from surveys import services
+from surveys import rounds
 from surveys.models import Answer, Choice, Question, QuestionKind, Response, ResponseStatus, Survey
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
@@ -41,7 +41,7 @@ def test_it_takes_a_participant_from_the_email_to_a_scored_response_and_the_inst
     phone, page, world, tmp_path
 ):
     survey = survey_for(world)
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=survey,
         label="Right after",
         anchor=Anchor.AT,

@@ -85,7 +85,7 @@ def test_it_lets_an_instructor_build_a_survey_and_schedule_a_round(page, world, 
 def test_it_schedules_the_standard_rounds_in_one_click_but_not_example_questions(
     page, world, travel
 ):
-    from surveys import services
+    from surveys import building
     from surveys.starters import STARTERS
 
     travel.to(datetime(2027, 2, 1, 12, 0, tzinfo=UTC))
@@ -93,14 +93,14 @@ def test_it_schedules_the_standard_rounds_in_one_click_but_not_example_questions
         starts_at=datetime(2027, 3, 2, 9, 0, tzinfo=UTC),
         ends_at=datetime(2027, 3, 2, 13, 0, tzinfo=UTC),
     )
-    examples = services.survey_create(
+    examples = building.survey_create(
         cohort=world.cohort,
         user=world.instructor,
         title="Examples",
         purpose="knowledge",
         starter=STARTERS["knowledge"],
     )
-    mine = services.survey_create(
+    mine = building.survey_create(
         cohort=world.cohort,
         user=world.instructor,
         title="Mine",

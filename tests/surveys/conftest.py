@@ -4,7 +4,7 @@ import pytest
 
 from cohorts.timeline import Anchor
 from socialtraining import clock
-from surveys import services
+from surveys import rounds
 from surveys.models import Choice, Question, QuestionKind, Round, RoundStatus, Survey
 
 
@@ -49,7 +49,7 @@ def knowledge_survey(world):
 @pytest.fixture
 def open_round(knowledge_survey):
     """A round of the knowledge survey, open since a minute ago."""
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey,
         label="Right after",
         anchor=Anchor.AT,

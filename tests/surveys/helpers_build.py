@@ -4,13 +4,13 @@ from datetime import timedelta
 
 from cohorts.timeline import Anchor
 from socialtraining import clock
-from surveys import services
+from surveys import rounds
 from surveys.models import Answer, Response
 
 
 def answered(survey, participant):
     """Give `survey` one stored answer, as the answer form would, so it is locked."""
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=survey,
         label="Right after",
         anchor=Anchor.AT,

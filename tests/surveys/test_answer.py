@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from cohorts.timeline import Anchor
 from socialtraining import clock
-from surveys import links, services
+from surveys import links, rounds
 from surveys.models import Answer, Response, ResponseStatus, Round, RoundStatus
 
 
@@ -147,7 +147,7 @@ def test_it_says_a_closed_round_is_closed_and_refuses_answers(world, open_round,
 
 
 def test_it_says_when_a_round_not_yet_open_opens(world, knowledge_survey, client_for):
-    later = services.round_schedule(
+    later = rounds.round_schedule(
         survey=knowledge_survey,
         label="+30 days",
         anchor=Anchor.AT,

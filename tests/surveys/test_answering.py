@@ -6,7 +6,7 @@ import pytest
 
 from cohorts.timeline import Anchor
 from socialtraining import clock
-from surveys import services
+from surveys import answering, building, rounds
 from surveys.models import Answer, Response, ResponseStatus
 
 
@@ -31,7 +31,7 @@ def full_answers(survey, *, sbi="Behaviour", parts=("Specific", "Timely")):
 
 def test_it_keeps_a_partial_draft(world, open_round, knowledge_survey):
     q = questions(knowledge_survey)
-    response, problems = services.response_save_draft(
+    response, problems = answering.response_save_draft(
         round_=open_round, participant=world.participant, raw={q[1].pk: {"number": "5"}}
     )
     assert problems == []
@@ -43,7 +43,7 @@ def test_it_scores_a_submission_and_stores_correctness_per_question(
     world, open_round, knowledge_survey
 ):
     raw = full_answers(knowledge_survey, parts=("Specific",))
-    response, problems = services.response_submit(
+    response, problems = answering.response_submit(
         round_=open_round, participant=world.participant, raw=raw
     )
     assert problems == []
@@ -63,7 +63,7 @@ def test_it_refuses_a_submission_missing_required_answers_and_keeps_the_draft(
     raw = full_answers(knowledge_survey)
     q = questions(knowledge_survey)
     del raw[q[2].pk]
-    response, problems = services.response_submit(
+    response, problems = answering.response_submit(
         round_=open_round, participant=world.participant, raw=raw
     )
     assert [(p.question_id, p.message) for p in problems] == [
@@ -94,7 +94,7 @@ def test_it_refuses_out_of_range_and_tampered_values(
     raw = full_answers(knowledge_survey)
     question = questions(knowledge_survey)[position]
     raw[question.pk] = value
-    response, problems = services.response_submit(
+    response, problems = answering.response_submit(
         round_=open_round, participant=world.participant, raw=raw
     )
     assert (problems[0].question_id, problems[0].message) == (question.pk, message)
@@ -105,7 +105,7 @@ def test_it_refuses_a_choice_of_another_question(world, open_round, knowledge_su
     raw = full_answers(knowledge_survey)
     q = questions(knowledge_survey)
     raw[q[4].pk] = {"choices": [choice(q[5], "Specific")]}
-    _, problems = services.response_submit(
+    _, problems = answering.response_submit(
         round_=open_round, participant=world.participant, raw=raw
     )
     assert problems[0].question_id == q[4].pk
@@ -115,7 +115,7 @@ def test_it_refuses_two_answers_to_a_single_answer_question(world, open_round, k
     raw = full_answers(knowledge_survey)
     q = questions(knowledge_survey)
     raw[q[4].pk] = {"choices": [choice(q[4], "Behaviour"), choice(q[4], "Belief")]}
-    _, problems = services.response_submit(
+    _, problems = answering.response_submit(
         round_=open_round, participant=world.participant, raw=raw
     )
     assert problems[0].message == "Choose only one answer."
@@ -123,20 +123,20 @@ def test_it_refuses_two_answers_to_a_single_answer_question(world, open_round, k
 
 def test_it_takes_no_answers_after_the_round_closed(travel, world, open_round, knowledge_survey):
     later = open_round.closes_at + timedelta(seconds=1)
-    with pytest.raises(services.ResponseClosed, match="closed"):
+    with pytest.raises(answering.ResponseClosed, match="closed"):
         travel.to(later)
-        services.response_submit(
+        answering.response_submit(
             round_=open_round, participant=world.participant, raw=full_answers(knowledge_survey)
         )
     assert not Answer.objects.exists()
 
 
 def test_it_treats_a_submitted_response_as_final(world, open_round, knowledge_survey):
-    services.response_submit(
+    answering.response_submit(
         round_=open_round, participant=world.participant, raw=full_answers(knowledge_survey)
     )
-    with pytest.raises(services.ResponseClosed, match="already submitted"):
-        services.response_save_draft(
+    with pytest.raises(answering.ResponseClosed, match="already submitted"):
+        answering.response_save_draft(
             round_=open_round, participant=world.participant, raw=full_answers(knowledge_survey)
         )
     assert Response.objects.get().score == 2
@@ -145,19 +145,19 @@ def test_it_treats_a_submitted_response_as_final(world, open_round, knowledge_su
 def test_it_refuses_meaning_changes_once_answered_and_versions_instead(
     world, open_round, knowledge_survey
 ):
-    services.check_survey_editable(knowledge_survey)
-    services.response_save_draft(
+    building.check_survey_editable(knowledge_survey)
+    answering.response_save_draft(
         round_=open_round, participant=world.participant, raw=full_answers(knowledge_survey)
     )
-    with pytest.raises(services.RoundError, match="new version"):
-        services.check_survey_editable(knowledge_survey)
-    later = services.round_schedule(
+    with pytest.raises(rounds.RoundError, match="new version"):
+        building.check_survey_editable(knowledge_survey)
+    later = rounds.round_schedule(
         survey=knowledge_survey,
         label="+30 days",
         anchor=Anchor.AT,
         opens_at=clock.now() + timedelta(days=30),
     )
-    copy = services.survey_copy(
+    copy = building.survey_copy(
         survey=knowledge_survey, cohort=world.cohort, user=world.instructor, as_new_version=True
     )
     assert copy.version == 2 and copy.previous_version == knowledge_survey

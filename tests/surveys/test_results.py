@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from cohorts.timeline import Anchor
 from socialtraining import clock
-from surveys import services
+from surveys import answering, rounds
 from surveys.models import Choice, Question, QuestionKind, Round, RoundStatus
 from tests import factories
 
 
 def open_round_of(survey, label="Right after", days_ago=1):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=survey,
         label=label,
         anchor=Anchor.AT,
@@ -39,7 +39,7 @@ def answer(round_, person, *, likert=4, nps=9, text="", sbi="Behaviour", parts=(
         q[4].pk: {"choices": [str(q[4].choices.get(text=sbi).pk)]},
         q[5].pk: {"choices": [str(q[5].choices.get(text=p).pk) for p in parts]},
     }
-    _, problems = services.response_submit(round_=round_, participant=person, raw=raw)
+    _, problems = answering.response_submit(round_=round_, participant=person, raw=raw)
     assert problems == []
 
 

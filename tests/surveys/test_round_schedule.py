@@ -8,7 +8,7 @@ import pytest
 from cohorts.timeline import Anchor
 from notifications.scheduling import DueStatus
 from socialtraining import clock
-from surveys import services
+from surveys import building, rounds
 from surveys.models import Round, RoundEvent, RoundStatus, RoundStep
 
 
@@ -147,7 +147,7 @@ def test_it_explains_that_a_cohort_without_sessions_needs_a_date(
 
 
 def test_it_moves_an_unopened_round_with_its_steps(world, client_for, knowledge_survey, new_york):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey, label="Right after", anchor=Anchor.AFTER_LAST
     )
     url = f"/cohorts/{world.cohort.pk}/surveys/rounds/{round_.pk}/edit/"
@@ -173,7 +173,7 @@ def test_it_moves_an_unopened_round_with_its_steps(world, client_for, knowledge_
 
 
 def test_it_refuses_to_move_or_cancel_an_open_round(world, client_for, knowledge_survey):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey,
         label="Now",
         anchor=Anchor.AT,
@@ -193,7 +193,7 @@ def test_it_refuses_to_move_or_cancel_an_open_round(world, client_for, knowledge
 
 
 def test_it_cancels_an_unopened_round(world, client_for, knowledge_survey):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey, label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30
     )
     client = client_for(world.manager)
@@ -207,7 +207,7 @@ def test_it_cancels_an_unopened_round(world, client_for, knowledge_survey):
 
 
 def test_it_does_not_reach_a_round_of_another_cohort(world, client_for, knowledge_survey):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey, label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30
     )
     world.other_cohort.enrolments.create(user=world.instructor, role="instructor")
@@ -219,7 +219,7 @@ def test_it_does_not_reach_a_round_of_another_cohort(world, client_for, knowledg
 
 
 def test_it_offers_the_date_of_a_round_placed_on_a_date(world, client_for, knowledge_survey):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey,
         label="Check-in",
         anchor=Anchor.AT,
@@ -273,7 +273,7 @@ def test_it_leaves_out_standard_rounds_whose_time_has_passed(
 def test_it_refuses_to_schedule_a_starter_s_example_questions(world, client_for, new_york):
     from surveys.starters import STARTERS
 
-    survey = services.survey_create(
+    survey = building.survey_create(
         cohort=world.cohort,
         user=world.instructor,
         title="Check",

@@ -11,7 +11,7 @@ from notifications.models import Notification, OutboxMessage
 from notifications.scheduling import DueStatus
 from notifications.tasks import run_due_batch
 from socialtraining import clock
-from surveys import services
+from surveys import rounds
 from surveys.models import Response, ResponseStatus, RoundEvent, RoundStatus, RoundStep
 
 PARTICIPANTS = ("participant@example.test", "groupmate@example.test", "green@example.test")
@@ -19,7 +19,7 @@ PARTICIPANTS = ("participant@example.test", "groupmate@example.test", "green@exa
 
 @pytest.fixture
 def round_now(knowledge_survey):
-    return services.round_schedule(
+    return rounds.round_schedule(
         survey=knowledge_survey,
         label="Right after",
         anchor=Anchor.AT,
@@ -46,7 +46,7 @@ def test_it_places_a_round_after_the_last_session_in_the_cohort_time_zone(world,
     world.cohort.time_zone = "America/New_York"
     world.cohort.save(update_fields=["time_zone"])
     session = world.cohort.sessions.get()
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey,
         label="+30 days",
         anchor=Anchor.AFTER_LAST,
@@ -66,15 +66,15 @@ def test_it_places_a_round_after_the_last_session_in_the_cohort_time_zone(world,
 
 def test_it_refuses_an_anchored_round_for_a_cohort_without_sessions(world, knowledge_survey):
     world.cohort.sessions.all().delete()
-    with pytest.raises(services.RoundError, match="no workshop sessions"):
-        services.round_schedule(
+    with pytest.raises(rounds.RoundError, match="no workshop sessions"):
+        rounds.round_schedule(
             survey=knowledge_survey, label="After", anchor=Anchor.AFTER_LAST, offset_days=1
         )
 
 
 def test_it_refuses_a_round_that_would_already_be_closed(knowledge_survey):
-    with pytest.raises(services.RoundError, match="already be closed"):
-        services.round_schedule(
+    with pytest.raises(rounds.RoundError, match="already be closed"):
+        rounds.round_schedule(
             survey=knowledge_survey,
             label="Past",
             anchor=Anchor.AT,
@@ -131,13 +131,13 @@ def test_it_closes_the_round_at_its_deadline(run_due, round_now):
 
 
 def test_it_never_opens_a_cancelled_round(run_due, world, knowledge_survey):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey,
         label="Soon",
         anchor=Anchor.AT,
         opens_at=clock.now() + timedelta(hours=1),
     )
-    services.round_cancel(round_=round_)
+    rounds.round_cancel(round_=round_)
     run_due(now=clock.now() + timedelta(days=30))
     round_.refresh_from_db()
     assert round_.status == RoundStatus.CANCELLED
@@ -148,14 +148,14 @@ def test_it_never_opens_a_cancelled_round(run_due, world, knowledge_survey):
 
 
 def test_it_moves_unopened_anchored_rounds_with_the_sessions(world, knowledge_survey):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey, label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30
     )
     session = world.cohort.sessions.get()
     session.starts_at += timedelta(days=7)
     session.ends_at += timedelta(days=7)
     session.save(update_fields=["starts_at", "ends_at"])
-    assert services.rounds_follow_sessions(cohort=world.cohort) == 1
+    assert rounds.rounds_follow_sessions(cohort=world.cohort) == 1
     moved = type(round_).objects.get(pk=round_.pk)
     assert moved.opens_at == round_.opens_at + timedelta(days=7)
     open_event = RoundEvent.objects.get(round=round_, step=RoundStep.OPEN)

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from cohorts.timeline import Anchor
 from socialtraining import clock
-from surveys import services
+from surveys import rounds
 from surveys.models import RoundEvent, RoundStep
 
 
@@ -29,7 +29,7 @@ def _save_sessions(client, world, *, starts_local: datetime):
 
 
 def test_it_moves_an_unopened_round_when_the_workshop_moves(world, client_for, knowledge_survey):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey,
         label="+30 days",
         anchor=Anchor.AFTER_LAST,
@@ -50,7 +50,7 @@ def test_it_moves_an_unopened_round_when_the_workshop_moves(world, client_for, k
 
 def test_it_leaves_a_round_at_a_fixed_moment_where_it_is(world, client_for, knowledge_survey):
     fixed = clock.now() + timedelta(days=5)
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey, label="Pulse", anchor=Anchor.AT, opens_at=fixed
     )
     new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)

@@ -3,21 +3,21 @@
 from datetime import UTC, datetime, time
 
 from cohorts.timeline import Anchor
-from surveys import services
+from surveys import rounds
 from surveys.models import Response, ResponseStatus, Survey
 from tests import factories
 
 
 def _survey_with_round(world, title, when=datetime(2030, 3, 4, 8, 0, tzinfo=UTC)):
     survey = Survey.objects.create(cohort=world.cohort, title=title, created_by=world.instructor)
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=survey, label=f"{title} round", anchor=Anchor.AT, opens_at=when
     )
     return survey, round_
 
 
 def test_it_lists_surveys_with_rounds_in_the_cohort_time_zone(world, client_for, knowledge_survey):
-    round_ = services.round_schedule(
+    round_ = rounds.round_schedule(
         survey=knowledge_survey,
         label="+30 days",
         anchor=Anchor.AFTER_LAST,
@@ -63,7 +63,7 @@ def test_it_costs_the_same_queries_for_many_surveys(
         assert client.get(url).status_code == 200
     for n in range(6):
         survey, round_ = _survey_with_round(world, f"Survey {n}")
-        services.round_schedule(
+        rounds.round_schedule(
             survey=survey,
             label="Again",
             anchor=Anchor.AT,

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from cohorts.timeline import Anchor
-from surveys import services
+from surveys import rounds
 from surveys.models import Choice, Question, Round, RoundStatus, Survey
 from tests.surveys.helpers_build import answered
 
@@ -69,7 +69,7 @@ def test_it_hides_editing_controls_once_answered(world, client_for, knowledge_su
 def test_it_makes_a_new_version_and_moves_unopened_rounds(world, client_for, knowledge_survey):
     opened = answered(knowledge_survey, world.participant)
     Round.objects.filter(pk=opened.pk).update(status=RoundStatus.OPEN)
-    later = services.round_schedule(
+    later = rounds.round_schedule(
         survey=knowledge_survey,
         label="+30 days",
         anchor=Anchor.AT,

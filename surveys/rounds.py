@@ -1,9 +1,8 @@
-"""Writes that span models or notify anyone: scheduling rounds, opening, reminding and closing them,
-saving drafts and submitting responses."""
+"""Rounds: scheduling them against the cohort's sessions, and opening, reminding and closing them
+(the `survey_round` due kind)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
@@ -18,12 +17,6 @@ from notifications.services import Notice, notify_many, unsubscribe_label
 from socialtraining import clock
 from surveys import links
 from surveys.models import (
-    CONFIDENCE_LEVELS,
-    TEXT_ANSWER_MAX_LENGTH,
-    Answer,
-    Choice,
-    Question,
-    QuestionKind,
     Response,
     ResponseStatus,
     Round,
@@ -32,17 +25,13 @@ from surveys.models import (
     RoundStep,
     Survey,
 )
-from surveys.starters import EXAMPLE_TEXTS, Starter
+from surveys.starters import EXAMPLE_TEXTS
 
 DEFAULT_OPEN_DAYS = 14
 
 
 class RoundError(Exception):
     """A round that cannot be scheduled as asked, for a reason the instructor should read."""
-
-
-class ResponseClosed(Exception):
-    """The round no longer (or not yet) takes answers."""
 
 
 def anchored_round_moment(
@@ -379,318 +368,6 @@ def _round_remind(round_: Round) -> None:
             round_, waiting, key="survey-remind", title=f"Reminder: {round_.survey.title}"
         )
     )
-
-
-# Answering.
-
-
-@dataclass
-class AnswerProblem:
-    question_id: int
-    message: str
-
-
-def _clean_answer(question: Question, raw: dict) -> tuple[dict, str | None]:
-    """Normalise one question's raw form values; return (values, problem or None).
-
-    `raw` holds "number", "text", "choices" (list of ids as strings) and "confidence".
-    """
-    values: dict = {"number": None, "text": "", "choices": [], "confidence": None}
-    if question.scale is not None:
-        number = (raw.get("number") or "").strip()
-        if number:
-            try:
-                values["number"] = int(number)
-            except ValueError:
-                return values, "Choose one of the points on the scale."
-            if values["number"] not in question.scale:
-                low, high = question.scale[0], question.scale[-1]
-                return values, f"Choose a value from {low} to {high}."
-    elif question.kind == QuestionKind.TEXT:
-        text = (raw.get("text") or "").strip()
-        if len(text) > TEXT_ANSWER_MAX_LENGTH:
-            return values, (
-                f"Your answer is {len(text):,} characters long; an answer holds at most "
-                f"{TEXT_ANSWER_MAX_LENGTH:,}. Shorten it: it is not saved until then."
-            )
-        values["text"] = text
-    else:
-        valid = {c.pk: c for c in question.choices.all()}
-        picked = []
-        for value in raw.get("choices") or []:
-            try:
-                choice = valid[int(value)]
-            except (ValueError, KeyError):
-                return values, "That choice is not one of this question's answers."
-            picked.append(choice)
-        if len(picked) > 1 and not question.allows_several:
-            return values, "Choose only one answer."
-        values["choices"] = picked
-    if question.kind == QuestionKind.KNOWLEDGE and question.ask_confidence:
-        confidence = (raw.get("confidence") or "").strip()
-        if confidence:
-            if not confidence.isdigit() or int(confidence) not in CONFIDENCE_LEVELS:
-                return values, "Say how sure you are with one of the four options."
-            values["confidence"] = int(confidence)
-    return values, None
-
-
-def _is_empty(values: dict) -> bool:
-    return values["number"] is None and not values["text"] and not values["choices"]
-
-
-def _store(response: Response, question: Question, values: dict) -> Answer:
-    answer, _ = Answer.objects.update_or_create(
-        response=response,
-        question=question,
-        defaults={
-            "number": values["number"],
-            "text": values["text"],
-            "confidence": values["confidence"],
-        },
-    )
-    answer.choices.set(values["choices"])
-    return answer
-
-
-def response_for(*, round_: Round, participant: User) -> Response:
-    response, _ = Response.objects.get_or_create(round=round_, participant=participant)
-    return response
-
-
-def _check_open(round_: Round, response: Response, now: datetime) -> None:
-    if response.status == ResponseStatus.SUBMITTED:
-        raise ResponseClosed("You have already submitted this survey; answers are final.")
-    if not round_.accepts_answers_at(now):
-        raise ResponseClosed("This survey is closed: it no longer takes answers.")
-
-
-@transaction.atomic
-def response_save_draft(
-    *, round_: Round, participant: User, raw: dict[int, dict]
-) -> tuple[Response, list[AnswerProblem]]:
-    """Save whatever is valid of a partly filled form; report the rest. Nothing valid is lost."""
-    now = clock.now()
-    response = Response.objects.select_for_update().get(
-        pk=response_for(round_=round_, participant=participant).pk
-    )
-    _check_open(round_, response, now)
-    problems = []
-    for question in round_.survey.questions.prefetch_related("choices"):
-        if question.pk not in raw:
-            continue
-        values, problem = _clean_answer(question, raw[question.pk])
-        if problem:
-            problems.append(AnswerProblem(question.pk, problem))
-            continue
-        _store(response, question, values)
-    response.updated_at = now
-    response.save(update_fields=["updated_at"])
-    return response, problems
-
-
-@transaction.atomic
-def response_submit(
-    *, round_: Round, participant: User, raw: dict[int, dict]
-) -> tuple[Response, list[AnswerProblem]]:
-    """Submit the form: every answer valid and every required one given, or nothing submitted.
-
-    Valid answers are kept as the draft either way, so a refused submission loses nothing.
-    """
-    now = clock.now()
-    response, problems = response_save_draft(round_=round_, participant=participant, raw=raw)
-    questions = list(round_.survey.questions.prefetch_related("choices"))
-    stored = {a.question_id: a for a in response.answers.prefetch_related("choices")}
-    problem_ids = {p.question_id for p in problems}
-    for question in questions:
-        answer = stored.get(question.pk)
-        empty = answer is None or _is_empty(
-            {"number": answer.number, "text": answer.text, "choices": list(answer.choices.all())}
-        )
-        if question.required and empty and question.pk not in problem_ids:
-            problems.append(AnswerProblem(question.pk, "This question needs an answer."))
-    if problems:
-        return response, problems
-    knowledge = [q for q in questions if q.kind == QuestionKind.KNOWLEDGE]
-    score = 0
-    for question in knowledge:
-        answer = stored.get(question.pk)
-        correct = {c.pk for c in question.choices.all() if c.is_correct}
-        picked = {c.pk for c in answer.choices.all()} if answer else set()
-        is_correct = bool(picked) and picked == correct
-        score += is_correct
-        if answer is not None:
-            answer.is_correct = is_correct
-            answer.save(update_fields=["is_correct"])
-    response.status = ResponseStatus.SUBMITTED
-    response.submitted_at = now
-    response.score = score if knowledge else None
-    response.max_score = len(knowledge) if knowledge else None
-    response.save(update_fields=["status", "submitted_at", "score", "max_score"])
-    return response, []
-
-
-# Integrity.
-
-
-def survey_has_answers(survey: Survey) -> bool:
-    return Response.objects.filter(round__survey=survey).exclude(answers=None).exists()
-
-
-def check_survey_editable(survey: Survey) -> None:
-    """Changes that alter what stored answers mean are refused once answers exist."""
-    if survey_has_answers(survey):
-        raise RoundError(
-            "People have already answered this survey, so its questions, choices and correct "
-            "answers can no longer change: stored answers would change meaning. Make a new "
-            "version instead; rounds that have not opened move to it."
-        )
-
-
-@transaction.atomic
-def survey_copy(*, survey: Survey, cohort: Cohort, user: User, as_new_version: bool) -> Survey:
-    """Copy a survey with its questions and choices, to another cohort or as its next version."""
-    copy = Survey.objects.create(
-        cohort=cohort,
-        title=survey.title,
-        intro=survey.intro,
-        purpose=survey.purpose,
-        anonymous=survey.anonymous,
-        show_feedback=survey.show_feedback,
-        previous_version=survey if as_new_version else None,
-        version=survey.version + 1 if as_new_version else 1,
-        created_by=user,
-    )
-    for question in survey.questions.prefetch_related("choices"):
-        choices = list(question.choices.all())
-        question.pk = None
-        question.survey = copy
-        question.save()
-        Choice.objects.bulk_create(
-            Choice(question=question, position=c.position, text=c.text, is_correct=c.is_correct)
-            for c in choices
-        )
-    if as_new_version:
-        Round.objects.filter(survey=survey, status=RoundStatus.SCHEDULED).update(survey=copy)
-    return copy
-
-
-# Building.
-
-
-@transaction.atomic
-def survey_create(
-    *, cohort: Cohort, user: User, title: str, purpose: str, starter: Starter | None = None
-) -> Survey:
-    """A new survey for `cohort`, blank or with a built-in starter's questions."""
-    survey = Survey.objects.create(
-        cohort=cohort,
-        title=title,
-        purpose=purpose,
-        intro=starter.intro if starter else "",
-        created_by=user,
-    )
-    for position, item in enumerate(starter.questions if starter else (), start=1):
-        question = Question.objects.create(
-            survey=survey,
-            position=position,
-            kind=item.kind,
-            text=item.text,
-            help_text=item.help_text,
-            required=item.required,
-            multiple_correct=item.multiple_correct,
-            ask_confidence=item.ask_confidence,
-            explanation=item.explanation,
-            objective=item.objective,
-        )
-        Choice.objects.bulk_create(
-            Choice(question=question, position=n, text=text, is_correct=correct)
-            for n, (text, correct) in enumerate(item.choices, start=1)
-        )
-    return survey
-
-
-def survey_update(
-    *, survey: Survey, title: str, intro: str, purpose: str, anonymous: bool, show_feedback: bool
-) -> Survey:
-    """Change a survey's settings; its questions are untouched."""
-    # People who answered on the promise of anonymity keep it: that promise cannot be withdrawn.
-    if survey.anonymous and not anonymous and survey_has_answers(survey):
-        raise RoundError(
-            "People answered this survey anonymously, so it stays anonymous. Make a new version "
-            "for named answers from now on."
-        )
-    survey.title, survey.intro, survey.purpose = title, intro, purpose
-    survey.anonymous, survey.show_feedback = anonymous, show_feedback
-    survey.save(update_fields=["title", "intro", "purpose", "anonymous", "show_feedback"])
-    return survey
-
-
-QUESTION_FIELDS = (
-    "kind",
-    "text",
-    "help_text",
-    "required",
-    "multiple_correct",
-    "ask_confidence",
-    "explanation",
-    "objective",
-)
-
-
-@transaction.atomic
-def question_save(
-    *,
-    survey: Survey,
-    question: Question | None = None,
-    fields: dict,
-    choices: list[tuple[str, bool]],
-) -> Question:
-    """Create or change a question and replace its choices; refused once answers exist.
-
-    `fields` holds QUESTION_FIELDS; `choices` (text, is_correct) pairs in order. Replacing the
-    choices is safe only because no answer can point at them yet (checked first).
-    """
-    check_survey_editable(survey)
-    if question is None:
-        last = survey.questions.order_by("-position").values_list("position", flat=True).first()
-        question = Question(survey=survey, position=(last or 0) + 1)
-    for name in QUESTION_FIELDS:
-        setattr(question, name, fields[name])
-    if question.pk is None:
-        question.save()
-    else:
-        question.save(update_fields=list(QUESTION_FIELDS))
-    question.choices.all().delete()
-    if question.has_choices:
-        Choice.objects.bulk_create(
-            Choice(question=question, position=n, text=text, is_correct=correct)
-            for n, (text, correct) in enumerate(choices, start=1)
-        )
-    return question
-
-
-@transaction.atomic
-def question_delete(*, question: Question) -> None:
-    check_survey_editable(question.survey)
-    question.delete()
-
-
-@transaction.atomic
-def question_move(*, question: Question, by: int) -> bool:
-    """Move a question `by` places (-1 up, 1 down); False when it is already at that end."""
-    check_survey_editable(question.survey)
-    ordered = list(question.survey.questions.select_for_update().order_by("position", "pk"))
-    index = next(i for i, q in enumerate(ordered) if q.pk == question.pk)
-    target = index + by
-    if not 0 <= target < len(ordered):
-        return False
-    ordered[index], ordered[target] = ordered[target], ordered[index]
-    # Renumber everything: positions from older edits may have gaps or ties.
-    for position, item in enumerate(ordered, start=1):
-        item.position = position
-    Question.objects.bulk_update(ordered, ["position"])
-    return True
 
 
 @transaction.atomic
