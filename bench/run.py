@@ -647,7 +647,7 @@ def _thread_context_from_memory(thread) -> dict:
     from accounts.models import User
     from demo.seeding import BENCH_MANAGER
     from discussions import access
-    from discussions.views import thread_page_context
+    from discussions.thread_page import thread_page_context
 
     user = User.objects.get(email=BENCH_MANAGER)
     request = RequestFactory().get(f"/cohorts/{thread.cohort_id}/threads/{thread.pk}/")

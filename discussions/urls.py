@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import views, waiting_views
+from discussions import moderation_views, prompt_views, views, waiting_views
 
 app_name = "discussions"
 
@@ -32,7 +32,7 @@ urlpatterns = [
     ),
     path(
         "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/moderate/",
-        views.post_moderate,
+        moderation_views.post_moderate,
         name="post_moderate",
     ),
     path(
@@ -50,27 +50,39 @@ urlpatterns = [
         views.post_remove,
         name="post_remove",
     ),
-    path("cohorts/<int:pk>/threads/<int:thread_pk>/pin/", views.thread_pin, name="thread_pin"),
-    path("cohorts/<int:pk>/threads/<int:thread_pk>/lock/", views.thread_lock, name="thread_lock"),
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/pin/",
+        moderation_views.thread_pin,
+        name="thread_pin",
+    ),
+    path(
+        "cohorts/<int:pk>/threads/<int:thread_pk>/lock/",
+        moderation_views.thread_lock,
+        name="thread_lock",
+    ),
 ]
 
 # Moderation and search.
 urlpatterns += [
     path(
         "cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/flag/",
-        views.post_flag,
+        moderation_views.post_flag,
         name="post_flag",
     ),
-    path("cohorts/<int:pk>/discussions/moderation/", views.moderation_queue, name="moderation"),
+    path(
+        "cohorts/<int:pk>/discussions/moderation/",
+        moderation_views.moderation_queue,
+        name="moderation",
+    ),
     path(
         "cohorts/<int:pk>/discussions/moderation/count/",
-        views.moderation_count,
+        moderation_views.moderation_count,
         name="moderation_count",
     ),
     *(
         path(
             f"cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/{action}/",
-            views.moderate_post,
+            moderation_views.moderate_post,
             {"action": action},
             name=f"post_{action}",
         )
@@ -81,17 +93,21 @@ urlpatterns += [
 
 # Prompts: the instructors' timeline.
 urlpatterns += [
-    path("cohorts/<int:pk>/prompts/", views.prompt_timeline, name="prompt_timeline"),
-    path("cohorts/<int:pk>/prompts/new/", views.prompt_new, name="prompt_new"),
-    path("cohorts/<int:pk>/prompts/<int:prompt_pk>/edit/", views.prompt_edit, name="prompt_edit"),
+    path("cohorts/<int:pk>/prompts/", prompt_views.prompt_timeline, name="prompt_timeline"),
+    path("cohorts/<int:pk>/prompts/new/", prompt_views.prompt_new, name="prompt_new"),
+    path(
+        "cohorts/<int:pk>/prompts/<int:prompt_pk>/edit/",
+        prompt_views.prompt_edit,
+        name="prompt_edit",
+    ),
     path(
         "cohorts/<int:pk>/prompts/<int:prompt_pk>/cancel/",
-        views.prompt_cancel,
+        prompt_views.prompt_cancel,
         name="prompt_cancel",
     ),
     path(
         "cohorts/<int:pk>/prompts/<int:prompt_pk>/publish/",
-        views.prompt_publish,
+        prompt_views.prompt_publish,
         name="prompt_publish",
     ),
 ]

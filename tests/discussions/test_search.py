@@ -3,7 +3,7 @@
 import pytest
 
 from discussions.models import Post, Thread
-from discussions.views import REPLIES_PER_PAGE
+from discussions.thread_page import REPLIES_PER_PAGE
 from socialtraining import clock
 
 HTMX = {"HX-Request": "true"}
