@@ -1,64 +1,68 @@
 from django.urls import path
 
-from surveys import views
+from surveys import build_views, views
 
 app_name = "surveys"
 
 urlpatterns = [
     path("surveys/link/<str:token>/", views.round_link, name="link"),
     # Building and scheduling.
-    path("cohorts/<int:pk>/surveys/", views.survey_list, name="list"),
-    path("cohorts/<int:pk>/surveys/new/", views.survey_create, name="create"),
-    path("cohorts/<int:pk>/surveys/<int:survey_pk>/", views.survey_build, name="build"),
+    path("cohorts/<int:pk>/surveys/", build_views.survey_list, name="list"),
+    path("cohorts/<int:pk>/surveys/new/", build_views.survey_create, name="create"),
+    path("cohorts/<int:pk>/surveys/<int:survey_pk>/", build_views.survey_build, name="build"),
     path(
         "cohorts/<int:pk>/surveys/<int:survey_pk>/settings/",
-        views.survey_settings,
+        build_views.survey_settings,
         name="settings",
     ),
-    path("cohorts/<int:pk>/surveys/<int:survey_pk>/preview/", views.survey_preview, name="preview"),
+    path(
+        "cohorts/<int:pk>/surveys/<int:survey_pk>/preview/",
+        build_views.survey_preview,
+        name="preview",
+    ),
     path(
         "cohorts/<int:pk>/surveys/<int:survey_pk>/new-version/",
-        views.survey_new_version,
+        build_views.survey_new_version,
         name="new_version",
     ),
     path(
         "cohorts/<int:pk>/surveys/<int:survey_pk>/questions/new/",
-        views.question_create,
+        build_views.question_create,
         name="question_create",
     ),
     path(
         "cohorts/<int:pk>/surveys/<int:survey_pk>/questions/<int:question_pk>/",
-        views.question_edit,
+        build_views.question_edit,
         name="question_edit",
     ),
     path(
         "cohorts/<int:pk>/surveys/<int:survey_pk>/questions/<int:question_pk>/delete/",
-        views.question_delete,
+        build_views.question_delete,
         name="question_delete",
     ),
     path(
         "cohorts/<int:pk>/surveys/<int:survey_pk>/questions/<int:question_pk>/move/",
-        views.question_move,
+        build_views.question_move,
         name="question_move",
     ),
     path(
         "cohorts/<int:pk>/surveys/<int:survey_pk>/rounds/new/",
-        views.round_create,
+        build_views.round_create,
         name="round_create",
     ),
     path(
         "cohorts/<int:pk>/surveys/<int:survey_pk>/rounds/standard/",
-        views.rounds_standard,
+        build_views.rounds_standard,
         name="rounds_standard",
     ),
     path(
         "cohorts/<int:pk>/surveys/rounds/<int:round_pk>/edit/",
-        views.round_edit,
+        build_views.round_edit,
         name="round_edit",
     ),
     path(
         "cohorts/<int:pk>/surveys/rounds/<int:round_pk>/cancel/",
-        views.round_cancel,
+        build_views.round_cancel,
         name="round_cancel",
     ),
     # Answering and results.
