@@ -6,13 +6,13 @@ class LtiConfig(AppConfig):
     verbose_name = "LMS launch (LTI 1.3)"
 
     def ready(self) -> None:
-        from lti import services
+        from lti import syncs
         from notifications import scheduling
 
         # Both call the LMS over HTTP: one row at a time, each finished on its own.
         for kind, model, work in (
-            ("lti_roster_sync", "lti.LtiRosterSync", services.lti_roster_sync),
-            ("lti_grade_sync", "lti.LtiGradeSync", services.lti_grades_sync),
+            ("lti_roster_sync", "lti.LtiRosterSync", syncs.lti_roster_sync),
+            ("lti_grade_sync", "lti.LtiGradeSync", syncs.lti_grades_sync),
         ):
             scheduling.register_due_kind(
                 kind,

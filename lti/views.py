@@ -29,18 +29,16 @@ from pylti1p3.exception import LtiException, OIDCException
 from accounts.access import get_organization_for
 from cohorts.access import cohorts_taught_by, get_cohort_for
 from lti.access import get_lti_context_for, get_lti_platform_for
-from lti.forms import DeepLinkChoiceForm, LtiPlatformForm
-from lti.models import LtiContext, LtiPlatform, LtiRosterEntry, RosterStatus, Target
-from lti.services import (
-    LtiError,
+from lti.deep_linking import (
     lti_deep_link_request_create,
     lti_deep_link_request_open,
     lti_deep_link_respond,
-    lti_launch,
-    lti_nonce_use,
-    lti_platform_save,
-    lti_roster_sync_now,
 )
+from lti.forms import DeepLinkChoiceForm, LtiPlatformForm
+from lti.launches import LtiError, lti_launch, lti_nonce_use
+from lti.models import LtiContext, LtiPlatform, LtiRosterEntry, RosterStatus, Target
+from lti.registrations import lti_platform_save
+from lti.syncs import lti_roster_sync_now
 from lti.tool import PlatformToolConf, public_jwk
 from surveys.access import get_round_for
 from surveys.models import Round, RoundStatus

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cohorts.models import Enrolment
-from lti.services import lti_platform_save
+from lti.registrations import lti_platform_save
 from lti.tool import public_jwk
 from socialtraining import clock
 from sso.models import SsoDomain

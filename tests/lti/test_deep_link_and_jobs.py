@@ -224,7 +224,7 @@ def test_it_syncs_a_roster_in_the_same_queries_whatever_its_size(client, world, 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from lti.services import lti_roster_sync
+    from lti.syncs import lti_roster_sync
 
     lms.launch(
         client,
