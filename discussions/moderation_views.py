@@ -50,8 +50,6 @@ def thread_lock(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
 
 
 QUEUE_ITEMS_PER_PAGE = 20
-
-
 MODERATION_ACTIONS = {
     "hide": (moderation.post_hide, "The post is hidden from members."),
     "restore": (moderation.post_restore, "The post is visible again; its author has been told."),

@@ -17,8 +17,6 @@ from discussions.models import Anchor, Prompt, ScheduleError, Thread
 from notifications.scheduling import DueStatus
 
 PROMPTS_PER_PAGE = 50
-
-
 EDITABLE_PROMPT = (DueStatus.PENDING, DueStatus.FAILED)
 
 

@@ -30,24 +30,12 @@ from sso.services import email_domain
 from surveys.models import Round
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-
-
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-
-
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-
-
 DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
-
-
 AGS_SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-
-
 # LIS roles that run a course here; every other role (Learner, Mentor...) takes part.
 TEACHING_ROLES = ("#Instructor", "#Administrator", "#ContentDeveloper", "Instructor#")
-
-
 NO_EMAIL_DOMAIN = "lti.invalid"
 
 

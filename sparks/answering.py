@@ -28,18 +28,10 @@ from sparks.planning import in_send_window, schedule_for
 
 # A knowledge spark answered wrongly or unsurely comes back sooner than one answered well.
 REPEAT_SOON_DAYS = 3
-
-
 REPEAT_LATER_DAYS = 7
-
-
 # Correct answers (sure of them) that retire a knowledge spark as mastered.
 MASTERY_CORRECT = 2
-
-
 MAX_ATTEMPTS = 5
-
-
 # "How sure are you?" at or below this is a guess, even when right.
 UNSURE_CONFIDENCE = 2
 

@@ -174,8 +174,6 @@ class SparkLocked(Exception):
 # Fields an instructor may still change once asks went out: they apply to the asks still to go
 # and to the answer page. Kind, target and choices stay, so answers given keep their meaning.
 SPARK_FIELDS = ("kind", "question", "explanation", "objective", "ask_confidence", "target")
-
-
 LOCKED_AFTER_SEND = ("kind", "target")
 
 

@@ -11,18 +11,10 @@ from insights.forgetting import CurveChoice, ForgettingFit, NoFit, PowerLawFit
 from surveys.results import percent
 
 DEFAULT_QUIET_DAYS = 14
-
-
 # A Likert answer of 4 or 5 ("agree", "strongly agree") reports applying what was learned.
 AGREE_FROM = 4
-
-
 OWN_POST_KINDS = (PostKind.ARTICLE, PostKind.QUESTION, PostKind.DISCUSSION)
-
-
 REPLY_KINDS = (PostKind.REPLY, PostKind.COMMENT)
-
-
 CHANNEL_ORDER = [Channel.RESEARCH, Channel.CREATING, Channel.COMMUNICATION, Channel.COLLABORATION]
 
 
