@@ -124,7 +124,8 @@ def measure() -> dict[str, float | int]:
     from django.urls import reverse
 
     from accounts.models import User
-    from demo.seeding import BENCH_MANAGER, BENCH_SLUG, BENCH_SURVEY_COHORT, organization_exists
+    from demo.bench_seed import BENCH_SURVEY_COHORT
+    from demo.seeding import BENCH_MANAGER, BENCH_SLUG, organization_exists
     from discussions.models import Thread
     from surveys.models import Round
 

@@ -24,7 +24,8 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Organization, User
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
-from demo.scale_plan import Chunk, CohortPlan, local_at, plan_cohort, seed_html
+from demo.scale_plan import Chunk, CohortPlan, plan_cohort, seed_html
+from demo.seeding import local_datetime
 from discussions.models import Post, Reaction, Thread
 from sparks.models import Delivery, Spark, SparkAnswer, SparkChoice, SparkThread
 from surveys.models import (
@@ -84,8 +85,8 @@ def bench_sessions_build(
         WorkshopSession(
             cohort=cohort,
             title=f"Day {n + 1}",
-            starts_at=local_at(cohort.tz, now, day + n, time(9, 0)),
-            ends_at=local_at(cohort.tz, now, day + n, time(16, 0)),
+            starts_at=local_datetime(cohort.tz, now, day + n, time(9, 0)),
+            ends_at=local_datetime(cohort.tz, now, day + n, time(16, 0)),
             location="Training room",
         )
         for n in range(1 + index % 2)

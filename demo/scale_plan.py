@@ -7,9 +7,8 @@ from __future__ import annotations
 import functools
 import math
 import random
-import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
@@ -87,10 +86,6 @@ REPLY_TEXTS = (
     "This is the part I still find hardest, honestly.",
     "Thanks for sharing, saving this for my next one-to-one.",
 )
-
-
-def local_at(tz: zoneinfo.ZoneInfo, now: datetime, day: int, at: time) -> datetime:
-    return datetime.combine(now.astimezone(tz).date() + timedelta(days=day), at, tzinfo=tz)
 
 
 @dataclass

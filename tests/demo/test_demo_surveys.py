@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from demo.seeding import BENCH_SURVEY_COHORT
+from demo.bench_seed import BENCH_SURVEY_COHORT
 from demo.surveys import BENCH_SURVEY_QUESTIONS
 from notifications.models import OutboxMessage
 from surveys import results

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import Organization, User
 from cohorts.models import Cohort, Enrolment
-from demo import scale, seeding
+from demo import bench_seed, scale, seeding
 from discussions.models import Post, PostKind, Reaction, Thread
 from discussions.rendering import post_html
 from notifications.scheduling import DueStatus
@@ -53,7 +53,7 @@ def scaled_activity(org: Organization) -> dict[str, int]:
             delivery__spark__cohort__organization=org
         ).count(),
         "survey responses": Response.objects.filter(round__cohort__organization=org)
-        .exclude(round__cohort__name=seeding.BENCH_SURVEY_COHORT)
+        .exclude(round__cohort__name=bench_seed.BENCH_SURVEY_COHORT)
         .count(),
     }
 
@@ -92,7 +92,7 @@ def test_it_puts_posts_in_all_four_channels(bench):
 @pytest.mark.django_db
 def test_it_has_a_cohort_in_every_phase(bench):
     org, _ = bench
-    cohorts = Cohort.objects.filter(organization=org).exclude(name=seeding.BENCH_SURVEY_COHORT)
+    cohorts = Cohort.objects.filter(organization=org).exclude(name=bench_seed.BENCH_SURVEY_COHORT)
     assert sorted(c.phase for c in cohorts) == ["after", "before", "completed", "workshop"]
 
 

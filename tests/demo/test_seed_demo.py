@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
-from demo.seeding import BENCH_SURVEY_COHORT
+from demo.bench_seed import BENCH_SURVEY_COHORT
 from discussions.models import Thread
 from notifications.models import Notification
 

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.models import Organization
-from demo import seeding
+from demo import bench_seed, seeding
 from insights.rollups import rollups_refresh
 from notifications import scheduling
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         # Seeding writes history: it leaves the dispatcher nothing to do when the demo starts.
         with scheduling.kicks_held():
             if scale:
-                counts = seeding.bench_organization_create(participants=scale)
+                counts = bench_seed.bench_organization_create(participants=scale)
             else:
                 counts = seeding.demo_organization_create()
         elapsed = time.perf_counter() - started
