@@ -1,0 +1,248 @@
+"""Delivery: spark asks and a prompt release end to end, through real workers into SMTP."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from socialtraining import clock
+
+# How many due deliveries `spark_dispatch` sends (BENCH_SPARK_DELIVERIES for a quicker run).
+SPARK_DELIVERIES = int(os.environ.get("BENCH_SPARK_DELIVERIES", "100000"))
+SPARK_PARTICIPANTS = 1_000
+# Deliveries sent in this process first, to count the queries per delivery of the same code.
+QUERY_SAMPLE = 2_000
+SPARK_TIMEOUT_SECONDS = int(os.environ.get("BENCH_SPARK_TIMEOUT", "1800"))
+PROMPT_PEOPLE = 5_000
+CEILING_MESSAGES = 5_000
+
+
+def spark_deliveries_create(n: int) -> int:
+    """A cohort of SPARK_PARTICIPANTS participants and enough open sparks for n due deliveries."""
+    from accounts.models import Organization, User
+    from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
+    from sparks.models import Delivery, Spark
+
+    now = clock.now()
+    org = Organization.objects.create(
+        name="Spark bench", slug=f"spark-bench-{secrets.token_hex(3)}"
+    )
+    cohort = Cohort.objects.create(organization=org, name="Spark bench cohort")
+    WorkshopSession.objects.create(
+        cohort=cohort, starts_at=now - timedelta(days=3, hours=6), ends_at=now - timedelta(days=3)
+    )
+    people = min(SPARK_PARTICIPANTS, n)
+    users = User.objects.bulk_create(
+        [
+            User(email=f"p{i}@{org.slug}.test", display_name=f"P {i}", password="!")
+            for i in range(people)
+        ],
+        batch_size=5000,
+    )
+    Enrolment.objects.bulk_create(
+        [Enrolment(cohort=cohort, user=u, role=CohortRole.PARTICIPANT) for u in users],
+        batch_size=5000,
+    )
+    sparks = Spark.objects.bulk_create(
+        [Spark(cohort=cohort, question=f"What did you try this week? ({k})", offset_days=1)
+         for k in range(-(-n // people))]
+    )  # fmt: skip
+    rows = (
+        Delivery(spark=spark, participant=user, due_at=now - timedelta(minutes=1))
+        for spark in sparks
+        for user in users
+    )
+    created = 0
+    while created < n:
+        batch = [row for _, row in zip(range(min(5000, n - created)), rows, strict=False)]
+        Delivery.objects.bulk_create(batch)
+        created += len(batch)
+    return created
+
+
+def _group_rss_kb(pid: int) -> int:
+    """The largest resident set (kB) of a process and its children (the worker's pool)."""
+    largest, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+        todo.extend(int(child) for child in children)
+    return largest
+
+
+def _smtp_mailers(port: int) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 30},
+        }
+    }
+
+
+def queries_per_delivery(sample: int, port: int) -> float:
+    """The first `sample` due asks sent through the same batches as the workers run them (spark
+    step, then the outbox over SMTP), in this process, counting every query: amortised per ask."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from notifications import scheduling
+
+    spark_kind, outbox_kind = (scheduling.due_kind(k) for k in ("spark_delivery", "outbox"))
+    with override_settings(MAILERS=_smtp_mailers(port)), CaptureQueriesContext(connection) as q:
+        for kind, limit in ((spark_kind, sample), (outbox_kind, None)):
+            done = 0
+            while limit is None or done < limit:
+                with transaction.atomic():
+                    ids = scheduling.claim_due_rows(kind)
+                if not ids:
+                    break
+                scheduling.run_batch(kind, ids)
+                done += len(ids)
+    return len(q.captured_queries) / sample
+
+
+def smtp_ceiling(port: int) -> float:
+    """The same messages, rendered beforehand, sent by a bare loop over one SMTP connection into
+    the same kind of sink: how fast this set-up takes mail at all, whatever the platform does."""
+    import smtplib
+
+    from notifications.models import OutboxMessage
+    from notifications.outbox import message_bytes
+
+    rows = OutboxMessage.objects.order_by("pk")[:CEILING_MESSAGES]
+    messages = [(row.to_email, message_bytes(row)) for row in rows]
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        started = time.perf_counter()
+        for to_email, data in messages:
+            smtp.sendmail("bench@localhost", [to_email], data)
+        elapsed = time.perf_counter() - started
+    return len(messages) / elapsed
+
+
+def prompt_release_start():
+    """A 5,000-person cohort, then "Publish now" on a prompt for it; (the moment it was
+    published, the prompt). Its release, notifications and emails are the workers' to do."""
+    from accounts.models import Organization, User
+    from cohorts.models import Cohort, CohortRole, Enrolment
+    from discussions.prompts import prompt_create
+
+    org = Organization.objects.create(name="Prompt bench", slug=f"prompt-{secrets.token_hex(3)}")
+    cohort = Cohort.objects.create(organization=org, name="Five thousand")
+    instructor = User.objects.create(email=f"teacher@{org.slug}.test", password="!")
+    people = User.objects.bulk_create(
+        [User(email=f"q{i}@{org.slug}.test", password="!") for i in range(PROMPT_PEOPLE)],
+        batch_size=5000,
+    )
+    Enrolment.objects.bulk_create(
+        [Enrolment(cohort=cohort, user=u, role=CohortRole.PARTICIPANT) for u in people]
+        + [Enrolment(cohort=cohort, user=instructor, role=CohortRole.INSTRUCTOR)],
+        batch_size=5000,
+    )
+    started = time.perf_counter()
+    prompt = prompt_create(
+        cohort=cohort,
+        author=instructor,
+        kind="question",
+        title="What will you try first?",
+        body="One sentence: the **first** thing you will try on Monday.",
+    )
+    return started, prompt
+
+
+def spark_dispatch() -> dict[str, float | int]:
+    """Due spark asks sent end to end (dispatcher, spark batches, outbox batches over SMTP) by one
+    Celery worker of 2 processes, a dispatcher and beat, into a local SMTP server; then a prompt
+    released to 5,000 people through the same processes."""
+    import tempfile
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from notifications.models import Notification, OutboxMessage
+    from sparks.models import Delivery
+    from tests.live_worker import live_celery
+    from tests.smtp_sink import SmtpSink
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url or connection.vendor != "postgresql":
+        print("spark_dispatch: needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL); skipped")
+        return {}
+    call_command("migrate", interactive=False, verbosity=0)
+    total = spark_deliveries_create(SPARK_DELIVERIES + QUERY_SAMPLE)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    metrics: dict[str, float | int] = {}
+    with tempfile.TemporaryDirectory() as folder, SmtpSink(keep_bodies=False) as sink:
+        metrics["spark_dispatch_queries_per_delivery"] = round(
+            queries_per_delivery(QUERY_SAMPLE, sink.port), 2
+        )
+        n = total - QUERY_SAMPLE
+        connection.close()
+        print(f"spark_dispatch: {n} due deliveries", flush=True)
+        base = sink.count
+        peak_kb = 0
+        with live_celery(
+            folder=Path(folder),
+            database_name=connection.settings_dict["NAME"],
+            redis_url=redis_url,
+            EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
+            CONN_MAX_AGE="600",
+            LOG_LEVEL="WARNING",
+            DUE_DISPATCH_EVERY_SECONDS="1",
+        ) as live:
+            worker = live.start_worker(concurrency=2, queues="celery")
+            live.start_worker(name="dispatcher", concurrency=1, queues="dispatch")
+            live.wait_ready(timeout=120)
+            started = time.perf_counter()
+            live.start_beat()
+            deadline = started + SPARK_TIMEOUT_SECONDS
+            last_report = started
+            while sink.count - base < n:
+                live.check_running()
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"spark_dispatch: {sink.count - base} of {n} in time")
+                peak_kb = max(peak_kb, _group_rss_kb(worker.pid))
+                if time.perf_counter() - last_report > 15:
+                    last_report = time.perf_counter()
+                    rate = (sink.count - base) / (last_report - started)
+                    print(f"  {sink.count - base} sent, {rate:.0f}/s", flush=True)
+                time.sleep(0.2)
+            elapsed = time.perf_counter() - started
+            sink.wait_quiet(seconds=2, timeout=10)
+            sent = sink.count - base
+            assert sent == n, f"{sent} mails for {n} deliveries"
+            metrics |= {
+                "spark_dispatch_per_s": round(n / elapsed, 1),
+                "spark_worker_peak_rss_mb": round(peak_kb / 1024, 1),
+                "spark_dispatch_deliveries": n,
+            }
+            print(f"spark_dispatch: {metrics}", flush=True)
+
+            # A prompt released to 5,000 people, by the processes that are already running.
+            before = sink.count
+            release_started, prompt = prompt_release_start()
+            told = Notification.objects.filter(key__startswith=f"prompt:{prompt.pk}:")
+            while told.count() < PROMPT_PEOPLE or sink.count - before < PROMPT_PEOPLE:
+                live.check_running()
+                if time.perf_counter() - release_started > 120:
+                    raise RuntimeError("prompt_release: not everyone was told within 2 minutes")
+                time.sleep(0.05)
+            metrics["prompt_release_5000_seconds"] = round(time.perf_counter() - release_started, 2)
+    assert not Delivery.objects.filter(sent_at__isnull=True).exists()
+    assert OutboxMessage.objects.filter(idempotency_key__contains=":spark:").count() == total
+    with SmtpSink(keep_bodies=False) as ceiling_sink:
+        metrics["smtp_ceiling_per_s"] = round(smtp_ceiling(ceiling_sink.port), 1)
+    metrics["spark_dispatch_share_of_smtp_ceiling"] = round(
+        metrics["spark_dispatch_per_s"] / metrics["smtp_ceiling_per_s"], 2
+    )
+    return metrics
