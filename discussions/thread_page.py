@@ -164,25 +164,19 @@ def thread_page_context(
     }
 
 
-def post_url(post: Post) -> str:
-    """Where a post is: its thread's page of replies that holds it (or its parent reply)."""
-    url = post.thread.get_absolute_url()
-    if post.is_opening:
-        return f"{url}#post-{post.pk}"
-    reply = post.parent if post.parent_id else post
-    before = (
-        Post.objects.filter(thread_id=post.thread_id, is_opening=False, parent__isnull=True)
-        .filter(
-            Q(created_at__lt=reply.created_at) | Q(created_at=reply.created_at, pk__lte=reply.pk)
-        )
-        .count()
-    )
-    return f"{url}?page={max(1, -(-before // REPLIES_PER_PAGE))}#post-{post.pk}"
-
-
 def post_link(post: Post) -> str:
-    """The post on its page of the thread: opening posts on page one, others where they sit."""
+    """The post on its page of the thread: opening posts on page one, others on the page of the
+    reply they are or sit under. The one rule of "which page": `post` carries `replies_before`
+    (`with_replies_before`)."""
     url = post.thread.get_absolute_url()
     if post.is_opening:
         return f"{url}#post-{post.pk}"
     return f"{url}?page={post.replies_before // REPLIES_PER_PAGE + 1}#post-{post.pk}"
+
+
+def post_url(post: Post) -> str:
+    """`post_link` for one post just written or changed: its `replies_before` in one query."""
+    if not post.is_opening:
+        posts = with_replies_before(Post.objects.filter(pk=post.pk))
+        post.replies_before = posts.values_list("replies_before", flat=True).get()
+    return post_link(post)
