@@ -35,6 +35,7 @@ __all__ = [
     "get_roster_import_for",
     "get_study_group_for",
     "organizations_managed_by",
+    "people_who_see",
     "study_groups_visible_to",
 ]
 
@@ -152,6 +153,20 @@ def study_groups_visible_to(user: User, cohort: Cohort) -> QuerySet[StudyGroup]:
     if access.study_group_id:
         return groups.filter(pk=access.study_group_id)
     return groups.none()
+
+
+def people_who_see(cohort: Cohort, study_group: StudyGroup | None = None) -> QuerySet[User]:
+    """Active people who see the cohort's space, or a study group's: the other side of
+    `study_groups_visible_to`. The cohort's members (a group's: its members and the cohort's
+    instructors) and the organisation's managers. One query when evaluated."""
+    enrolments = Enrolment.objects.filter(cohort=cohort)
+    if study_group is not None:
+        enrolments = enrolments.filter(Q(study_group=study_group) | Q(role=CohortRole.INSTRUCTOR))
+    managers = Membership.objects.filter(organization_id=cohort.organization_id, role=Role.MANAGER)
+    return User.objects.filter(
+        Q(pk__in=enrolments.values("user_id")) | Q(pk__in=managers.values("user_id")),
+        is_active=True,
+    )
 
 
 def get_study_group_for(user: User, cohort_pk: int, pk: int, action: Action = "view") -> StudyGroup:

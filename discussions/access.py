@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from accounts.models import Membership, Role, User
-from cohorts.access import Action, get_cohort_for, get_study_group_for, study_groups_visible_to
-from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup
+from accounts.models import User
+from cohorts.access import Action, get_cohort_for, get_study_group_for
+from cohorts.models import Cohort, StudyGroup
 from discussions.models import Post, Prompt, Thread
 
 
@@ -57,14 +57,6 @@ def space_of(thread: Thread) -> Space:
     return Space(thread.cohort, thread.study_group)
 
 
-def threads_visible_to(user: User, cohort: Cohort) -> QuerySet[Thread]:
-    """Threads of the cohort's space and of the study groups `user` may see."""
-    groups = study_groups_visible_to(user, cohort)
-    return Thread.objects.visible().filter(
-        Q(study_group__isnull=True) | Q(study_group__in=groups), cohort=cohort
-    )
-
-
 def threads_of_participant(user: User) -> QuerySet[Thread]:
     """Threads `user` sees as a participant, across cohorts: each cohort's space and their own
     study group's (the home page's "new for you"; instructors' spaces are their cohorts')."""
@@ -79,7 +71,7 @@ def get_thread_for(user: User, cohort_pk: int, pk: int, action: Action = "view")
     """The thread if `user` sees it and may do `action` in its cohort ("teach" to moderate)."""
     cohort = get_cohort_for(user, cohort_pk, action)
     thread = (
-        threads_visible_to(user, cohort)
+        Thread.objects.visible_to(user, cohort)
         .select_related("study_group", "author")
         .filter(pk=pk)
         .first()
@@ -124,23 +116,3 @@ def get_prompt_for(user: User, cohort_pk: int, pk: int) -> Prompt:
         raise Http404("No such prompt.")
     prompt.cohort = cohort
     return prompt
-
-
-# Mentions and following: who may see a space, for resolving mentions and re-checking followers.
-
-
-def people_who_see(space: Space) -> QuerySet[User]:
-    """Active people who may see the space: the cohort's members (a group's: its members and the
-    cohort's instructors) and the organisation's managers. One query when evaluated."""
-    enrolments = Enrolment.objects.filter(cohort=space.cohort)
-    if space.study_group is not None:
-        enrolments = enrolments.filter(
-            Q(study_group=space.study_group) | Q(role=CohortRole.INSTRUCTOR)
-        )
-    managers = Membership.objects.filter(
-        organization_id=space.cohort.organization_id, role=Role.MANAGER
-    )
-    return User.objects.filter(
-        Q(pk__in=enrolments.values("user_id")) | Q(pk__in=managers.values("user_id")),
-        is_active=True,
-    )

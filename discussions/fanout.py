@@ -7,7 +7,7 @@ import html
 from django.utils.html import strip_tags
 
 from accounts.models import User
-from discussions import access
+from cohorts.access import people_who_see
 from discussions.models import Follow, Mention, Post
 from discussions.rendering import MENTION_PATTERN
 from notifications.models import EmailKind
@@ -65,12 +65,12 @@ def posts_fan_out(jobs: list) -> dict:
         thread = post.thread
         excerpt = post_excerpt(post.body)
         mentioned = list(
-            access.people_who_see(access.space_of(thread))
+            people_who_see(thread.cohort, thread.study_group)
             .filter(pk__in=Mention.objects.filter(post=post).values("user_id"))
             .select_related("notification_preference")
         )
         followers = (
-            access.people_who_see(access.space_of(thread))
+            people_who_see(thread.cohort, thread.study_group)
             .filter(pk__in=Follow.objects.filter(thread=thread).values("user_id"))
             .exclude(pk=post.author_id)
             .exclude(pk__in=[person.pk for person in mentioned])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from accounts.models import User
+from cohorts.access import people_who_see
 from discussions import access
 from discussions.fanout import post_excerpt, post_notice
 from discussions.models import Mention, Post, Thread
@@ -35,7 +36,11 @@ def mention_candidates(space: access.Space, names: list[str]) -> list[User]:
         # User.name is the display name, or the email's local part when there is none.
         by_name |= Q(display_name__iexact=name) | Q(display_name="", email__istartswith=f"{name}@")
     wanted = {name.casefold() for name in names}
-    people = access.people_who_see(space).filter(by_name).select_related("notification_preference")
+    people = (
+        people_who_see(space.cohort, space.study_group)
+        .filter(by_name)
+        .select_related("notification_preference")
+    )
     return [person for person in people if person.name.casefold() in wanted]
 
 
@@ -86,7 +91,7 @@ def post_mentions_record(*, post: Post, people: list[User], notify: bool = True)
 def mention_suggestions(*, space: access.Space, prefix: str, exclude: User) -> list[User]:
     """Up to 8 people who see the space whose name (or a word of it) starts with `prefix`."""
     prefix = prefix.strip()[:50]
-    people = access.people_who_see(space).exclude(pk=exclude.pk)
+    people = people_who_see(space.cohort, space.study_group).exclude(pk=exclude.pk)
     if prefix:
         people = people.filter(
             Q(display_name__istartswith=prefix)

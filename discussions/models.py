@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from cohorts.access import study_groups_visible_to
 from cohorts.models import Cohort, StudyGroup
 from cohorts.timeline import anchored_moment
 from notifications.scheduling import DueRow
@@ -166,6 +167,14 @@ class Prompt(DueRow):
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def visible(self) -> ThreadQuerySet:
         return self.filter(removed_at__isnull=True)
+
+    def visible_to(self, user, cohort: Cohort) -> ThreadQuerySet:
+        """Threads of `cohort` that `user` sees: its space's and those of the study groups they
+        see (`cohorts.access.study_groups_visible_to`, the one rule of who sees a group)."""
+        groups = study_groups_visible_to(user, cohort)
+        return self.visible().filter(
+            models.Q(study_group__isnull=True) | models.Q(study_group__in=groups), cohort=cohort
+        )
 
     def with_unread_for(self, user) -> ThreadQuerySet:
         """Annotate `read_at` (None: never opened) and `new_posts`, others' posts since then.

@@ -17,8 +17,7 @@ from django.db.models import (
 
 from accounts.models import User
 from cohorts.models import Cohort
-from discussions import access
-from discussions.models import Post
+from discussions.models import Post, Thread
 from discussions.thread_page import with_replies_before
 
 
@@ -29,7 +28,7 @@ def search_posts(user: User, cohort: Cohort, text: str) -> QuerySet[Post]:
     title; SQLite, the embedded default, falls back to a case-insensitive substring match.
     """
     posts = Post.objects.filter(
-        thread__in=access.threads_visible_to(user, cohort), removed_at__isnull=True
+        thread__in=Thread.objects.visible_to(user, cohort), removed_at__isnull=True
     )
     if not cohort.access.can_teach:
         posts = posts.filter(hidden_at__isnull=True)

@@ -4,6 +4,7 @@ import pytest
 from django.http import Http404
 
 from discussions import access
+from discussions.models import Thread
 
 
 def _feed(world, group=None):
@@ -62,10 +63,10 @@ def test_it_lists_threads_of_the_cohort_and_of_the_groups_a_person_sees(
     from cohorts.access import get_cohort_for
 
     participant_cohort = get_cohort_for(world.participant, world.cohort.pk)
-    visible = set(access.threads_visible_to(world.participant, participant_cohort))
+    visible = set(Thread.objects.visible_to(world.participant, participant_cohort))
     assert visible == {thread, group_thread}
     instructor_cohort = get_cohort_for(world.instructor, world.cohort.pk)
-    visible = set(access.threads_visible_to(world.instructor, instructor_cohort))
+    visible = set(Thread.objects.visible_to(world.instructor, instructor_cohort))
     assert visible == {thread, group_thread, other_group_thread}
 
 
