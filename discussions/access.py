@@ -82,18 +82,6 @@ def get_thread_for(user: User, cohort_pk: int, pk: int, action: Action = "view")
     return thread
 
 
-def sees_replies(user: User, thread: Thread) -> bool:
-    """False for a participant who has not yet replied to a "post before you see replies" thread.
-
-    Instructors and managers always see every reply.
-    """
-    if not thread.post_first or thread.cohort.access.can_teach:
-        return True
-    return Post.objects.filter(
-        thread=thread, author=user, is_opening=False, parent__isnull=True
-    ).exists()
-
-
 def get_post_for(
     user: User, cohort_pk: int, thread_pk: int, pk: int, action: Action = "view"
 ) -> Post:
@@ -101,7 +89,9 @@ def get_post_for(
     thread = get_thread_for(user, cohort_pk, thread_pk, action)
     post = Post.objects.select_related("author", "endorsed_by").filter(thread=thread, pk=pk).first()
     if post is None or (
-        not post.is_opening and post.author_id != user.pk and not sees_replies(user, thread)
+        not post.is_opening
+        and post.author_id != user.pk
+        and not thread.replies_seen_by(user, teaches=thread.cohort.access.can_teach)
     ):
         raise Http404("No such post.")
     post.thread = thread

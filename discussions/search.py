@@ -6,9 +6,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import (
     Case,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -32,11 +30,8 @@ def search_posts(user: User, cohort: Cohort, text: str) -> QuerySet[Post]:
     )
     if not cohort.access.can_teach:
         posts = posts.filter(hidden_at__isnull=True)
-        # "Post before you see replies": peers' replies stay out of sight until the user posted.
-        own_reply = Post.objects.filter(thread=OuterRef("thread"), author=user, is_opening=False)
-        posts = posts.exclude(
-            Q(thread__post_first=True, is_opening=False) & ~Q(author=user) & ~Exists(own_reply)
-        )
+    # "Post before you see replies": peers' replies stay out of sight until the user replied.
+    posts = posts.seen_by(user, teaches=cohort.access.can_teach)
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config="english")
         title = Case(When(is_opening=True, then=F("thread__title")), default=Value(""))

@@ -120,7 +120,7 @@ def replies_context(request: HttpRequest, thread: Thread, *, with_opening: bool 
     Comment forms are not built here: a reply's "Comment" button fetches one (`comment`).
     """
     replies = Post.objects.filter(thread=thread, is_opening=False, parent__isnull=True)
-    sees_replies = access.sees_replies(request.user, thread)
+    sees_replies = thread.replies_seen_by(request.user, teaches=thread.cohort.access.can_teach)
     shown = replies.select_related("author", "endorsed_by") if sees_replies else replies.none()
     page = Paginator(shown, REPLIES_PER_PAGE).get_page(request.GET.get("page"))
     page_replies = list(page.object_list)

@@ -149,7 +149,7 @@ def _post_or_error(form, thread: Thread, user, parent: Post | None = None) -> Po
 @require_POST
 def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     thread = access.get_thread_for(request.user, pk, thread_pk)
-    sees_replies = access.sees_replies(request.user, thread)
+    sees_replies = thread.replies_seen_by(request.user, teaches=thread.cohort.access.can_teach)
     form = PostForm(request.POST)
     post = _post_or_error(form, thread, request.user)
     if request.htmx:
