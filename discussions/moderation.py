@@ -24,6 +24,7 @@ from accounts.models import User
 from cohorts.models import Cohort
 from discussions import access
 from discussions.models import Flag, Post, Thread
+from discussions.permissions import PostPermissions
 from discussions.thread_page import with_replies_before
 from notifications.models import EmailKind
 from notifications.services import notify
@@ -107,10 +108,8 @@ class ModerationError(Exception):
 
 
 def check_can_flag(*, post: Post, user: User) -> None:
-    if post.author_id == user.pk:
-        raise ModerationError("You can't flag your own post. You can edit or delete it instead.")
-    if post.removed_at:
-        raise ModerationError("This post was removed: there is nothing left to flag.")
+    if refusal := PostPermissions(post, user).flag_refusal():
+        raise ModerationError(refusal)
     flag = Flag.objects.filter(post=post, user=user).only("resolved_at").first()
     if flag is not None and flag.resolved_at is None:
         raise ModerationError("You have already flagged this post; a moderator will review it.")

@@ -14,6 +14,7 @@ from cohorts.models import StudyGroup
 from discussions.fanout import POST_FANOUT_JOB
 from discussions.mentions import mentioned_people, post_mentions_record
 from discussions.models import Follow, Post, PostKind, Thread
+from discussions.permissions import PostPermissions
 from discussions.rendering import post_html
 from notifications.jobs import jobs_schedule
 from socialtraining import clock
@@ -160,16 +161,8 @@ def post_reply(
 
 
 def check_can_edit(*, post: Post, user: User) -> None:
-    if post.author_id != user.pk:
-        raise PostingError("Only its author can edit a post.")
-    if post.removed_at:
-        raise PostingError("This post was removed: it can no longer be edited.")
-    if clock.now() > post.editable_until():
-        raise PostingError(
-            f"Posts can be edited for {settings.POST_EDIT_WINDOW_MINUTES} minutes after posting; "
-            "this one can no longer be changed. Your text is kept below: post it as a new reply "
-            "if it still matters."
-        )
+    if refusal := PostPermissions(post, user).edit_refusal():
+        raise PostingError(refusal)
 
 
 def post_edit(*, post: Post, user: User, body: str) -> Post:
@@ -184,8 +177,8 @@ def post_edit(*, post: Post, user: User, body: str) -> Post:
 
 
 def check_can_remove(*, post: Post, user: User, may_moderate: bool) -> None:
-    if post.author_id != user.pk and not may_moderate:
-        raise PostingError("Only its author or an instructor can remove a post.")
+    if refusal := PostPermissions(post, user, may_moderate=may_moderate).remove_refusal():
+        raise PostingError(refusal)
 
 
 def post_remove(*, post: Post, user: User, may_moderate: bool) -> Post:

@@ -6,13 +6,14 @@ from django.db import transaction
 from django.db.models import F
 
 from accounts.models import User
-from discussions.models import Post, PostKind, Reaction, ReactionKind, Thread
+from discussions.models import Post, Reaction, ReactionKind, Thread
+from discussions.permissions import PostPermissions
 from discussions.posting import PostingError
 
 
-def check_can_react(post: Post) -> None:
-    if post.removed_at or post.hidden_at:
-        raise PostingError("This post was removed or is hidden: it takes no reactions.")
+def check_can_react(*, post: Post, user: User) -> None:
+    if refusal := PostPermissions(post, user).react_refusal():
+        raise PostingError(refusal)
 
 
 @transaction.atomic
@@ -23,7 +24,7 @@ def reaction_set(*, post: Post, user: User, kind: str, on: bool) -> None:
     """
     if kind not in ReactionKind.values:
         raise PostingError("Choose like, learned something or useful.")
-    check_can_react(post)
+    check_can_react(post=post, user=user)
     if on:
         _, changed = Reaction.objects.get_or_create(post=post, user=user, kind=kind)
     else:
@@ -35,8 +36,8 @@ def reaction_set(*, post: Post, user: User, kind: str, on: bool) -> None:
 
 def post_endorse(*, post: Post, by: User, endorsed: bool) -> Post:
     """Endorse a reply as `by` (an instructor or manager: the caller checks), or withdraw it."""
-    if post.kind != PostKind.REPLY or post.removed_at:
-        raise PostingError("Only a reply can be endorsed.")
+    if refusal := PostPermissions(post, by, may_moderate=True).endorse_refusal():
+        raise PostingError(refusal)
     if endorsed != bool(post.endorsed_by_id):
         post.endorsed_by = by if endorsed else None
         post.save(update_fields=["endorsed_by"])

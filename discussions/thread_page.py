@@ -12,7 +12,8 @@ from django.http import HttpRequest
 
 from discussions import access, follows
 from discussions.forms import PostForm
-from discussions.models import Post, PostKind, Reaction, ReactionKind, Thread
+from discussions.models import Post, Reaction, ReactionKind, Thread
+from discussions.permissions import PostPermissions
 from socialtraining import clock
 
 
@@ -94,21 +95,21 @@ def decorate_posts(posts: list[Post], user, *, thread: Thread) -> None:
         post.thread = thread
         # The post's links are this plus an action: no reverse() per post.
         post.url = f"{posts_url}{post.pk}/"
-        shown = not (post.removed_at or post.hidden_at)
         post.reaction_buttons = [
             ReactionButton(kind, label, counts.get((post.pk, kind), 0), (post.pk, kind) in mine)
             for kind, label in ReactionKind.choices
         ]
         # The reaction form's "on": the kinds whose button adds (the others take back).
         post.reactions_to_add = " ".join(b.kind for b in post.reaction_buttons if not b.mine)
-        post.can_react = shown
-        post.can_edit = shown and post.author_id == user.pk and now <= post.editable_until()
-        post.can_remove = not post.removed_at and (post.author_id == user.pk or may_moderate)
-        post.can_endorse = shown and may_moderate and post.kind == PostKind.REPLY
-        post.can_flag = not post.removed_at and post.author_id != user.pk
-        post.can_spark = may_moderate and not post.removed_at
+        rights = PostPermissions(post, user, may_moderate=may_moderate, now=now)
+        post.can_react = rights.can_react
+        post.can_edit = rights.can_edit
+        post.can_remove = rights.can_remove
+        post.can_endorse = rights.can_endorse
+        post.can_flag = rights.can_flag
+        post.can_spark = rights.can_moderate
         # Instructors' and managers' tools for a post come on demand ("Moderate", post_moderate).
-        post.moderate_on_demand = may_moderate and not post.removed_at
+        post.moderate_on_demand = rights.can_moderate
 
 
 def replies_context(request: HttpRequest, thread: Thread, *, with_opening: bool = False) -> dict:
