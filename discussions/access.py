@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import User
 from cohorts.access import Action, get_cohort_for, get_study_group_for
-from cohorts.models import Cohort, StudyGroup
+from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup
 from discussions.models import Post, Prompt, Thread
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 
 from accounts.models import Organization
@@ -34,7 +34,13 @@ from surveys.models import (
     Round,
     RoundStatus,
 )
-from surveys.results import ANONYMOUS_MINIMUM, NPS_DETRACTOR, NPS_PROMOTER, percent
+from surveys.results import (
+    ANONYMOUS_MINIMUM,
+    NPS_DETRACTOR,
+    NPS_PROMOTER,
+    knowledge_scores,
+    percent,
+)
 
 ACTIVE_DAYS = 14
 OPENED = [RoundStatus.OPEN, RoundStatus.CLOSED]
@@ -157,26 +163,16 @@ def _knowledge(cohort_ids, last_ends: dict[int, datetime | None]) -> dict[int, K
     """Knowledge points per cohort and week: knowledge-check rounds (placed by the week the round
     opened) and knowledge-spark answers (by the day they were given)."""
     weeks: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    rounds = (
-        Response.objects.filter(
-            round__cohort_id__in=cohort_ids,
-            round__survey__purpose=Purpose.KNOWLEDGE,
-            round__status__in=OPENED,
-            status=ResponseStatus.SUBMITTED,
-            max_score__gt=0,
-        )
-        .values("round_id", "round__cohort_id", "round__opens_at", "round__survey__anonymous")
-        .annotate(n=Count("pk"), points=Sum("score"), possible=Sum("max_score"))
-        .order_by()
+    rounds = Round.objects.filter(
+        cohort_id__in=cohort_ids, survey__purpose=Purpose.KNOWLEDGE, status__in=OPENED
     )
-    for row in rounds:
-        if row["round__survey__anonymous"] and row["n"] < ANONYMOUS_MINIMUM:
+    for score in knowledge_scores(rounds):
+        if score.hidden:
             continue
-        cohort_id = row["round__cohort_id"]
-        week = week_after(row["round__opens_at"].astimezone(UTC).date(), last_ends[cohort_id])
+        week = week_after(score.opens_at.astimezone(UTC).date(), last_ends[score.cohort_id])
         if week is not None:
-            weeks[cohort_id][week][0] += row["points"] or 0
-            weeks[cohort_id][week][1] += row["possible"]
+            weeks[score.cohort_id][week][0] += score.points
+            weeks[score.cohort_id][week][1] += score.possible
     answers = (
         SparkAnswer.objects.filter(
             delivery__spark__cohort_id__in=cohort_ids,

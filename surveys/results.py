@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Window
@@ -74,6 +75,60 @@ class RoundResults:
         return percent(self.submitted, self.participants)
 
 
+@dataclass(frozen=True)
+class KnowledgeScore:
+    """A round's submitted responses and the points they scored, as anyone may see them: an
+    anonymous round with fewer than ANONYMOUS_MINIMUM responses is `hidden` and its score counts
+    nowhere (its results page, the cohort's retention, the dashboards and the rollups alike)."""
+
+    round_id: int
+    cohort_id: int
+    label: str
+    opens_at: datetime
+    submitted: int
+    points: int
+    possible: int
+    anonymous: bool
+
+    @property
+    def hidden(self) -> bool:
+        return self.anonymous and self.submitted < ANONYMOUS_MINIMUM
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.hidden else percent(self.points, self.possible)
+
+
+def knowledge_scores(rounds: QuerySet[Round] | list[Round]) -> list[KnowledgeScore]:
+    """The score of each of `rounds` with a submitted response, in the order they opened: one
+    grouped query, whatever the number of rounds and responses."""
+    rows = (
+        Response.objects.filter(round__in=rounds, status=ResponseStatus.SUBMITTED)
+        .values(
+            "round_id",
+            "round__cohort_id",
+            "round__label",
+            "round__opens_at",
+            "round__survey__anonymous",
+        )
+        .annotate(n=Count("pk"), points=Sum("score"), possible=Sum("max_score"))
+        .order_by("round__opens_at", "round_id")
+    )
+    return [
+        KnowledgeScore(
+            round_id=row["round_id"],
+            cohort_id=row["round__cohort_id"],
+            label=row["round__label"],
+            opens_at=row["round__opens_at"],
+            submitted=row["n"],
+            points=row["points"] or 0,
+            possible=row["possible"] or 0,
+            anonymous=row["round__survey__anonymous"],
+        )
+        for row in rows
+    ]
+
+
 def submitted_answers(round_: Round) -> QuerySet[Answer]:
     return Answer.objects.filter(response__round=round_, response__status=ResponseStatus.SUBMITTED)
 
@@ -108,17 +163,26 @@ def round_results(round_: Round) -> RoundResults:
     totals = Response.objects.filter(round=round_, status=ResponseStatus.SUBMITTED).aggregate(
         n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"), latest=Max("submitted_at")
     )
+    score = KnowledgeScore(
+        round_id=round_.pk,
+        cohort_id=round_.cohort_id,
+        label=round_.label,
+        opens_at=round_.opens_at,
+        submitted=totals["n"],
+        points=totals["score"] or 0,
+        possible=totals["max_score"] or 0,
+        anonymous=round_.survey.anonymous,
+    )
     participants, not_joined = participant_counts(round_)
     results = RoundResults(
         round=round_,
         participants=participants,
         not_joined=not_joined,
-        submitted=totals["n"],
-        average_score_percent=percent(totals["score"] or 0, totals["max_score"] or 0),
+        submitted=score.submitted,
+        average_score_percent=score.percent,
     )
-    if round_.survey.anonymous and results.submitted < ANONYMOUS_MINIMUM:
+    if score.hidden:
         results.hidden = True
-        results.average_score_percent = None
         return results
     latest = totals["latest"].isoformat() if totals["latest"] else ""
     key = f"surveys:round-results:{round_.pk}:{round_.survey.anonymous}:{totals['n']}:{latest}"
@@ -250,19 +314,20 @@ def cohort_retention(cohort: Cohort) -> tuple[list[RoundScore], list[RetentionRo
         .select_related("survey")
         .order_by("opens_at", "pk")
     )
-    totals = {
-        row["round_id"]: row
-        for row in Response.objects.filter(round__in=rounds, status=ResponseStatus.SUBMITTED)
-        .values("round_id")
-        .annotate(n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"))
-        .order_by()
-    }
+    totals = {score.round_id: score for score in knowledge_scores(rounds)}
     scores = []
     for round_ in rounds:
-        row = totals.get(round_.pk, {"n": 0, "score": 0, "max_score": 0})
-        hidden = round_.survey.anonymous and row["n"] < ANONYMOUS_MINIMUM
-        average = None if hidden else percent(row["score"] or 0, row["max_score"] or 0)
-        scores.append(RoundScore(round_, row["n"], average, hidden))
+        score = totals.get(round_.pk) or KnowledgeScore(
+            round_.pk,
+            round_.cohort_id,
+            round_.label,
+            round_.opens_at,
+            0,
+            0,
+            0,
+            round_.survey.anonymous,
+        )
+        scores.append(RoundScore(round_, score.submitted, score.percent, score.hidden))
     knowledge = [s for s in scores if s.round.survey.purpose == Purpose.KNOWLEDGE]
     cells: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for row in (

@@ -14,73 +14,46 @@ from insights.cohort.results import Knowledge, KnowledgeRound, Tally
 from insights.forgetting import forgetting_curves
 from insights.models import RetentionPoint
 from sparks.models import SparkAnswer, SparkKind
-from surveys.models import Purpose, Response, ResponseStatus, RoundStatus
-from surveys.results import ANONYMOUS_MINIMUM, percent
+from surveys.models import Purpose, Round, RoundStatus
+from surveys.results import knowledge_scores
 
 
-def cohort_knowledge(cohort: Cohort, schedules: dict[int, tuple[datetime, datetime]]) -> Knowledge:
-    """Knowledge checks and knowledge sparks, by week since each cohort's workshop.
+def cohort_knowledge(cohort: Cohort, schedule: tuple[datetime, datetime] | None) -> Knowledge:
+    """Knowledge checks and knowledge sparks, by week since the workshop (`schedule`: its first
+    start and last end), beside the other cohorts' weeks, the faint comparison.
 
-    Two grouped queries over this cohort, and one over the organisation's rollups for the
-    other cohorts' weeks, the faint comparison.
-    Anonymous rounds below ANONYMOUS_MINIMUM responses count nowhere, as in surveys.results.
+    Two grouped queries over this cohort and one over the organisation's rollups. An anonymous
+    round below ANONYMOUS_MINIMUM responses counts nowhere (`surveys.results.knowledge_scores`).
     """
     own, others = defaultdict(Tally), defaultdict(Tally)
     # This cohort by day too: the curve is fitted to days, the chart shows weeks.
     own_days: dict[int, Tally] = defaultdict(Tally)
     baseline = Tally()
     rounds: list[KnowledgeRound] = []
-    org = cohort.organization_id
-    round_rows = (
-        Response.objects.filter(
-            round__cohort=cohort,
-            round__survey__purpose=Purpose.KNOWLEDGE,
-            status=ResponseStatus.SUBMITTED,
-            max_score__gt=0,
-        )
-        .exclude(round__status=RoundStatus.CANCELLED)
-        .values(
-            "round_id",
-            "round__cohort_id",
-            "round__label",
-            "round__opens_at",
-            "round__survey__anonymous",
-        )
-        .annotate(n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"))
-        .order_by("round__opens_at", "round_id")
-    )
-    for row in round_rows:
-        cohort_id = row["round__cohort_id"]
-        hidden = row["round__survey__anonymous"] and row["n"] < ANONYMOUS_MINIMUM
-        schedule = schedules.get(cohort_id)
-        opens_at = row["round__opens_at"]
-        is_baseline = schedule is not None and opens_at < schedule[0]
-        if cohort_id == cohort.pk:
-            rounds.append(
-                KnowledgeRound(
-                    label=row["round__label"],
-                    opens_at=opens_at,
-                    submitted=row["n"],
-                    average_percent=None
-                    if hidden
-                    else percent(row["score"] or 0, row["max_score"]),
-                    hidden=hidden,
-                    baseline=is_baseline,
-                )
+    knowledge_rounds = Round.objects.filter(cohort=cohort, survey__purpose=Purpose.KNOWLEDGE)
+    for score in knowledge_scores(knowledge_rounds.exclude(status=RoundStatus.CANCELLED)):
+        is_baseline = schedule is not None and score.opens_at < schedule[0]
+        rounds.append(
+            KnowledgeRound(
+                label=score.label,
+                opens_at=score.opens_at,
+                submitted=score.submitted,
+                average_percent=score.percent,
+                hidden=score.hidden,
+                baseline=is_baseline,
             )
-        if hidden or schedule is None:
+        )
+        if score.hidden or schedule is None or not score.possible:
             continue
         if is_baseline:
-            if cohort_id == cohort.pk:
-                baseline.add(row["score"] or 0, row["max_score"])
+            baseline.add(score.points, score.possible)
             continue
         # Calendar days in UTC, as the rollups count them, so both lines share their weeks.
-        days = max((opens_at.astimezone(UTC).date() - schedule[1].astimezone(UTC).date()).days, 0)
-        if cohort_id == cohort.pk:
-            own[days // 7].add(row["score"] or 0, row["max_score"])
-            own_days[days].add(row["score"] or 0, row["max_score"])
-        else:
-            others[days // 7].add(row["score"] or 0, row["max_score"])
+        days = max(
+            (score.opens_at.astimezone(UTC).date() - schedule[1].astimezone(UTC).date()).days, 0
+        )
+        own[days // 7].add(score.points, score.possible)
+        own_days[days].add(score.points, score.possible)
     # Knowledge sparks count by the day they were answered (UTC). Only first asks and lift
     # probes (attempt 0, drawn between +30 and +90 days): every participant gets one, so it
     # measures what the cohort retains; repeats are practice, asked again of those who
@@ -92,25 +65,18 @@ def cohort_knowledge(cohort: Cohort, schedules: dict[int, tuple[datetime, dateti
             delivery__attempt__lte=1,
             is_correct__isnull=False,
         )
-        .values("delivery__spark__cohort_id", day=TruncDate("created_at", tzinfo=UTC))
+        .values(day=TruncDate("created_at", tzinfo=UTC))
         .annotate(n=Count("pk"), correct=Count("pk", filter=Q(is_correct=True)))
         .order_by()
     )
-    for row in spark_rows:
-        cohort_id = row["delivery__spark__cohort_id"]
-        schedule = schedules.get(cohort_id)
-        if schedule is None:
-            continue
+    for row in spark_rows if schedule is not None else []:
         days = max((row["day"] - schedule[1].astimezone(UTC).date()).days, 0)
-        if cohort_id == cohort.pk:
-            own[days // 7].add(row["correct"], row["n"])
-            own_days[days].add(row["correct"], row["n"])
-        else:
-            others[days // 7].add(row["correct"], row["n"])
+        own[days // 7].add(row["correct"], row["n"])
+        own_days[days].add(row["correct"], row["n"])
     # The other cohorts come from the rollups (refreshed every 10 minutes, the same first-ask
     # rule): reading the whole organisation's answers here cost seconds at 2M records.
     for row in (
-        RetentionPoint.objects.filter(organization_id=org, week__gte=0)
+        RetentionPoint.objects.filter(organization_id=cohort.organization_id, week__gte=0)
         .exclude(cohort=cohort)
         .values("week")
         .annotate(points=Sum("points"), possible=Sum("possible"))

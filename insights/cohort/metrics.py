@@ -51,24 +51,20 @@ class CohortMetrics:
         self.quiet_days = quiet_days
 
     @cached_property
-    def schedules(self) -> dict[int, tuple[datetime, datetime]]:
-        """First start and last end of every cohort of the organisation, in one query."""
-        rows = (
-            WorkshopSession.objects.filter(cohort__organization_id=self.cohort.organization_id)
-            .values("cohort_id")
-            .annotate(start=Min("starts_at"), end=Max("ends_at"))
-            .order_by()
+    def schedule(self) -> tuple[datetime, datetime] | None:
+        """The workshop's first start and last end, or None without sessions, in one query."""
+        span = WorkshopSession.objects.filter(cohort=self.cohort).aggregate(
+            start=Min("starts_at"), end=Max("ends_at")
         )
-        return {row["cohort_id"]: (row["start"], row["end"]) for row in rows}
+        return (span["start"], span["end"]) if span["start"] else None
 
     @property
     def workshop_end(self) -> datetime | None:
-        schedule = self.schedules.get(self.cohort.pk)
-        return schedule[1] if schedule else None
+        return self.schedule[1] if self.schedule else None
 
     @cached_property
     def knowledge(self) -> Knowledge:
-        return cohort_knowledge(self.cohort, self.schedules)
+        return cohort_knowledge(self.cohort, self.schedule)
 
     @cached_property
     def reactions(self) -> Reactions:
