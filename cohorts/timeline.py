@@ -2,11 +2,18 @@
 
 Prompts, survey rounds and sparks are all scheduled this way; each stores its anchor and offset and
 keeps the computed `due_at` (aware, UTC in the database) current when the sessions move.
+
+A change of the cohort's time zone keeps every moment's wall-clock time: a moment chosen as a local
+date and time (a prompt or a round "at a date and time") stays at that date and time on the new
+clock (`wall_clock_kept`), moments counted from the sessions are placed again from the sessions in
+the new zone, and sparks are planned again into the send window on the new clock. People read a
+cohort's times on its clock; the zone changes because that clock was wrong.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -31,9 +38,18 @@ def validate_timeline_day(value: date | datetime) -> None:
 
 
 class Anchor(models.TextChoices):
+    """Where a scheduled moment sits: prompts take all four, rounds the three of ROUND_ANCHORS,
+    sparks AFTER_LAST."""
+
+    NOW = "now", "Publish now"
+    AT = "at", "At a date and time"
     BEFORE_FIRST = "before_first", "Days before the first session"
     AFTER_LAST = "after_last", "Days after the last session"
-    AT = "at", "At a date and time"
+
+
+OFFSET_ANCHORS = (Anchor.BEFORE_FIRST, Anchor.AFTER_LAST)
+# A round is always placed ahead, never "now" (in the order its field's choices have always had).
+ROUND_ANCHORS = [(a.value, a.label) for a in (Anchor.BEFORE_FIRST, Anchor.AFTER_LAST, Anchor.AT)]
 
 
 def local_moment(cohort: Cohort, day: date, at: time) -> datetime:
@@ -68,3 +84,10 @@ def anchored_moment(
     else:
         raise ValueError(f"{anchor!r} is not an offset anchor.")
     return local_moment(cohort, day, at)
+
+
+def wall_clock_kept(moment: datetime, previous_time_zone: str, cohort: Cohort) -> datetime:
+    """`moment`'s local date and time on the cohort's old clock, on its new one: what a change of
+    the cohort's time zone does to a moment chosen as a local date and time."""
+    local = moment.astimezone(ZoneInfo(previous_time_zone))
+    return local_moment(cohort, local.date(), local.time())

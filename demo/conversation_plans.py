@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from discussions.models import Anchor, PostKind, Target
+from cohorts.timeline import Anchor
+from discussions.models import PostKind, Target
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from django.db.models import Max, Min
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup
+from cohorts.timeline import Anchor
 from demo.conversation_plans import (
     COHORT_PLANS,
     FLAG_REASON,
@@ -22,7 +23,6 @@ from demo.conversation_plans import (
     ThreadPlan,
 )
 from discussions.models import (
-    Anchor,
     Flag,
     Follow,
     Mention,

@@ -7,15 +7,8 @@ import uuid
 from django import forms
 from django.core.validators import URLValidator
 
-from cohorts.timeline import validate_timeline_day
-from discussions.models import (
-    OFFSET_ANCHORS,
-    PROMPT_KIND_LABELS,
-    Anchor,
-    PostKind,
-    ReactionKind,
-    Target,
-)
+from cohorts.timeline import OFFSET_ANCHORS, Anchor, validate_timeline_day
+from discussions.models import PROMPT_KIND_LABELS, PostKind, ReactionKind, Target
 
 BODY_MAX_LENGTH = 20_000
 

@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cohorts.access import study_groups_visible_to
 from cohorts.models import Cohort, StudyGroup
-from cohorts.timeline import anchored_moment
+from cohorts.timeline import OFFSET_ANCHORS, Anchor, anchored_moment
 from notifications.scheduling import DueRow
 from socialtraining import clock
 from socialtraining.markdown import render_markdown
@@ -33,13 +33,6 @@ class Channel(models.TextChoices):
     COLLABORATION = "collaboration", "Collaboration and sharing"
 
 
-class Anchor(models.TextChoices):
-    NOW = "now", "Publish now"
-    AT = "at", "At a date and time"
-    BEFORE_FIRST = "before_first", "Days before the first session"
-    AFTER_LAST = "after_last", "Days after the last session"
-
-
 class Target(models.TextChoices):
     COHORT = "cohort", "The whole cohort"
     GROUPS = "groups", "Every study group (a thread each)"
@@ -53,7 +46,6 @@ class ScheduleError(ValueError):
         self.field = field
 
 
-OFFSET_ANCHORS = (Anchor.BEFORE_FIRST, Anchor.AFTER_LAST)
 # How instructors name the kinds of prompt (a thread of kind "question" is a provocative one here).
 PROMPT_KIND_LABELS = {
     PostKind.QUESTION: "Provocative question",

@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cohorts.timeline import Anchor
 from discussions import access, prompts
 from discussions.forms import PromptForm, PromptNewForm
-from discussions.models import Anchor, Prompt, ScheduleError, Thread
+from discussions.models import Prompt, ScheduleError, Thread
 from notifications.scheduling import DueStatus
 
 PROMPTS_PER_PAGE = 50

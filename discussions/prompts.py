@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort, Enrolment
+from cohorts.timeline import Anchor, wall_clock_kept
 from discussions.fanout import plain_text, post_excerpt, thread_topic
-from discussions.models import Anchor, Follow, Post, Prompt, ScheduleError, Target, Thread
+from discussions.models import Follow, Post, Prompt, ScheduleError, Target, Thread
 from discussions.rendering import post_html
 from notifications import scheduling
 from notifications.emails import EmailTemplate, absolute_url
@@ -304,8 +304,9 @@ def prompts_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> int:
 
     Registered with cohorts.hooks and called inside cohort_update's transaction. Offset prompts
     follow the sessions; a prompt at a fixed local date and time keeps its wall-clock time in a
-    new time zone. A prompt whose anchor session is gone keeps its last due time (the timeline
-    warns). Rows already tried (attempts > 0) are in their retry backoff and keep it.
+    new time zone (cohorts.timeline's one decision for prompts, rounds and sparks). A prompt whose
+    anchor session is gone keeps its last due time (the timeline warns). Rows already tried
+    (attempts > 0) are in their retry backoff and keep it.
     """
     prompts = list(
         Prompt.objects.select_for_update()
@@ -320,8 +321,9 @@ def prompts_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> int:
             if prompt.is_offset:
                 due_at = prompt.compute_due_at()
             elif zone_changed:
-                local = timezone.localtime(prompt.due_at, ZoneInfo(previous_time_zone))
-                due_at = prompt.compute_due_at(at=local.replace(tzinfo=cohort.tz))
+                due_at = prompt.compute_due_at(
+                    at=wall_clock_kept(prompt.due_at, previous_time_zone, cohort)
+                )
             else:
                 continue
         except ScheduleError:

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from cohorts.models import Cohort
-from cohorts.timeline import Anchor
+from cohorts.timeline import ROUND_ANCHORS, Anchor
 from notifications.scheduling import DueRow
 from socialtraining import clock
 
@@ -146,7 +146,7 @@ class Round(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="rounds")
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="survey_rounds")
     label = models.CharField(max_length=100, help_text="For example “Right after” or “+30 days”.")
-    anchor = models.CharField(max_length=12, choices=Anchor.choices, default=Anchor.AFTER_LAST)
+    anchor = models.CharField(max_length=12, choices=ROUND_ANCHORS, default=Anchor.AFTER_LAST)
     offset_days = models.PositiveSmallIntegerField(default=0)
     release_time = models.TimeField("Local time", default=time(9, 0))
     opens_at = models.DateTimeField()

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
-from cohorts.timeline import Anchor, anchored_moment
+from cohorts.timeline import Anchor, anchored_moment, wall_clock_kept
 from notifications.emails import EmailTemplate, absolute_url, slot
 from notifications.models import EmailKind
 from notifications.scheduling import DueStatus
@@ -252,9 +252,20 @@ def rounds_follow_sessions(*, cohort: Cohort) -> int:
 def rounds_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> None:
     """cohorts.hooks callback: the cohort's sessions or time zone were saved.
 
-    Rounds at a fixed date and time keep their moment; anchored ones are placed again.
+    Anchored rounds are placed again; a round at a fixed date and time keeps its wall-clock time
+    on a new time zone's clock (cohorts.timeline's one decision for prompts, rounds and sparks).
     """
     rounds_follow_sessions(cohort=cohort)
+    if previous_time_zone == cohort.time_zone:
+        return
+    for round_ in Round.objects.filter(
+        cohort=cohort, status=RoundStatus.SCHEDULED, anchor=Anchor.AT
+    ):
+        round_reschedule(
+            round_=round_,
+            opens_at=wall_clock_kept(round_.opens_at, previous_time_zone, cohort),
+            closes_at=wall_clock_kept(round_.closes_at, previous_time_zone, cohort),
+        )
 
 
 @transaction.atomic

@@ -4,8 +4,9 @@ from datetime import time
 
 import pytest
 
+from cohorts.timeline import Anchor
 from discussions import prompts
-from discussions.models import Anchor, Thread
+from discussions.models import Thread
 from notifications.models import Notification
 from notifications.scheduling import DueStatus
 

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from discussions.models import Anchor, Prompt, ScheduleError
+from cohorts.timeline import Anchor
+from discussions.models import Prompt, ScheduleError
 from tests.factories import CohortFactory, WorkshopSessionFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
