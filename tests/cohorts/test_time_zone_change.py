@@ -13,33 +13,9 @@ from sparks import planning
 from sparks.models import Delivery, Spark
 from surveys import rounds
 from surveys.models import RoundEvent, RoundStep, Survey
+from tests.cohort_edit import cohort_edit_post
 
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-def _move_to_new_york(client, world):
-    session = world.cohort.sessions.get()
-    # At 10:00: a session at the clock's own hour may fall in a night hour that a change of
-    # summer time makes ambiguous in New York, which the form rightly refuses.
-    starts = timezone.localtime(session.starts_at, world.cohort.tz).replace(
-        tzinfo=None, hour=10, minute=0
-    )
-    return client.post(
-        f"/cohorts/{world.cohort.pk}/edit/",
-        {
-            "name": world.cohort.name,
-            "description": "",
-            "time_zone": "America/New_York",
-            "instructors": [world.instructor.pk],
-            "sessions-TOTAL_FORMS": "1",
-            "sessions-INITIAL_FORMS": "1",
-            "sessions-MIN_NUM_FORMS": "0",
-            "sessions-MAX_NUM_FORMS": "1000",
-            "sessions-0-id": str(session.pk),
-            "sessions-0-starts_at": f"{starts:%Y-%m-%dT%H:%M}",
-            "sessions-0-ends_at": f"{starts + timedelta(hours=3):%Y-%m-%dT%H:%M}",
-        },
-    )
 
 
 def test_it_keeps_the_wall_clock_time_of_prompts_rounds_and_sparks(world, client_for):
@@ -71,7 +47,15 @@ def test_it_keeps_the_wall_clock_time_of_prompts_rounds_and_sparks(world, client
     paris_asks = {d.pk: d.due_at.astimezone(world.cohort.tz).replace(tzinfo=None) for d in asks}
     assert paris_asks
 
-    response = _move_to_new_york(client_for(world.manager), world)
+    session = timezone.localtime(world.cohort.sessions.get().starts_at, world.cohort.tz)
+    response = cohort_edit_post(
+        client_for(world.manager),
+        world,
+        # At 10:00: a session at the clock's own hour may fall in a night hour that a change of
+        # summer time makes ambiguous in New York, which the form rightly refuses.
+        starts_local=session.replace(tzinfo=None, hour=10, minute=0),
+        time_zone="America/New_York",
+    )
 
     assert response.status_code == 302
     new_two_pm = datetime.combine(day, time(14, 0), tzinfo=NEW_YORK)

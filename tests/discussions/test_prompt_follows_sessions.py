@@ -10,6 +10,7 @@ from discussions import prompts
 from discussions.models import Prompt
 from notifications.scheduling import DueStatus
 from socialtraining import clock
+from tests.cohort_edit import cohort_edit_post
 
 
 @pytest.fixture
@@ -26,30 +27,9 @@ def before_first(world):
     )
 
 
-def _save_cohort(client, world, *, starts_local: datetime, time_zone="Europe/Paris"):
-    session = world.cohort.sessions.get()
-    ends_local = starts_local + timedelta(hours=3)
-    return client.post(
-        f"/cohorts/{world.cohort.pk}/edit/",
-        {
-            "name": world.cohort.name,
-            "description": "",
-            "time_zone": time_zone,
-            "instructors": [world.instructor.pk],
-            "sessions-TOTAL_FORMS": "1",
-            "sessions-INITIAL_FORMS": "1",
-            "sessions-MIN_NUM_FORMS": "0",
-            "sessions-MAX_NUM_FORMS": "1000",
-            "sessions-0-id": str(session.pk),
-            "sessions-0-starts_at": f"{starts_local:%Y-%m-%dT%H:%M}",
-            "sessions-0-ends_at": f"{ends_local:%Y-%m-%dT%H:%M}",
-        },
-    )
-
-
 def test_it_moves_a_prompt_when_the_first_session_moves(world, client_for, before_first):
     new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
-    response = _save_cohort(client_for(world.manager), world, starts_local=new_start)
+    response = cohort_edit_post(client_for(world.manager), world, starts_local=new_start)
     assert response.status_code == 302
     before_first.refresh_from_db()
     expected_day = new_start.date() - timedelta(days=2)
@@ -68,7 +48,7 @@ def test_it_keeps_the_local_hour_when_the_time_zone_changes(world, client_for):
         at=datetime.combine(day, time(14, 0), tzinfo=world.cohort.tz),
     )
     start = timezone.localtime(world.cohort.sessions.get().starts_at, world.cohort.tz)
-    response = _save_cohort(
+    response = cohort_edit_post(
         client_for(world.manager),
         world,
         # At 10:00: a session at the clock's own hour may fall in a night hour that a change of
@@ -86,6 +66,6 @@ def test_it_leaves_released_and_cancelled_prompts_alone(world, client_for, befor
     Prompt.objects.filter(pk=before_first.pk).update(status=DueStatus.CANCELLED)
     due_at = before_first.due_at
     new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
-    _save_cohort(client_for(world.manager), world, starts_local=new_start)
+    cohort_edit_post(client_for(world.manager), world, starts_local=new_start)
     before_first.refresh_from_db()
     assert before_first.due_at == due_at
