@@ -17,6 +17,7 @@ from cohorts.timeline import Anchor
 from discussions.models import Post, PostKind, Reaction, ReactionKind, Thread
 from discussions.rendering import post_html
 from notifications.scheduling import DueStatus
+from sparks.answering import MASTERY_CORRECT, MAX_ATTEMPTS, answered_well, repeat_wait
 from sparks.models import (
     Delivery,
     DeliveryOutcome,
@@ -78,7 +79,6 @@ KNOWLEDGE_ROUNDS = (
 REACTION_RATE = 0.85
 BEHAVIOUR_RATE = 0.55
 ROUND_OPEN_DAYS = 7
-SPARK_MAX_ATTEMPTS = 3
 REPLY_TEXTS = (
     "I tried this with my team on Monday and it went better than I expected.",
     "Same here. What helped me was writing the first sentence down beforehand.",
@@ -312,7 +312,7 @@ def _plan_sparks(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.R
             # Spread over the send window by participant, as sparks_plan does.
             sent_at = first_ask + timedelta(minutes=(person * 37) % 480)
             sure_right = 0
-            for attempt in range(1, SPARK_MAX_ATTEMPTS + 1):
+            for attempt in range(1, MAX_ATTEMPTS + 1):
                 if sent_at > now or (kind == SparkKind.OPEN and attempt > 1):
                     break
                 delivery = Delivery(spark=spark, participant_id=person, attempt=attempt,
@@ -346,16 +346,16 @@ def _plan_sparks(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.R
                         chunk.spark_picks.append(
                             (answer, options[0] if correct else rng.choice(options[1:]))
                         )
-                    answered_well = bool(correct) and confidence > 2
-                    sure_right += answered_well
-                    if sure_right >= 2:
+                    well = answered_well(correct=correct, confidence=confidence)
+                    sure_right += well
+                    if sure_right >= MASTERY_CORRECT:
                         break
-                    sent_at = at + timedelta(days=7 if answered_well else 3)
+                    sent_at = at + repeat_wait(well=well)
                 elif sent_at + expire <= now:
                     delivery.step, delivery.reminded_at = DeliveryStep.EXPIRE, sent_at + remind
                     delivery.outcome, delivery.closed_at = DeliveryOutcome.MISSED, sent_at + expire
                     delivery.status, delivery.done_at = DueStatus.DONE, sent_at + expire
-                    sent_at = sent_at + expire + timedelta(days=3)
+                    sent_at = sent_at + expire + repeat_wait(well=False)
                 else:
                     # Still waiting for an answer: reminded if that came due, expiring later.
                     if sent_at + remind <= now:

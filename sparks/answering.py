@@ -34,6 +34,21 @@ MASTERY_CORRECT = 2
 MAX_ATTEMPTS = 5
 # "How sure are you?" at or below this is a guess, even when right.
 UNSURE_CONFIDENCE = 2
+# The rule of `answered_well` as a filter on SparkAnswer rows (the plan's mastery count).
+WELL_ANSWERED = Q(is_correct=True) & (
+    Q(confidence__isnull=True) | Q(confidence__gt=UNSURE_CONFIDENCE)
+)
+
+
+def answered_well(*, correct: bool | None, confidence: int | None) -> bool:
+    """Right and sure of it (a spark that does not ask counts as sure): what comes back later,
+    and MASTERY_CORRECT times retires the spark."""
+    return bool(correct) and (confidence is None or confidence > UNSURE_CONFIDENCE)
+
+
+def repeat_wait(*, well: bool) -> timedelta:
+    """How long until a knowledge spark is asked again after an answer (missed: not well)."""
+    return timedelta(days=REPEAT_LATER_DAYS if well else REPEAT_SOON_DAYS)
 
 
 class SparkClosed(Exception):
@@ -75,17 +90,14 @@ def _ask_again(delivery: Delivery, *, answered_well: bool, now: datetime) -> Del
         return None
     if mode == RepeatMode.UNTIL_MASTERED and answered_well:
         good = SparkAnswer.objects.filter(
-            delivery__spark=spark,
-            delivery__participant_id=delivery.participant_id,
-            is_correct=True,
-        ).filter(Q(confidence__isnull=True) | Q(confidence__gt=UNSURE_CONFIDENCE))
+            WELL_ANSWERED, delivery__spark=spark, delivery__participant_id=delivery.participant_id
+        )
         if good.count() >= MASTERY_CORRECT:
             return None
-    wait = REPEAT_LATER_DAYS if answered_well else REPEAT_SOON_DAYS
     due = in_send_window(
         spark.cohort,
         schedule_for(spark.cohort),
-        now + timedelta(days=wait),
+        now + repeat_wait(well=answered_well),
         spread_key=delivery.participant_id,
     )
     repeat, _ = Delivery.objects.get_or_create(
@@ -190,8 +202,8 @@ def spark_answer(
     delivery.outcome, delivery.closed_at = DeliveryOutcome.ANSWERED, now
     delivery.status, delivery.done_at, delivery.claimed_until = DueStatus.DONE, now, None
     delivery.save(update_fields=["outcome", "closed_at", "status", "done_at", "claimed_until"])
-    sure = confidence is None or confidence > UNSURE_CONFIDENCE
-    _ask_again(delivery, answered_well=bool(correct) and sure, now=now)
+    well = answered_well(correct=correct, confidence=confidence)
+    _ask_again(delivery, answered_well=well, now=now)
     return answer
 
 
@@ -223,6 +235,6 @@ def spark_answer_confidence(*, delivery: Delivery, confidence: int) -> SparkAnsw
         status=DueStatus.PENDING,
         sent_at__isnull=True,
     ).delete()
-    sure = confidence > UNSURE_CONFIDENCE
-    _ask_again(delivery, answered_well=bool(answer.is_correct) and sure, now=answer.created_at)
+    well = answered_well(correct=answer.is_correct, confidence=confidence)
+    _ask_again(delivery, answered_well=well, now=answer.created_at)
     return answer

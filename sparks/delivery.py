@@ -19,7 +19,7 @@ from notifications.models import EmailKind
 from notifications.services import Notice, notify_many, unsubscribe_label
 from socialtraining import clock
 from sparks import links
-from sparks.answering import MAX_ATTEMPTS, REPEAT_SOON_DAYS
+from sparks.answering import MAX_ATTEMPTS, repeat_wait
 from sparks.lift_assignment import lift_designs_fix
 from sparks.models import (
     Delivery,
@@ -194,7 +194,7 @@ def _ask_again_missed(missed: list[Delivery], batch: _Batch, *, now: datetime) -
         due = in_send_window(
             spark.cohort,
             schedule,
-            now + timedelta(days=REPEAT_SOON_DAYS),
+            now + repeat_wait(well=False),
             spread_key=delivery.participant_id,
         )
         repeats.append(

@@ -84,8 +84,7 @@ def _timeline_sparks(cohort: Cohort) -> QuerySet[Spark]:
 def _mastered_by_spark(cohort: Cohort) -> Counter:
     """How many participants answered each knowledge spark right, sure of it, twice (one query)."""
     pairs = (
-        SparkAnswer.objects.filter(delivery__spark__cohort=cohort, is_correct=True)
-        .filter(Q(confidence__isnull=True) | Q(confidence__gt=answering.UNSURE_CONFIDENCE))
+        SparkAnswer.objects.filter(answering.WELL_ANSWERED, delivery__spark__cohort=cohort)
         .values("delivery__spark_id", "delivery__participant_id")
         .annotate(good=Count("pk"))
         .filter(good__gte=answering.MASTERY_CORRECT)
