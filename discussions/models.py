@@ -102,37 +102,6 @@ class Prompt(DueRow):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("discussions:thread", args=[self.cohort_id, self.pk])
-
-    def replies_seen_by(self, user, *, teaches: bool) -> bool:
-        """False for a participant who has not yet replied to a "post before you see replies"
-        thread: `Post.objects.seen_by`'s rule, for one thread. `teaches`: instructors and
-        managers see every reply."""
-        if not self.post_first or teaches:
-            return True
-        return Post.objects.replies_by(user).filter(thread=self).exists()
-
-
-class PostQuerySet(models.QuerySet["Post"]):
-    def replies_by(self, user) -> PostQuerySet:
-        """`user`'s replies (not comments, not opening posts): what opens a "post before you see
-        replies" thread to them."""
-        return self.filter(author=user, is_opening=False, parent__isnull=True)
-
-    def seen_by(self, user, *, teaches: bool) -> PostQuerySet:
-        """Leave out what "post before you see replies" keeps from `user`: peers' replies and
-        comments in such a thread until they replied to it. `teaches`: instructors and managers
-        see every reply."""
-        if teaches:
-            return self
-        replied = Post.objects.replies_by(user).filter(thread=models.OuterRef("thread"))
-        return self.exclude(
-            models.Q(thread__post_first=True, is_opening=False)
-            & ~models.Q(author=user)
-            & ~models.Exists(replied)
-        )
-
     @property
     def is_offset(self) -> bool:
         return self.anchor in OFFSET_ANCHORS
@@ -283,6 +252,37 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("discussions:thread", args=[self.cohort_id, self.pk])
+
+    def replies_seen_by(self, user, *, teaches: bool) -> bool:
+        """False for a participant who has not yet replied to a "post before you see replies"
+        thread: `Post.objects.seen_by`'s rule, for one thread. `teaches`: instructors and
+        managers see every reply."""
+        if not self.post_first or teaches:
+            return True
+        return Post.objects.replies_by(user).filter(thread=self).exists()
+
+
+class PostQuerySet(models.QuerySet["Post"]):
+    def replies_by(self, user) -> PostQuerySet:
+        """`user`'s replies (not comments, not opening posts): what opens a "post before you see
+        replies" thread to them."""
+        return self.filter(author=user, is_opening=False, parent__isnull=True)
+
+    def seen_by(self, user, *, teaches: bool) -> PostQuerySet:
+        """Leave out what "post before you see replies" keeps from `user`: peers' replies and
+        comments in such a thread until they replied to it. `teaches`: instructors and managers
+        see every reply."""
+        if teaches:
+            return self
+        replied = Post.objects.replies_by(user).filter(thread=models.OuterRef("thread"))
+        return self.exclude(
+            models.Q(thread__post_first=True, is_opening=False)
+            & ~models.Q(author=user)
+            & ~models.Exists(replied)
+        )
 
 
 class Post(models.Model):
