@@ -25,13 +25,13 @@ def _prompt_timeline_page(
     request: HttpRequest, cohort, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     threads = Thread.objects.visible().select_related("study_group").order_by("study_group__name")
-    prompts = (
+    scheduled = (
         Prompt.objects.filter(cohort=cohort)
         .select_related("author")
         .prefetch_related(Prefetch("threads", queryset=threads))
         .order_by("due_at", "pk")
     )
-    page = Paginator(prompts, PROMPTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(scheduled, PROMPTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "cohort": cohort,
         "page": page,

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
+from cohorts.access import study_groups_visible_to
 from discussions import access, follows, mentions, posting, reactions
 from discussions.forms import (
     CommentForm,
@@ -65,7 +66,7 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
         "unanswered": unanswered,
         "groups": []
         if space.study_group
-        else list(access.study_groups_visible_to(request.user, space.cohort)),
+        else list(study_groups_visible_to(request.user, space.cohort)),
     }
     template = "discussions/feed.html"
     if request.htmx:

@@ -39,11 +39,11 @@ def _survey_questions(survey: Survey) -> list[Question]:
 def survey_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The cohort's surveys and their rounds, with how many have answered each."""
     cohort = get_cohort_for(request.user, pk, "teach")
-    rounds = Round.objects.annotate(
+    answered_rounds = Round.objects.annotate(
         submitted=Count("responses", filter=Q(responses__status=ResponseStatus.SUBMITTED))
     ).order_by("opens_at", "pk")
     surveys = cohort.surveys.annotate(question_count=Count("questions")).prefetch_related(
-        Prefetch("rounds", queryset=rounds)
+        Prefetch("rounds", queryset=answered_rounds)
     )
     participants = cohort.enrolments.filter(role=CohortRole.PARTICIPANT).count()
     context = {"cohort": cohort, "surveys": list(surveys), "participants": participants}

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from socialtraining import clock
 from socialtraining.csv_download import csv_download
-from surveys import access, answering, links, results
+from surveys import access, links, results
+from surveys.answering import AnswerProblem, ResponseClosed, response_save_draft, response_submit
 from surveys.models import (
     Question,
     QuestionKind,
@@ -113,7 +114,7 @@ def _answer_page(
     request: HttpRequest,
     answering: access.Answering,
     *,
-    problems: list[answering.AnswerProblem] = (),
+    problems: list[AnswerProblem] = (),
     posted: dict[int, dict] | None = None,
     closed_message: str = "",
     status: int = 200,
@@ -180,10 +181,10 @@ def answer(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
     questions = list(answering.round.survey.questions.all())
     raw = _raw_answers(request.POST, questions)
     try:
-        _, problems = answering.response_submit(
+        _, problems = response_submit(
             round_=answering.round, participant=answering.participant, raw=raw
         )
-    except answering.ResponseClosed as closed:
+    except ResponseClosed as closed:
         return _answer_page(request, answering, closed_message=str(closed), status=400)
     if problems:
         return _answer_page(request, answering, problems=problems, posted=raw, status=400)
@@ -199,10 +200,10 @@ def answer_draft(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
     questions = list(answering.round.survey.questions.all())
     raw = _raw_answers(request.POST, questions)
     try:
-        response, problems = answering.response_save_draft(
+        response, problems = response_save_draft(
             round_=answering.round, participant=answering.participant, raw=raw
         )
-    except answering.ResponseClosed as closed:
+    except ResponseClosed as closed:
         if request.htmx:
             context = {"closed_message": str(closed)}
             return render(request, "surveys/answer_form.html#draft_status", context, status=400)

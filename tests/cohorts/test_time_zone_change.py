@@ -66,5 +66,5 @@ def test_it_keeps_the_wall_clock_time_of_prompts_rounds_and_sparks(world, client
     assert round_.closes_at == datetime.combine(day + timedelta(days=7), time(14, 0), NEW_YORK)
     assert RoundEvent.objects.get(round=round_, step=RoundStep.OPEN).due_at == new_two_pm
     # Sparks are planned again into the send window on the new clock: the same local moments.
-    new_york_asks = {d.pk: d.due_at.astimezone(NEW_YORK).replace(tzinfo=None) for d in asks}
+    new_york_asks = {d.pk: d.due_at.astimezone(NEW_YORK).replace(tzinfo=None) for d in asks.all()}
     assert new_york_asks == paris_asks
