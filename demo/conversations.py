@@ -35,6 +35,7 @@ from discussions.models import (
     Target,
     Thread,
 )
+from discussions.posting import threads_recount
 from discussions.rendering import post_html
 from notifications.scheduling import DueStatus
 
@@ -234,10 +235,7 @@ def _thread_create(
         Post.objects.filter(pk=endorsed.pk).update(endorsed_by=instructors[0])
     reactions = _reactions_create(posts=replies, people=[*people, *instructors], rng=rng)
     posts = replies + comments
-    last = max([opened, *(p.created_at for p in posts)])
-    Thread.objects.filter(pk=thread.pk).update(
-        reply_count=len(posts), reaction_count=reactions, last_activity_at=last
-    )
+    threads_recount(thread_ids=[thread.pk])
     followers = {author.pk, *(p.author_id for p in posts)}
     Follow.objects.bulk_create(Follow(thread=thread, user_id=pk) for pk in followers)
     # The demo participant has read older threads; newer activity shows as unread.
@@ -277,7 +275,7 @@ def _flagged_reply_create(*, cohort: Cohort, rng: random.Random, now: datetime) 
         body_html=post_html(FLAGGED_REPLY), created_at=at,
     )  # fmt: skip
     Flag.objects.create(post=reply, user=flagger, reason=FLAG_REASON, created_at=at)
-    Thread.objects.filter(pk=thread.pk).update(reply_count=thread.reply_count + 1)
+    threads_recount(thread_ids=[thread.pk])
 
 
 BENCH_THREADS = 1000
@@ -330,7 +328,7 @@ def bench_conversations_create(*, cohort: Cohort, rng: random.Random, now: datet
         for n, text in enumerate(texts)
     )
     comment_html = post_html(BENCH_COMMENT)
-    comments = Post.objects.bulk_create(
+    Post.objects.bulk_create(
         Post(
             thread=busy, parent=reply, author=rng.choice(people), kind=PostKind.COMMENT,
             body=BENCH_COMMENT, body_html=comment_html,
@@ -338,7 +336,7 @@ def bench_conversations_create(*, cohort: Cohort, rng: random.Random, now: datet
         )
         for reply in replies[::4]
     )  # fmt: skip
-    reactions = Reaction.objects.bulk_create(
+    Reaction.objects.bulk_create(
         Reaction(post=reply, user=person, kind=kind)
         for reply in replies
         for person, kind in zip(
@@ -350,10 +348,6 @@ def bench_conversations_create(*, cohort: Cohort, rng: random.Random, now: datet
     Mention.objects.bulk_create(
         Mention(post=reply, user=rng.choice(people)) for reply in replies[::10]
     )
-    Thread.objects.filter(pk=busy.pk).update(
-        reply_count=len(replies) + len(comments),
-        reaction_count=len(reactions),
-        last_activity_at=comments[-1].created_at,
-    )
+    threads_recount(thread_ids=[busy.pk])
     busy.refresh_from_db()
     return busy

@@ -27,6 +27,7 @@ from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
 from demo.scale_plan import Chunk, CohortPlan, plan_cohort, seed_html
 from demo.seeding import local_datetime
 from discussions.models import Post, Reaction, Thread
+from discussions.posting import threads_recount
 from sparks.models import Delivery, Spark, SparkAnswer, SparkChoice, SparkThread
 from surveys.models import (
     Answer,
@@ -217,6 +218,7 @@ def _chunk_write(chunk: Chunk) -> dict[str, int]:
         spark_picks,
         [spark_picks(sparkanswer_id=a.pk, sparkchoice_id=c.pk) for a, c in chunk.spark_picks],
     )
+    threads_recount(thread_ids=[thread.pk for thread in chunk.threads])
     return {
         "posts": len(chunk.posts) + len(chunk.comments),
         "reactions": len(chunk.reactions),

@@ -337,8 +337,6 @@ def _plan_sparks(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.R
                                 body="**My answer:** " + ("Choice 1" if correct else "my take"),
                                 created_at=at)  # fmt: skip
                     chunk.posts.append(post)
-                    thread.reply_count += 1
-                    thread.last_activity_at = max(thread.last_activity_at, at)
                     answer = SparkAnswer(delivery=delivery, is_correct=correct,
                                          confidence=confidence, created_at=at)  # fmt: skip
                     chunk.spark_answers.append((delivery, post, answer))
@@ -418,8 +416,6 @@ def _plan_discussions(
         (chunk.comments if is_comment else chunk.posts).append(post)
         if not is_comment:
             posts.append(post)
-        thread.reply_count += 1
-        thread.last_activity_at = max(thread.last_activity_at, at)
     seen: set[tuple[int, int, str]] = set()
     kinds = (ReactionKind.LIKE, ReactionKind.LEARNED, ReactionKind.USEFUL)
     for _ in range(reaction_budget):
@@ -434,7 +430,6 @@ def _plan_discussions(
         at = min(now, posts[k].created_at + timedelta(hours=rng.uniform(0.1, 72)))
         chunk.reactions.append((posts[k], Reaction(post=posts[k], user_id=user, kind=kind,
                                                    created_at=at)))  # fmt: skip
-        thread.reaction_count += 1
 
 
 @functools.lru_cache(maxsize=256)
