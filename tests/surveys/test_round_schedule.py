@@ -244,8 +244,8 @@ def test_it_schedules_the_standard_rounds_in_one_click_and_not_twice(
         "5 rounds scheduled: Before the workshop, Right after, +30 days, +60 days, +90 days."
         in response.text
     )
-    rounds = {r.label: local(r.opens_at, new_york) for r in Round.objects.all()}
-    assert rounds == {
+    opening = {r.label: local(r.opens_at, new_york) for r in Round.objects.all()}
+    assert opening == {
         "Before the workshop": datetime(2027, 2, 23, 9, 0),
         "Right after": datetime(2027, 3, 2, 17, 0),
         "+30 days": datetime(2027, 4, 1, 9, 0),
