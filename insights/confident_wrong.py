@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
-from discussions import services as discussions
+from discussions import posting
 from discussions.models import PostKind, Thread
 from insights.models import ConfidentWrongAlert
 from notifications.models import EmailKind
@@ -270,7 +270,7 @@ def confident_wrong_thread_start(*, alert: ConfidentWrongAlert, author: User) ->
         return alert.thread
     distribution = alert_distribution(alert)
     title = f"Many of us were sure of a wrong answer: {distribution.question}"
-    thread = discussions.thread_start(
+    thread = posting.thread_start(
         cohort=alert.cohort,
         study_group=None,
         author=author,
