@@ -8,7 +8,7 @@ import pytest
 from notifications import scheduling
 from socialtraining import clock
 from sparks import answering, links, planning
-from sparks.models import Delivery, DeliveryOutcome, SparkChoice
+from sparks.models import Delivery, DeliveryOutcome, SparkAnswer, SparkChoice
 
 
 @pytest.fixture
@@ -238,4 +238,4 @@ def test_it_stores_no_confidence_for_a_spark_that_does_not_ask_for_it(client_for
     client_for(world.participant).post(
         f"/sparks/{sent_ask.pk}/", {"choices": [right.pk], "confidence": "1"}
     )
-    assert services.SparkAnswer.objects.get(delivery=sent_ask).confidence is None
+    assert SparkAnswer.objects.get(delivery=sent_ask).confidence is None
