@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from discussions.services import plain_text
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cohorts.access import get_cohort_for
 from cohorts.models import Cohort, CohortRole
 from discussions.access import get_post_for
+from discussions.fanout import plain_text
 from discussions.models import Post
 from socialtraining import clock
 from sparks import answering, planning

@@ -167,10 +167,10 @@ def test_it_turns_a_post_into_a_spark_for_those_who_teach(world, client_for):
 
 
 def test_it_prefills_a_spark_from_a_post_as_text_not_markdown(world, client_for):
-    from discussions import services as discussions
+    from discussions import posting
 
     thread = Thread.objects.create(cohort=world.cohort, author=world.participant, title="Feedback")
-    post = discussions.post_reply(
+    post = posting.post_reply(
         thread=thread,
         author=world.groupmate,
         body="**My answer:** ask @[Nobody Here] _first_",
