@@ -6,8 +6,8 @@ class CohortsConfig(AppConfig):
     verbose_name = "Cohorts and study groups"
 
     def ready(self) -> None:
-        from cohorts import services
+        from cohorts import roster_imports
         from notifications import jobs
 
         # A large roster imports as a job, one chunk per run, through the one due-row mechanism.
-        jobs.register_job_kind(services.ROSTER_IMPORT_JOB, services.roster_imports_step)
+        jobs.register_job_kind(roster_imports.ROSTER_IMPORT_JOB, roster_imports.roster_imports_step)

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Membership, Role, User
-from cohorts import access, services
+from cohorts import access, roster_imports, services
 from cohorts.forms import (
     CohortForm,
     EnrolForm,
@@ -274,7 +274,7 @@ def roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         group_names = set(cohort.study_groups.values_list("name", flat=True))
         parsed = roster_parse(upload.read(), group_names=group_names)
-        roster_import = services.roster_import_create(
+        roster_import = roster_imports.roster_import_create(
             cohort=cohort, uploaded_by=request.user, filename=upload.name, parsed=parsed
         )
         return redirect("cohorts:roster_import", cohort.pk, roster_import.pk)
@@ -302,7 +302,7 @@ def roster_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse
         if not roster_import.rows:
             messages.error(request, "There is nothing to import: the file has no good rows.")
         else:
-            services.roster_import_confirm(roster_import=roster_import, user=request.user)
+            roster_imports.roster_import_confirm(roster_import=roster_import, user=request.user)
         return redirect("cohorts:roster_import", pk, import_pk)
     context = {
         "cohort": roster_import.cohort,

@@ -1,7 +1,7 @@
 from django.core import mail
 
 from accounts.models import Invitation, Membership, User
-from cohorts import services
+from cohorts import roster_imports
 from cohorts.models import Enrolment, RosterImport
 from notifications import scheduling
 from notifications.models import OutboxMessage
@@ -184,7 +184,7 @@ def test_it_imports_5000_rows_in_a_worker_with_a_progress_bar(
     runs = 0
     while roster_import.status != "done" and runs < 20:
         with django_assert_max_num_queries(45):
-            assert scheduling.run_now(services.ROSTER_IMPORT_JOB) == 1
+            assert scheduling.run_now(roster_imports.ROSTER_IMPORT_JOB) == 1
         roster_import.refresh_from_db()
         runs += 1
     assert runs == 10
@@ -210,8 +210,8 @@ def test_it_imports_5000_rows_in_a_worker_with_a_progress_bar(
     again, location = _upload(client, world, csv_file("\n".join(lines)))
     client.post(location)
     with django_assert_max_num_queries(300):
-        scheduling.run_now(services.ROSTER_IMPORT_JOB)
-        while scheduling.run_now(services.ROSTER_IMPORT_JOB):
+        scheduling.run_now(roster_imports.ROSTER_IMPORT_JOB)
+        while scheduling.run_now(roster_imports.ROSTER_IMPORT_JOB):
             pass
     again.refresh_from_db()
     assert (again.status, again.unchanged_count, again.enrolled_count) == ("done", 5000, 0)
