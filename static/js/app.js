@@ -71,11 +71,16 @@ function toolbarStop(bar, button) {
     item.tabIndex = item === button ? 0 : -1;
   }
 }
+// The stop is the focused button, else the one that already holds it: htmx gives focus back to
+// a swapped-in button (focusin makes it the stop) before htmx:load, by when the person may have
+// tabbed on.
 function toolbarsStart(root) {
   const bars = root.matches && root.matches('[role="toolbar"]') ? [root] : [];
   for (const bar of [...bars, ...root.querySelectorAll('[role="toolbar"]')]) {
     const buttons = toolbarButtons(bar);
-    toolbarStop(bar, buttons.includes(document.activeElement) ? document.activeElement : buttons[0]);
+    const held = buttons.find((button) => button.getAttribute("tabindex") === "0");
+    const focused = buttons.includes(document.activeElement) ? document.activeElement : null;
+    toolbarStop(bar, focused || held || buttons[0]);
   }
 }
 document.addEventListener("keydown", (event) => {

@@ -17,7 +17,7 @@ from django.db.models import Count
 from playwright.sync_api import expect
 
 from accounts.models import User
-from coaching.models import ObservationRound
+from coaching.models import Observation, ObservationRound
 from cohorts.models import Cohort, Enrolment
 from demo.seeding import DEMO_LOGINS, PASSWORD
 from demo.sparks import PAST_COHORT, RECENT_COHORT
@@ -130,6 +130,9 @@ def main_pages() -> dict[str, list[Page]]:
     coach = User.objects.get(email="coach@demo.test")
     coached = Enrolment.objects.filter(cohort=past, coach=coach).order_by("pk").first()
     observing = ObservationRound.objects.filter(cohort=past, opened_at__isnull=False).last()
+    # The form as a coach finds it before rating: whether the demo's coach already rated this
+    # person in the latest open round depends on the day the demo was seeded.
+    Observation.objects.filter(round=observing, enrolment=coached).delete()
     observe = f"/coaching/observations/{observing.pk}/people/{coached.pk}/"
     header = [
         Page("home", "/"),
