@@ -59,7 +59,8 @@ TIME_TESTS := tests/sparks tests/surveys tests/discussions tests/insights tests/
 	tests/cohorts/test_timeline.py tests/browser/test_prompts.py tests/browser/test_spark_answer.py \
 	tests/browser/test_spark_plan.py tests/browser/test_survey_answer.py \
 	tests/browser/test_survey_build.py tests/browser/test_cohort_dashboard.py \
-	tests/browser/test_org_dashboard.py
+	tests/browser/test_org_dashboard.py tests/coaching tests/browser/test_coach_observation.py \
+	tests/browser/test_lift_and_alerts.py
 # Real processes broken on purpose, in real time: the clock of the test process is not theirs.
 NOT_TIME_TESTS := --ignore=tests/notifications/test_delivery_faults.py \
 	--ignore=tests/sparks/test_e2e_worker.py
