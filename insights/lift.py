@@ -24,7 +24,6 @@ from insights.lift_stats import (
     paired_lift,
     pooled_lift,
 )
-from socialtraining.csv_download import spreadsheet_safe
 from sparks.models import PROBE_ATTEMPT, Delivery, DeliveryOutcome, LiftAssignment, LiftStudy
 
 
@@ -135,7 +134,7 @@ LIFT_CSV_HEADER = [
 
 def lift_csv_rows(cohort: Cohort) -> Iterator[list]:
     """One row per participant and objective of the design: the side, the sparks they answered
-    on it, and the probe's outcome. Text cells are made safe for spreadsheets."""
+    on it, and the probe's outcome (csv_download makes the text cells safe for spreadsheets)."""
     yield LIFT_CSV_HEADER
     study = LiftStudy.objects.filter(cohort=cohort).first()
     if study is None:
@@ -177,10 +176,10 @@ def lift_csv_rows(cohort: Cohort) -> Iterator[list]:
         probe = probes.get(key)
         answer = getattr(probe, "answer", None) if probe else None
         yield [
-            spreadsheet_safe(row.participant.name),
-            spreadsheet_safe(row.participant.email),
-            spreadsheet_safe(groups.get(row.participant_id, "")),
-            spreadsheet_safe(row.objective),
+            row.participant.name,
+            row.participant.email,
+            groups.get(row.participant_id, ""),
+            row.objective,
             "boosted" if row.boosted else "held out",
             practice.get(key, 0),
             probe.sent_at.isoformat() if probe and probe.sent_at else "",
