@@ -7,6 +7,7 @@ import string
 from django import forms
 from django.core.exceptions import ValidationError
 
+from coaching import services
 from coaching.models import Frequency
 
 
@@ -39,20 +40,25 @@ class BoosterForm(forms.Form):
     def clean_starter(self) -> str:
         starter = " ".join(self.cleaned_data["starter"].split())
         try:
-            fields = {
-                name for _, name, _, _ in string.Formatter().parse(starter) if name is not None
-            }
+            parts = [
+                (name, spec, conversion)
+                for _, name, spec, conversion in string.Formatter().parse(starter)
+                if name is not None
+            ]
         except ValueError:
             raise ValidationError(
                 "A brace is not closed: write {name} or {objective}, or leave braces out."
             ) from None
-        unknown = sorted(fields - {"name", "objective"})
+        unknown = sorted({name for name, _, _ in parts} - set(services.STARTER_FIELDS))
         if unknown:
             raise ValidationError(
                 "Only {name} and {objective} are filled in; remove "
                 + ", ".join("{" + f + "}" for f in unknown)
                 + "."
             )
+        # A format spec ({name:>999999999}) would be applied when the prompt is sent.
+        if any(spec or conversion for _, spec, conversion in parts):
+            raise ValidationError("Write {name} and {objective} as they are, with nothing after.")
         return starter
 
 

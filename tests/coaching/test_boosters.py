@@ -2,6 +2,7 @@ from datetime import time, timedelta
 
 from django.core import mail
 
+from coaching.forms import BoosterForm
 from coaching.models import CoachingBooster
 from coaching.services import coaching_plan
 from notifications.models import Notification
@@ -89,3 +90,13 @@ def test_it_skips_a_booster_that_passed_before_anyone_had_a_coach(world, travel)
         CoachingBooster.objects.filter(cohort=world.cohort).values_list("offset_days", "status")
     )
     assert statuses == {2: "cancelled", 14: "cancelled", 60: "pending"}
+
+
+def test_a_starter_takes_its_fields_as_they_are():
+    assert BoosterForm({"starter": "Ask {name} about {objective}."}).is_valid()
+    # A format spec would be applied to every coach's email when the prompt goes out.
+    padded = BoosterForm({"starter": "Ask {name:>999999999} about it."})
+    assert not padded.is_valid()
+    assert "with nothing after" in padded.errors["starter"][0]
+    assert not BoosterForm({"starter": "Ask {name!r}."}).is_valid()
+    assert not BoosterForm({"starter": "Ask {name.__class__}."}).is_valid()
