@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from cohorts.models import Cohort, Enrolment
-from notifications.scheduling import DueRow
+from notifications.scheduling import DueRow, DueStatus
 from socialtraining import clock
 
 
@@ -36,6 +36,11 @@ class CoachingBooster(DueRow):
 
     def __str__(self) -> str:
         return f"{self.cohort}: coaching prompt {self.label}"
+
+    @property
+    def editable(self) -> bool:
+        """Its starter may change until a worker takes it to send (or it is skipped)."""
+        return self.status == DueStatus.PENDING
 
 
 class ObservationStep(models.TextChoices):

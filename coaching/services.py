@@ -195,8 +195,14 @@ def coaching_follow_schedule(*, cohort: Cohort, previous_time_zone: str) -> None
 
 
 def booster_starter_update(*, booster: CoachingBooster, starter: str) -> CoachingBooster:
+    """Change a prompt's starter while it waits to go out; refused once a worker has taken it (a
+    send may be under way) or it was sent or skipped."""
+    changed = CoachingBooster.objects.filter(pk=booster.pk, status=DueStatus.PENDING).update(
+        starter=starter
+    )
+    if not changed:
+        raise CoachError("This prompt has gone out already; it can no longer change.")
     booster.starter = starter
-    booster.save(update_fields=["starter"])
     return booster
 
 
@@ -290,9 +296,8 @@ def boosters_send(boosters: list[CoachingBooster]) -> dict:
     notify_many(notices)
     now = clock.now()
     for booster in boosters:
-        CoachingBooster.objects.filter(pk=booster.pk).update(
-            sent_at=now, coaches_told=told[booster.pk]
-        )
+        booster.sent_at, booster.coaches_told = now, told[booster.pk]
+    CoachingBooster.objects.bulk_update(boosters, ["sent_at", "coaches_told"])
     return {}
 
 
@@ -353,12 +358,11 @@ def observation_rounds_step(rounds: list[ObservationRound]) -> dict:
             if people:
                 notices.append(_observation_notice(round_, cohort, people, reminding=reminding))
         if reminding:
-            ObservationRound.objects.filter(pk=round_.pk).update(reminded_at=now)
+            round_.reminded_at = now
         else:
-            ObservationRound.objects.filter(pk=round_.pk).update(
-                step=ObservationStep.REMIND, opened_at=now
-            )
+            round_.step, round_.opened_at = ObservationStep.REMIND, now
             again[round_.pk] = now + OBSERVATION_REMIND_AFTER
+    ObservationRound.objects.bulk_update(rounds, ["step", "opened_at", "reminded_at"])
     notify_many(notices)
     return again
 

@@ -201,13 +201,14 @@ def booster_edit(request: HttpRequest, pk: int, booster_pk: int) -> HttpResponse
     booster = coaching_access.get_booster_for(request.user, pk, booster_pk)
     data = request.POST if request.method == "POST" else None
     form = BoosterForm(data, initial={"starter": booster.starter}, prefix=f"b{booster.pk}")
-    if booster.sent_at and data is not None:
-        form.is_valid()
-        form.add_error(None, "This prompt has gone out already; it can no longer change.")
-    elif form.is_valid():
-        services.booster_starter_update(booster=booster, starter=form.cleaned_data["starter"])
-        messages.success(request, f"The {booster.label} conversation starter is saved.")
-        return redirect("coaching:plan", pk)
+    if form.is_valid():
+        try:
+            services.booster_starter_update(booster=booster, starter=form.cleaned_data["starter"])
+        except services.CoachError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The {booster.label} conversation starter is saved.")
+            return redirect("coaching:plan", pk)
     context = {"cohort": booster.cohort, "booster": booster, "form": form}
     return render(
         request, "coaching/booster_form.html", context, status=400 if form.errors else 200
