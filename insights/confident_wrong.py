@@ -110,26 +110,11 @@ def confident_wrong_scan() -> list[ConfidentWrongAlert]:
     candidates = _spark_candidates(now - SCAN_WINDOW) + _question_candidates(now - SCAN_WINDOW)
     if not candidates:
         return []
-    known_sparks = set(
-        ConfidentWrongAlert.objects.filter(
-            spark_id__in=[c.spark_id for c in candidates if c.spark_id]
-        ).values_list("spark_id", flat=True)
-    )
-    known_questions = set(
-        ConfidentWrongAlert.objects.filter(
-            question_id__in=[c.question_id for c in candidates if c.question_id]
-        ).values_list("question_id", "round_id")
-    )
-    fresh = [
-        c
-        for c in candidates
-        if (c.spark_id and c.spark_id not in known_sparks)
-        or (c.question_id and (c.question_id, c.round_id) not in known_questions)
-    ]
-    for alert in fresh:
+    for alert in candidates:
         alert.detected_at = now
-    # A scan running at the same moment made the same alerts: one row each, its notices once.
-    ConfidentWrongAlert.objects.bulk_create(fresh, ignore_conflicts=True)
+    # An alert exists once (the model's unique constraints): candidates already alerted, by an
+    # earlier scan or one running at the same moment, are skipped, so their notices go once.
+    ConfidentWrongAlert.objects.bulk_create(candidates, ignore_conflicts=True)
     created = list(
         ConfidentWrongAlert.objects.filter(detected_at=now).select_related(
             "cohort", "spark", "question"
@@ -200,11 +185,6 @@ def alert_distribution(alert: ConfidentWrongAlert) -> Distribution:
             delivery__spark=spark, delivery__attempt=1, is_correct__isnull=False
         )
         choices = list(spark.choices.all())
-        picked = Counter()
-        sure = Counter()
-        for choice_id, confidence in answers.values_list("choices", "confidence"):
-            picked[choice_id] += 1
-            sure[choice_id] += (confidence or 0) >= SURE_CONFIDENCE
         question, explanation = spark.question, spark.explanation
     else:
         answers = Answer.objects.filter(
@@ -214,12 +194,12 @@ def alert_distribution(alert: ConfidentWrongAlert) -> Distribution:
             is_correct__isnull=False,
         )
         choices = list(alert.question.choices.all())
-        picked = Counter()
-        sure = Counter()
-        for choice_id, confidence in answers.values_list("choices", "confidence"):
-            picked[choice_id] += 1
-            sure[choice_id] += (confidence or 0) >= SURE_CONFIDENCE
         question, explanation = alert.question.text, alert.question.explanation
+    picked: Counter[int] = Counter()
+    sure: Counter[int] = Counter()
+    for choice_id, confidence in answers.values_list("choices", "confidence"):
+        picked[choice_id] += 1
+        sure[choice_id] += (confidence or 0) >= SURE_CONFIDENCE
     totals = answers.aggregate(
         answers=Count("pk"), confident_wrong=Count("pk", filter=WRONG_AND_SURE)
     )

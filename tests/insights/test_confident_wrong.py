@@ -13,7 +13,15 @@ from insights.models import ConfidentWrongAlert
 from notifications.models import EmailMode, Notification
 from notifications.scheduling import DueStatus
 from socialtraining import clock
-from sparks.models import Delivery, DeliveryOutcome, Spark, SparkAnswer, SparkChoice, SparkKind
+from sparks.models import (
+    PROBE_ATTEMPT,
+    Delivery,
+    DeliveryOutcome,
+    Spark,
+    SparkAnswer,
+    SparkChoice,
+    SparkKind,
+)
 from surveys.models import (
     Answer,
     Choice,
@@ -84,6 +92,24 @@ def test_it_alerts_the_instructors_once_when_a_third_are_sure_and_wrong(world, s
     assert Notification.objects.filter(key__startswith="confident-wrong:").count() == 1
     assert confident_wrong_scan() == []
     assert ConfidentWrongAlert.objects.count() == 1
+
+
+def test_it_leaves_out_probes_and_repeats(world, spark):
+    # Only first asks say what the cohort believed: a lift probe (attempt 0) or a repeat is a
+    # later, practised answer.
+    answers(spark, TEN_WITH_FOUR_SURE_AND_WRONG)
+    Delivery.objects.filter(spark=spark).update(attempt=PROBE_ATTEMPT)
+    assert confident_wrong_scan() == []
+    Delivery.objects.filter(spark=spark).update(attempt=2)
+    assert confident_wrong_scan() == []
+    assert not ConfidentWrongAlert.objects.exists()
+
+
+def test_it_scans_only_answers_of_the_last_two_days(world, spark, travel):
+    answers(spark, TEN_WITH_FOUR_SURE_AND_WRONG)
+    travel.by(timedelta(days=3))
+    assert confident_wrong_scan() == []
+    assert not ConfidentWrongAlert.objects.exists()
 
 
 def test_the_alert_reaches_the_instructor_in_a_bundled_email(world, spark, travel, deliver):
