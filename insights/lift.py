@@ -35,7 +35,12 @@ def lift_probe_answers(deliveries) -> Iterator[tuple[int, ProbeAnswer]]:
         objective=OuterRef("spark__objective"),
     ).values("boosted")[:1]
     rows = (
-        deliveries.filter(attempt=PROBE_ATTEMPT, outcome=DeliveryOutcome.ANSWERED)
+        # An answer without a score says nothing of right or wrong: it is not counted as wrong.
+        deliveries.filter(
+            attempt=PROBE_ATTEMPT,
+            outcome=DeliveryOutcome.ANSWERED,
+            answer__is_correct__isnull=False,
+        )
         .annotate(boosted=Subquery(boosted))
         .filter(boosted__isnull=False)
         .values_list(
@@ -53,7 +58,7 @@ def lift_probe_answers(deliveries) -> Iterator[tuple[int, ProbeAnswer]]:
                 person=participant_id,
                 objective=objective,
                 boosted=is_boosted,
-                correct=bool(correct),
+                correct=correct,
             ),
         )
 
