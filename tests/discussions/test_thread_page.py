@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from accounts.models import User
 from discussions.models import Post, PostKind
 
 XSS_PAYLOADS = [
@@ -62,6 +63,9 @@ def test_it_renders_hostile_text_inert(world, client_for, start_thread, reply_to
     thread = start_thread(title=payload, body=payload)
     reply = reply_to(thread, body=payload)
     reply_to(thread, body=payload, parent=reply)
+    # People's names are user text too: the posts' author and endorser lines escape them.
+    User.objects.update(display_name=payload)
+    Post.objects.filter(pk=reply.pk).update(endorsed_by=world.instructor)
     body = client_for(world.instructor).get(_url(world, thread)).content.decode()
     content = _user_content(body)
     assert "<script" not in content.lower()
