@@ -141,6 +141,9 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Social training] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# The proxies in front of web that set X-Forwarded-For (docker-compose's TLS proxy: 1): the
+# sign-in limits count per client IP, and behind an untrusted proxy every client is its address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 # allauth's defaults, stated so they are visibly on; counted in the cache (Redis in production).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",

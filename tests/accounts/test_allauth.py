@@ -61,6 +61,22 @@ def test_it_lets_the_owner_sign_in_while_a_stranger_is_locked_out(client, db):
     assert _signed_in(client)
 
 
+def test_it_tells_clients_apart_behind_the_trusted_proxy(client, db, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    UserFactory(email="ada@example.test")
+    # Both come through the TLS proxy, which names each client in X-Forwarded-For.
+    stranger = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    owner = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    for _ in range(5):
+        client.post(LOGIN, {"login": "ada@example.test", "password": "wrong"}, **stranger)
+    refused = client.post(LOGIN, {"login": "ada@example.test", "password": PASSWORD}, **stranger)
+    assert "Too many failed login attempts" in refused.content.decode()
+
+    response = client.post(LOGIN, {"login": "ada@example.test", "password": PASSWORD}, **owner)
+    assert response.status_code == 302
+    assert _signed_in(client)
+
+
 def test_it_signs_in_with_a_mailed_code(client, db, mail_body, django_capture_on_commit_callbacks):
     UserFactory(email="ada@example.test")
     page = client.get("/accounts/login/code/").content.decode()
