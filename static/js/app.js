@@ -154,11 +154,14 @@ function tablesStack(root) {
       continue;
     }
     for (const row of table.querySelectorAll("tbody tr, tfoot tr")) {
-      [...row.children].forEach((cell, n) => {
-        if (headings[n] && !cell.hasAttribute("data-label")) {
-          cell.setAttribute("data-label", headings[n]);
+      // A cell spanning columns ("No participants yet.") belongs to none of their headings.
+      let column = 0;
+      for (const cell of row.children) {
+        if (!cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", cell.colSpan > 1 ? "" : headings[column] || "");
         }
-      });
+        column += cell.colSpan;
+      }
     }
     table.classList.add("stacked");
   }
