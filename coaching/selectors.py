@@ -143,7 +143,7 @@ def coachees(enrolments: list[Enrolment]) -> list[Coachee]:
     """What a coach sees of each enrolment: five grouped queries for any number of people."""
     if not enrolments:
         return []
-    user_ids, cohort_ids, pairs = _pairs_filter(enrolments)
+    user_ids, cohort_ids, _ = _pairs_filter(enrolments)
     now = clock.now()
     people = {(e.user_id, e.cohort_id): Coachee(e, e.cohort.phase_at(now)) for e in enrolments}
 
@@ -190,9 +190,7 @@ def coachees(enrolments: list[Enrolment]) -> list[Coachee]:
             person.surveys_submitted = count
 
     _objective_scores(people, user_ids, cohort_ids)
-    return [
-        people[(e.user_id, e.cohort_id)] for e in enrolments if (e.user_id, e.cohort_id) in pairs
-    ]
+    return [people[(e.user_id, e.cohort_id)] for e in enrolments]
 
 
 def _objective_scores(people: dict, user_ids: set[int], cohort_ids: set[int]) -> None:
