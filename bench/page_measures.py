@@ -68,7 +68,9 @@ def _thread_context_from_memory(thread) -> dict:
     request = RequestFactory().get(f"/cohorts/{thread.cohort_id}/threads/{thread.pk}/")
     request.user = user
     request.htmx = False
-    context = thread_page_context(request, access.get_thread_for(user, thread.cohort_id, thread.pk))
+    context = thread_page_context(
+        request, *access.get_thread_for(user, thread.cohort_id, thread.pk)
+    )
     return context | {
         "request": request,
         "user": user,

@@ -56,7 +56,7 @@ def get_observing_for(request, round_pk: int, enrolment_pk: int) -> Observing:
 
 
 def get_booster_for(user: User, cohort_pk: int, pk: int) -> CoachingBooster:
-    cohort = get_cohort_for(user, cohort_pk, "teach")
+    cohort, _ = get_cohort_for(user, cohort_pk, "teach")
     booster = CoachingBooster.objects.filter(cohort=cohort, pk=pk).first()
     if booster is None:
         raise Http404("No such coaching prompt.")

@@ -87,7 +87,7 @@ def mine(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def coach_set(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     """The L&D manager gives one participant a coach, or removes it."""
-    enrolment = access.get_enrolment_for(request.user, pk, enrolment_pk, "manage")
+    enrolment, _ = access.get_enrolment_for(request.user, pk, enrolment_pk, "manage")
     initial = (
         {"email": enrolment.coach.email, "name": enrolment.coach.name} if enrolment.coach else {}
     )
@@ -172,7 +172,7 @@ def observe(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
 @require_GET
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     """Instructors' view of the cohort's coaching: prompts, their starters, observation rounds."""
-    cohort = access.get_cohort_for(request.user, pk, "teach")
+    cohort, scope = access.get_cohort_for(request.user, pk, "teach")
     boosters = list(CoachingBooster.objects.filter(cohort=cohort))
     rounds = list(
         ObservationRound.objects.filter(cohort=cohort).annotate(
@@ -185,6 +185,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "cohort": cohort,
+        "access": scope,
         "boosters": [
             (b, BoosterForm(initial={"starter": b.starter}, prefix=f"b{b.pk}")) for b in boosters
         ],

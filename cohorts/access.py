@@ -12,7 +12,7 @@ cohorts. Actions, from weakest to strongest:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -23,6 +23,7 @@ from cohorts.models import Cohort, CohortRole, Enrolment, RosterImport, StudyGro
 
 __all__ = [
     "CohortAccess",
+    "CohortScope",
     "cohort_access",
     "cohorts_taught_by",
     "cohorts_visible_to",
@@ -64,6 +65,15 @@ class CohortAccess:
 
 
 NO_ACCESS = CohortAccess(role=None)
+
+
+class CohortScope(NamedTuple):
+    """A cohort and what the person who asked for it may do there: returned together, as Zulip's
+    `access_stream_by_id` returns `(stream, sub)`, never attached to the instance. Views pass
+    `access` to templates as its own variable."""
+
+    cohort: Cohort
+    access: CohortAccess
 
 
 def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
@@ -110,8 +120,8 @@ def cohort_access(user: User, cohort: Cohort) -> CohortAccess:
     )
 
 
-def get_cohort_for(user: User, pk: int, action: Action = "view") -> Cohort:
-    """The cohort `pk` if `user` may do `action` in it; otherwise 404. Sets `cohort.access`.
+def get_cohort_for(user: User, pk: int, action: Action = "view") -> CohortScope:
+    """The cohort `pk` and the user's access to it if they may do `action` there; otherwise 404.
 
     One query: the cohort with the user's enrolment and manager membership alongside, as every
     cohort page starts here.
@@ -140,13 +150,16 @@ def get_cohort_for(user: User, pk: int, action: Action = "view") -> Cohort:
     )
     if not access.allows(action):
         raise Http404("No such cohort.")
-    cohort.access = access
-    return cohort
+    return CohortScope(cohort, access)
 
 
-def study_groups_visible_to(user: User, cohort: Cohort) -> QuerySet[StudyGroup]:
-    """Instructors and managers see every group of the cohort; a participant only their own."""
-    access = getattr(cohort, "access", None) or cohort_access(user, cohort)
+def study_groups_visible_to(
+    user: User, cohort: Cohort, access: CohortAccess | None = None
+) -> QuerySet[StudyGroup]:
+    """Instructors and managers see every group of the cohort; a participant only their own.
+    `access` is the user's, when the caller has it already (from `get_cohort_for`)."""
+    if access is None:
+        access = cohort_access(user, cohort)
     groups = StudyGroup.objects.filter(cohort=cohort)
     if access.can_teach:
         return groups
@@ -169,20 +182,22 @@ def people_who_see(cohort: Cohort, study_group: StudyGroup | None = None) -> Que
     )
 
 
-def get_study_group_for(user: User, cohort_pk: int, pk: int, action: Action = "view") -> StudyGroup:
-    cohort = get_cohort_for(user, cohort_pk, "teach" if action != "view" else "view")
-    group = study_groups_visible_to(user, cohort).filter(pk=pk).first()
+def get_study_group_for(
+    user: User, cohort_pk: int, pk: int, action: Action = "view"
+) -> tuple[StudyGroup, CohortAccess]:
+    cohort, access = get_cohort_for(user, cohort_pk, "teach" if action != "view" else "view")
+    group = study_groups_visible_to(user, cohort, access).filter(pk=pk).first()
     if group is None:
         raise Http404("No such study group.")
     group.cohort = cohort
-    return group
+    return group, access
 
 
 def get_roster_import_for(
     user: User, cohort_pk: int, pk: int, *, without_rows: bool = False
-) -> RosterImport:
+) -> tuple[RosterImport, CohortAccess]:
     """The import; `without_rows` leaves its (possibly 5,000-row) lists in the database."""
-    cohort = get_cohort_for(user, cohort_pk, "teach")
+    cohort, access = get_cohort_for(user, cohort_pk, "teach")
     imports = RosterImport.objects.filter(cohort=cohort, pk=pk)
     if without_rows:
         imports = imports.defer("rows", "errors")
@@ -190,18 +205,20 @@ def get_roster_import_for(
     if roster_import is None:
         raise Http404("No such roster import.")
     roster_import.cohort = cohort
-    return roster_import
+    return roster_import, access
 
 
-def get_enrolment_for(user: User, cohort_pk: int, pk: int, action: Action = "teach") -> Enrolment:
-    cohort = get_cohort_for(user, cohort_pk, action)
+def get_enrolment_for(
+    user: User, cohort_pk: int, pk: int, action: Action = "teach"
+) -> tuple[Enrolment, CohortAccess]:
+    cohort, access = get_cohort_for(user, cohort_pk, action)
     enrolment = (
         Enrolment.objects.select_related("user", "study_group").filter(cohort=cohort, pk=pk).first()
     )
     if enrolment is None:
         raise Http404("No such enrolment.")
     enrolment.cohort = cohort
-    return enrolment
+    return enrolment, access
 
 
 # Coaches: a person's line manager or mentor sees their own people only, never the cohort.

@@ -130,7 +130,7 @@ def cohort_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk, "manage")
+    cohort, scope = access.get_cohort_for(request.user, pk, "manage")
     data = request.POST if request.method == "POST" else None
     instructors = User.objects.filter(
         enrolments__cohort=cohort, enrolments__role=CohortRole.INSTRUCTOR
@@ -162,6 +162,7 @@ def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
         context = {
             "organization": cohort.organization,
             "cohort": cohort,
+            "access": scope,
             "form": form,
             "sessions": sessions,
         }
@@ -171,7 +172,7 @@ def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk)
+    cohort, scope = access.get_cohort_for(request.user, pk)
     sessions = list(cohort.sessions.all())
     # The schedule the phase derives from, taken from the sessions already fetched.
     cohort.first_session_start = min((s.starts_at for s in sessions), default=None)
@@ -183,11 +184,12 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     instructors = [
         e.user for e in cohort.enrolments.filter(role=CohortRole.INSTRUCTOR).select_related("user")
     ]
-    groups = access.study_groups_visible_to(request.user, cohort).annotate(
+    groups = access.study_groups_visible_to(request.user, cohort, scope).annotate(
         member_count=Count("enrolments")
     )
     context = {
         "cohort": cohort,
+        "access": scope,
         "sessions": sessions,
         "counts": counts,
         "instructors": instructors,
@@ -203,7 +205,7 @@ PEOPLE_PER_PAGE = 100
 @require_http_methods(["GET", "POST"])
 def people(request: HttpRequest, pk: int) -> HttpResponse:
     action = "teach" if request.method == "POST" else "view"
-    cohort = access.get_cohort_for(request.user, pk, action)
+    cohort, scope = access.get_cohort_for(request.user, pk, action)
     form = EnrolForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         enrolment, created = services.enrolment_create(
@@ -221,15 +223,15 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
         "role", "user__display_name", "user__email"
     )
     page = Paginator(enrolments, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
-    groups = list(cohort.study_groups.all()) if cohort.access.can_teach else []
-    context = {"cohort": cohort, "page": page, "form": form, "groups": groups}
+    groups = list(cohort.study_groups.all()) if scope.can_teach else []
+    context = {"cohort": cohort, "access": scope, "page": page, "form": form, "groups": groups}
     return render(request, "cohorts/people.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 @require_POST
 def enrolment_remove(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
-    enrolment = access.get_enrolment_for(request.user, pk, enrolment_pk, "teach")
+    enrolment, _ = access.get_enrolment_for(request.user, pk, enrolment_pk, "teach")
     if enrolment.role != CohortRole.PARTICIPANT:
         messages.error(request, "Instructors are removed by editing the cohort.")
     else:
@@ -241,7 +243,7 @@ def enrolment_remove(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpRe
 @login_required
 @require_POST
 def enrolment_move(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
-    enrolment = access.get_enrolment_for(request.user, pk, enrolment_pk, "teach")
+    enrolment, _ = access.get_enrolment_for(request.user, pk, enrolment_pk, "teach")
     form = MoveForm(request.POST, cohort=enrolment.cohort)
     if enrolment.role != CohortRole.PARTICIPANT:
         messages.error(request, "Only participants belong to study groups.")
@@ -268,7 +270,7 @@ def _back_to(request: HttpRequest, fallback: str, pk: int) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk, "teach")
+    cohort, scope = access.get_cohort_for(request.user, pk, "teach")
     form = RosterUploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -279,7 +281,7 @@ def roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("cohorts:roster_import", cohort.pk, roster_import.pk)
     imports = cohort.roster_imports.defer("rows", "errors")[:10]
-    context = {"cohort": cohort, "form": form, "imports": imports}
+    context = {"cohort": cohort, "access": scope, "form": form, "imports": imports}
     return render(request, "cohorts/roster.html", context, status=400 if form.errors else 200)
 
 
@@ -291,12 +293,14 @@ ROSTER_PREVIEW_ROWS = 50
 def roster_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
     # The htmx progress poll runs every second: it reads counters, never the rows themselves.
     polling = bool(request.htmx) and request.method == "GET"
-    roster_import = access.get_roster_import_for(request.user, pk, import_pk, without_rows=polling)
+    roster_import, scope = access.get_roster_import_for(
+        request.user, pk, import_pk, without_rows=polling
+    )
     if polling:
         return render(
             request,
             "cohorts/roster_import.html#progress",
-            {"cohort": roster_import.cohort, "roster_import": roster_import},
+            {"cohort": roster_import.cohort, "access": scope, "roster_import": roster_import},
         )
     if request.method == "POST":
         if not roster_import.rows:
@@ -306,6 +310,7 @@ def roster_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse
         return redirect("cohorts:roster_import", pk, import_pk)
     context = {
         "cohort": roster_import.cohort,
+        "access": scope,
         "roster_import": roster_import,
         "preview_rows": roster_import.rows[:ROSTER_PREVIEW_ROWS],
     }
@@ -316,17 +321,17 @@ def roster_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def groups(request: HttpRequest, pk: int) -> HttpResponse:
     action = "teach" if request.method == "POST" else "view"
-    cohort = access.get_cohort_for(request.user, pk, action)
+    cohort, scope = access.get_cohort_for(request.user, pk, action)
     form = StudyGroupForm(request.POST if request.method == "POST" else None, cohort=cohort)
     if form.is_valid():
         group = services.study_group_create(cohort=cohort, name=form.cleaned_data["name"])
         messages.success(request, f"Study group “{group.name}” created.")
         return redirect("cohorts:groups", cohort.pk)
-    return _groups_page(request, cohort, form=form, split_form=SplitForm())
+    return _groups_page(request, cohort, scope, form=form, split_form=SplitForm())
 
 
-def _groups_page(request, cohort, *, form, split_form) -> HttpResponse:
-    groups = access.study_groups_visible_to(request.user, cohort).annotate(
+def _groups_page(request, cohort, scope, *, form, split_form) -> HttpResponse:
+    groups = access.study_groups_visible_to(request.user, cohort, scope).annotate(
         member_count=Count("enrolments")
     )
     unassigned = cohort.enrolments.filter(
@@ -334,6 +339,7 @@ def _groups_page(request, cohort, *, form, split_form) -> HttpResponse:
     ).count()
     context = {
         "cohort": cohort,
+        "access": scope,
         "groups": list(groups),
         "form": form,
         "split_form": split_form,
@@ -346,11 +352,11 @@ def _groups_page(request, cohort, *, form, split_form) -> HttpResponse:
 @login_required
 @require_POST
 def groups_split(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk, "teach")
+    cohort, scope = access.get_cohort_for(request.user, pk, "teach")
     split_form = SplitForm(request.POST)
     if not split_form.is_valid():
         return _groups_page(
-            request, cohort, form=StudyGroupForm(cohort=cohort), split_form=split_form
+            request, cohort, scope, form=StudyGroupForm(cohort=cohort), split_form=split_form
         )
     created = services.study_groups_split(cohort=cohort, size=split_form.cleaned_data["size"])
     if created:
@@ -365,14 +371,15 @@ def groups_split(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def group_detail(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
-    group = access.get_study_group_for(request.user, pk, group_pk)
+    group, scope = access.get_study_group_for(request.user, pk, group_pk)
     cohort = group.cohort
     members = group.enrolments.select_related("user").order_by("user__display_name", "user__email")
     context = {
         "cohort": cohort,
+        "access": scope,
         "group": group,
         "members": list(members),
-        "groups": list(cohort.study_groups.all()) if cohort.access.can_teach else [],
+        "groups": list(cohort.study_groups.all()) if scope.can_teach else [],
     }
     return render(request, "cohorts/group_detail.html", context)
 
@@ -380,7 +387,7 @@ def group_detail(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_rename(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
-    group = access.get_study_group_for(request.user, pk, group_pk, "teach")
+    group, scope = access.get_study_group_for(request.user, pk, group_pk, "teach")
     form = StudyGroupForm(
         request.POST if request.method == "POST" else None,
         cohort=group.cohort,
@@ -391,11 +398,11 @@ def group_rename(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
         services.study_group_rename(study_group=group, name=form.cleaned_data["name"])
         if request.htmx:
             group.member_count = group.enrolments.count()
-            context = {"cohort": group.cohort, "group": group}
+            context = {"cohort": group.cohort, "access": scope, "group": group}
             return render(request, "cohorts/groups.html#group-row", context)
         messages.success(request, f"Renamed to “{group.name}”.")
         return redirect("cohorts:groups", pk)
-    context = {"cohort": group.cohort, "group": group, "form": form}
+    context = {"cohort": group.cohort, "access": scope, "group": group, "form": form}
     if request.htmx:
         # htmx swaps only 2xx responses; the row shows the error next to the kept text.
         return render(request, "cohorts/groups.html#rename-row", context)

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import User
-from cohorts.access import Action, get_cohort_for, get_study_group_for
+from cohorts.access import Action, CohortAccess, get_cohort_for, get_study_group_for
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup
 from discussions.models import Post, Prompt, Thread
 
@@ -46,11 +46,14 @@ class Space:
         return Thread.objects.visible().filter(cohort=self.cohort, study_group=self.study_group)
 
 
-def get_space_for(user: User, cohort_pk: int, group_pk: int | None = None) -> Space:
+def get_space_for(
+    user: User, cohort_pk: int, group_pk: int | None = None
+) -> tuple[Space, CohortAccess]:
     if group_pk is None:
-        return Space(get_cohort_for(user, cohort_pk))
-    group = get_study_group_for(user, cohort_pk, group_pk)
-    return Space(group.cohort, group)
+        cohort, access = get_cohort_for(user, cohort_pk)
+        return Space(cohort), access
+    group, access = get_study_group_for(user, cohort_pk, group_pk)
+    return Space(group.cohort, group), access
 
 
 def space_of(thread: Thread) -> Space:
@@ -67,11 +70,14 @@ def threads_of_participant(user: User) -> QuerySet[Thread]:
     )
 
 
-def get_thread_for(user: User, cohort_pk: int, pk: int, action: Action = "view") -> Thread:
-    """The thread if `user` sees it and may do `action` in its cohort ("teach" to moderate)."""
-    cohort = get_cohort_for(user, cohort_pk, action)
+def get_thread_for(
+    user: User, cohort_pk: int, pk: int, action: Action = "view"
+) -> tuple[Thread, CohortAccess]:
+    """The thread if `user` sees it and may do `action` in its cohort ("teach" to moderate), and
+    what they may do there."""
+    cohort, access = get_cohort_for(user, cohort_pk, action)
     thread = (
-        Thread.objects.visible_to(user, cohort)
+        Thread.objects.visible_to(user, cohort, access)
         .select_related("study_group", "author")
         .filter(pk=pk)
         .first()
@@ -79,30 +85,30 @@ def get_thread_for(user: User, cohort_pk: int, pk: int, action: Action = "view")
     if thread is None:
         raise Http404("No such thread.")
     thread.cohort = cohort
-    return thread
+    return thread, access
 
 
 def get_post_for(
     user: User, cohort_pk: int, thread_pk: int, pk: int, action: Action = "view"
-) -> Post:
+) -> tuple[Post, CohortAccess]:
     """The post, unless it is a peer's reply or comment still hidden from `user` (post-first)."""
-    thread = get_thread_for(user, cohort_pk, thread_pk, action)
+    thread, access = get_thread_for(user, cohort_pk, thread_pk, action)
     post = Post.objects.select_related("author", "endorsed_by").filter(thread=thread, pk=pk).first()
     if post is None or (
         not post.is_opening
         and post.author_id != user.pk
-        and not thread.replies_seen_by(user, teaches=thread.cohort.access.can_teach)
+        and not thread.replies_seen_by(user, teaches=access.can_teach)
     ):
         raise Http404("No such post.")
     post.thread = thread
-    return post
+    return post, access
 
 
-def get_prompt_for(user: User, cohort_pk: int, pk: int) -> Prompt:
+def get_prompt_for(user: User, cohort_pk: int, pk: int) -> tuple[Prompt, CohortAccess]:
     """A prompt of the cohort, for its instructors and the organisation's managers only."""
-    cohort = get_cohort_for(user, cohort_pk, "teach")
+    cohort, access = get_cohort_for(user, cohort_pk, "teach")
     prompt = Prompt.objects.filter(cohort=cohort, pk=pk).first()
     if prompt is None:
         raise Http404("No such prompt.")
     prompt.cohort = cohort
-    return prompt
+    return prompt, access

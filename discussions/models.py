@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from cohorts.access import study_groups_visible_to
+from cohorts.access import CohortAccess, study_groups_visible_to
 from cohorts.models import Cohort, StudyGroup
 from cohorts.timeline import OFFSET_ANCHORS, Anchor, anchored_moment
 from notifications.scheduling import DueRow
@@ -157,10 +157,12 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
     def visible(self) -> ThreadQuerySet:
         return self.filter(removed_at__isnull=True)
 
-    def visible_to(self, user, cohort: Cohort) -> ThreadQuerySet:
+    def visible_to(
+        self, user, cohort: Cohort, access: CohortAccess | None = None
+    ) -> ThreadQuerySet:
         """Threads of `cohort` that `user` sees: its space's and those of the study groups they
         see (`cohorts.access.study_groups_visible_to`, the one rule of who sees a group)."""
-        groups = study_groups_visible_to(user, cohort)
+        groups = study_groups_visible_to(user, cohort, access)
         return self.visible().filter(
             models.Q(study_group__isnull=True) | models.Q(study_group__in=groups), cohort=cohort
         )

@@ -33,8 +33,8 @@ from socialtraining import clock
 
 def get_post_to_moderate(user: User, cohort_pk: int, thread_pk: int, pk: int) -> Post:
     """The post, if `user` moderates its cohort (instructors and managers); otherwise 404."""
-    post = access.get_post_for(user, cohort_pk, thread_pk, pk)
-    if not post.thread.cohort.access.can_teach:
+    post, scope = access.get_post_for(user, cohort_pk, thread_pk, pk)
+    if not scope.can_teach:
         raise Http404("No such post.")
     return post
 

@@ -21,9 +21,9 @@ from discussions.views import in_place, switch_on
 def post_moderate(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
     """A post's tools for instructors and managers (endorse, remove, flag, turn into a spark),
     asked for by its "Moderate" button: in place with htmx, or as a page without JavaScript."""
-    post = access.get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
-    decorate_posts([post], request.user, thread=post.thread)
-    context = thread_context(post.thread) | {"p": post}
+    post, scope = access.get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
+    decorate_posts([post], request.user, thread=post.thread, access=scope)
+    context = thread_context(post.thread, scope) | {"p": post}
     if request.htmx:
         return in_place(request, "discussions/thread.html#moderation-tools", context)
     return render(request, "discussions/post_moderate.html", context)
@@ -32,7 +32,7 @@ def post_moderate(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -
 @login_required
 @require_POST
 def thread_pin(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
-    thread = access.get_thread_for(request.user, pk, thread_pk, action="teach")
+    thread, _ = access.get_thread_for(request.user, pk, thread_pk, action="teach")
     moderation.thread_pin(thread=thread, pinned=switch_on(request))
     messages.success(request, "Pinned to the top." if thread.pinned else "Unpinned.")
     return redirect(thread.get_absolute_url())
@@ -41,7 +41,7 @@ def thread_pin(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def thread_lock(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
-    thread = access.get_thread_for(request.user, pk, thread_pk, action="teach")
+    thread, _ = access.get_thread_for(request.user, pk, thread_pk, action="teach")
     moderation.thread_lock(thread=thread, locked=switch_on(request))
     messages.success(
         request, "Locked: no new replies." if thread.locked else "Unlocked: replies are open."
@@ -60,9 +60,9 @@ MODERATION_ACTIONS = {
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_flag(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
-    post = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    post, scope = access.get_post_for(request.user, pk, thread_pk, post_pk)
     form = FlagForm(request.POST if request.method == "POST" else None)
-    context = {"cohort": post.thread.cohort, "thread": post.thread, "post": post, "form": form}
+    context = thread_context(post.thread, scope) | {"post": post, "form": form}
     context["in_place"] = bool(request.htmx)
     if request.htmx and request.method == "GET" and "cancel" in request.GET:
         # Cancel, in the thread: the Flag button comes back where the form was.
@@ -87,7 +87,7 @@ def post_flag(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
 @login_required
 @require_GET
 def moderation_queue(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk, "teach")
+    cohort, scope = access.get_cohort_for(request.user, pk, "teach")
     page = Paginator(moderation.moderation_queue(cohort), QUEUE_ITEMS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -95,14 +95,14 @@ def moderation_queue(request: HttpRequest, pk: int) -> HttpResponse:
     moderation.attach_open_flags(items)
     for item in items:
         item.link = post_link(item)
-    context = {"cohort": cohort, "page": page, "items": items}
+    context = {"cohort": cohort, "access": scope, "page": page, "items": items}
     return render(request, "discussions/moderation_queue.html", context)
 
 
 @login_required
 @require_GET
 def moderation_count(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk, "teach")
+    cohort, _ = access.get_cohort_for(request.user, pk, "teach")
     context = {"cohort": cohort, "count": moderation.open_flag_count(cohort)}
     return render(request, "discussions/moderation_link.html#count", context)
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cohorts.access import CohortAccess
 from cohorts.timeline import Anchor
 from discussions import access, prompts
 from discussions.forms import PromptForm, PromptNewForm
@@ -22,7 +23,7 @@ EDITABLE_PROMPT = (DueStatus.PENDING, DueStatus.FAILED)
 
 
 def _prompt_timeline_page(
-    request: HttpRequest, cohort, *, error: str = "", status: int = 200
+    request: HttpRequest, cohort, scope: CohortAccess, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     threads = Thread.objects.visible().select_related("study_group").order_by("study_group__name")
     scheduled = (
@@ -34,6 +35,7 @@ def _prompt_timeline_page(
     page = Paginator(scheduled, PROMPTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "cohort": cohort,
+        "access": scope,
         "page": page,
         "has_sessions": cohort.sessions.exists(),
         "error": error,
@@ -44,8 +46,8 @@ def _prompt_timeline_page(
 @login_required
 @require_GET
 def prompt_timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk, "teach")
-    return _prompt_timeline_page(request, cohort)
+    cohort, scope = access.get_cohort_for(request.user, pk, "teach")
+    return _prompt_timeline_page(request, cohort, scope)
 
 
 def _prompt_saved(form: PromptForm, save) -> Prompt | None:
@@ -73,7 +75,7 @@ def _prompt_saved_message(request: HttpRequest, prompt: Prompt) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def prompt_new(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk, "teach")
+    cohort, scope = access.get_cohort_for(request.user, pk, "teach")
     # The date and time typed in the form are the cohort's local time.
     with timezone.override(cohort.tz):
         form = PromptNewForm(request.POST if request.method == "POST" else None)
@@ -85,7 +87,7 @@ def prompt_new(request: HttpRequest, pk: int) -> HttpResponse:
         if prompt is not None:
             _prompt_saved_message(request, prompt)
             return redirect("discussions:prompt_timeline", cohort.pk)
-        context = {"cohort": cohort, "form": form}
+        context = {"cohort": cohort, "access": scope, "form": form}
         return render(
             request, "discussions/prompt_form.html", context, status=400 if form.errors else 200
         )
@@ -110,7 +112,7 @@ def _prompt_initial(prompt: Prompt) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def prompt_edit(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
-    prompt = access.get_prompt_for(request.user, pk, prompt_pk)
+    prompt, scope = access.get_prompt_for(request.user, pk, prompt_pk)
     with timezone.override(prompt.cohort.tz):
         form = PromptForm(
             request.POST if request.method == "POST" else None, initial=_prompt_initial(prompt)
@@ -121,6 +123,7 @@ def prompt_edit(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
             return redirect("discussions:prompt_timeline", prompt.cohort.pk)
         context = {
             "cohort": prompt.cohort,
+            "access": scope,
             "prompt": prompt,
             "form": form,
             "editable": prompt.status in EDITABLE_PROMPT,
@@ -130,7 +133,9 @@ def prompt_edit(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
         )
 
 
-def _prompt_changed(request: HttpRequest, prompt: Prompt, change, done: str) -> HttpResponse:
+def _prompt_changed(
+    request: HttpRequest, prompt: Prompt, scope: CohortAccess, change, done: str
+) -> HttpResponse:
     """Apply a one-click change (cancel, publish now); answer with its row or the timeline."""
     error = ""
     try:
@@ -140,10 +145,10 @@ def _prompt_changed(request: HttpRequest, prompt: Prompt, change, done: str) -> 
         prompt.refresh_from_db()
     if request.htmx:
         # htmx swaps only 2xx answers: the row comes back with the refusal written in it.
-        context = {"cohort": prompt.cohort, "prompt": prompt, "row_error": error}
+        context = {"cohort": prompt.cohort, "access": scope, "prompt": prompt, "row_error": error}
         return render(request, "discussions/prompt_timeline.html#prompt-row", context)
     if error:
-        return _prompt_timeline_page(request, prompt.cohort, error=error, status=400)
+        return _prompt_timeline_page(request, prompt.cohort, scope, error=error, status=400)
     messages.success(request, done.format(title=prompt.title))
     return redirect("discussions:prompt_timeline", prompt.cohort.pk)
 
@@ -151,16 +156,20 @@ def _prompt_changed(request: HttpRequest, prompt: Prompt, change, done: str) -> 
 @login_required
 @require_POST
 def prompt_cancel(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
-    prompt = access.get_prompt_for(request.user, pk, prompt_pk)
+    prompt, scope = access.get_prompt_for(request.user, pk, prompt_pk)
     return _prompt_changed(
-        request, prompt, prompts.prompt_cancel, "“{title}” is cancelled; it will not be released."
+        request,
+        prompt,
+        scope,
+        prompts.prompt_cancel,
+        "“{title}” is cancelled; it will not be released.",
     )
 
 
 @login_required
 @require_POST
 def prompt_publish(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
-    prompt = access.get_prompt_for(request.user, pk, prompt_pk)
+    prompt, scope = access.get_prompt_for(request.user, pk, prompt_pk)
     return _prompt_changed(
-        request, prompt, prompts.prompt_publish_now, "“{title}” is being published now."
+        request, prompt, scope, prompts.prompt_publish_now, "“{title}” is being published now."
     )

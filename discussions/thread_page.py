@@ -10,7 +10,9 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
-from discussions import access, follows
+from cohorts.access import CohortAccess
+from discussions import follows
+from discussions.access import space_of
 from discussions.forms import PostForm
 from discussions.models import Post, Reaction, ReactionKind, Thread
 from discussions.permissions import PostPermissions
@@ -56,20 +58,22 @@ class ReactionButton:
         return "true" if self.mine else "false"
 
 
-def thread_context(thread: Thread) -> dict:
-    """What every fragment of the thread page needs: the thread, its cohort, and `posts_url`.
+def thread_context(thread: Thread, access: CohortAccess) -> dict:
+    """What every fragment of the thread page needs: the thread, its cohort, the viewer's
+    `access` there, and `posts_url`.
 
     A post's links are `posts_url` + `<id>/<action>/`: one reverse() for the page rather than
     several per post (tests/discussions/test_thread_page.py holds them to the URLconf).
     """
     return {
         "cohort": thread.cohort,
+        "access": access,
         "thread": thread,
         "posts_url": f"{thread.get_absolute_url()}posts/",
     }
 
 
-def decorate_posts(posts: list[Post], user, *, thread: Thread) -> None:
+def decorate_posts(posts: list[Post], user, *, thread: Thread, access: CohortAccess) -> None:
     """Give each shown post its reaction buttons and what `user` may do with it.
 
     One query for any number of posts: reaction counts grouped by post and kind, with mine.
@@ -88,7 +92,7 @@ def decorate_posts(posts: list[Post], user, *, thread: Thread) -> None:
             counts[post_id, kind] = n
             if by_me:
                 mine.add((post_id, kind))
-    may_moderate = thread.cohort.access.can_teach
+    may_moderate = access.can_teach
     now = clock.now()
     posts_url = f"{thread.get_absolute_url()}posts/"
     for post in posts:
@@ -112,7 +116,9 @@ def decorate_posts(posts: list[Post], user, *, thread: Thread) -> None:
         post.moderate_on_demand = rights.can_moderate
 
 
-def replies_context(request: HttpRequest, thread: Thread, *, with_opening: bool = False) -> dict:
+def replies_context(
+    request: HttpRequest, thread: Thread, access: CohortAccess, *, with_opening: bool = False
+) -> dict:
     """The page of replies `request.user` may see, with their comments, reactions and actions;
     and the opening post too when `with_opening` (the full page), in the comments' query.
 
@@ -121,7 +127,7 @@ def replies_context(request: HttpRequest, thread: Thread, *, with_opening: bool 
     Comment forms are not built here: a reply's "Comment" button fetches one (`comment`).
     """
     replies = Post.objects.filter(thread=thread, is_opening=False, parent__isnull=True)
-    sees_replies = thread.replies_seen_by(request.user, teaches=thread.cohort.access.can_teach)
+    sees_replies = thread.replies_seen_by(request.user, teaches=access.can_teach)
     shown = replies.select_related("author", "endorsed_by") if sees_replies else replies.none()
     page = Paginator(shown, REPLIES_PER_PAGE).get_page(request.GET.get("page"))
     page_replies = list(page.object_list)
@@ -141,8 +147,13 @@ def replies_context(request: HttpRequest, thread: Thread, *, with_opening: bool 
     for reply in page_replies:
         reply.page_comments = comments.get(reply.pk, [])
     shown_posts = [*page_replies, *page_comments]
-    decorate_posts([opening, *shown_posts] if opening else shown_posts, request.user, thread=thread)
-    return thread_context(thread) | {
+    decorate_posts(
+        [opening, *shown_posts] if opening else shown_posts,
+        request.user,
+        thread=thread,
+        access=access,
+    )
+    return thread_context(thread, access) | {
         "opening": opening,
         "page": page,
         "replies": page_replies,
@@ -154,12 +165,12 @@ def replies_context(request: HttpRequest, thread: Thread, *, with_opening: bool 
 
 
 def thread_page_context(
-    request: HttpRequest, thread: Thread, *, form: PostForm | None = None
+    request: HttpRequest, thread: Thread, access: CohortAccess, *, form: PostForm | None = None
 ) -> dict:
     """Everything the thread page shows, loaded (`make bench` renders it again from memory)."""
-    context = replies_context(request, thread, with_opening=True)
+    context = replies_context(request, thread, access, with_opening=True)
     return context | {
-        "space": access.space_of(thread),
+        "space": space_of(thread),
         "form": form or PostForm(),
         "following": follows.thread_is_followed(thread=thread, user=request.user),
     }

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
-from cohorts.access import study_groups_visible_to
+from cohorts.access import CohortAccess, study_groups_visible_to
 from discussions import access, follows, mentions, posting, reactions
 from discussions.forms import (
     CommentForm,
@@ -45,7 +45,7 @@ FEED_SORTS = {
 @login_required
 @require_GET
 def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> HttpResponse:
-    space = access.get_space_for(request.user, pk, group_pk)
+    space, scope = access.get_space_for(request.user, pk, group_pk)
     sort = request.GET.get("sort") if request.GET.get("sort") in FEED_SORTS else "latest"
     unanswered = request.GET.get("filter") == "unanswered"
     threads = (
@@ -60,13 +60,14 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "cohort": space.cohort,
+        "access": scope,
         "space": space,
         "page": page,
         "sort": sort,
         "unanswered": unanswered,
         "groups": []
         if space.study_group
-        else list(study_groups_visible_to(request.user, space.cohort)),
+        else list(study_groups_visible_to(request.user, space.cohort, scope)),
     }
     template = "discussions/feed.html"
     if request.htmx:
@@ -77,7 +78,7 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_new(request: HttpRequest, pk: int, group_pk: int | None = None) -> HttpResponse:
-    space = access.get_space_for(request.user, pk, group_pk)
+    space, scope = access.get_space_for(request.user, pk, group_pk)
     form = ThreadForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
@@ -95,7 +96,7 @@ def thread_new(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
             form.add_error(None, str(error))
         else:
             return redirect("discussions:thread", space.cohort.pk, thread.pk)
-    context = {"cohort": space.cohort, "space": space, "form": form}
+    context = {"cohort": space.cohort, "access": scope, "space": space, "form": form}
     return render(
         request, "discussions/thread_new.html", context, status=400 if form.errors else 200
     )
@@ -109,9 +110,14 @@ def in_place(request: HttpRequest, template: str, context: dict) -> HttpResponse
 
 
 def _thread_page(
-    request: HttpRequest, thread: Thread, *, form: PostForm | None = None, status: int = 200
+    request: HttpRequest,
+    thread: Thread,
+    scope: CohortAccess,
+    *,
+    form: PostForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    context = thread_page_context(request, thread, form=form)
+    context = thread_page_context(request, thread, scope, form=form)
     return render(request, "discussions/thread.html", context, status=status)
 
 
@@ -120,13 +126,13 @@ def _thread_page(
 # Never from the browser's cache (back included): moderation changes what a thread shows.
 @never_cache
 def thread_detail(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
-    thread = access.get_thread_for(request.user, pk, thread_pk)
+    thread, scope = access.get_thread_for(request.user, pk, thread_pk)
     follows.thread_mark_read(thread=thread, user=request.user)
     if request.htmx:
         # "Load more replies": the next page's replies, appended, and a new load-more link.
-        context = replies_context(request, thread)
+        context = replies_context(request, thread, scope)
         return render(request, "discussions/thread.html#more-replies", context)
-    return _thread_page(request, thread)
+    return _thread_page(request, thread, scope)
 
 
 def _post_or_error(form, thread: Thread, user, parent: Post | None = None) -> Post | None:
@@ -149,25 +155,25 @@ def _post_or_error(form, thread: Thread, user, parent: Post | None = None) -> Po
 @login_required
 @require_POST
 def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
-    thread = access.get_thread_for(request.user, pk, thread_pk)
-    sees_replies = thread.replies_seen_by(request.user, teaches=thread.cohort.access.can_teach)
+    thread, scope = access.get_thread_for(request.user, pk, thread_pk)
+    sees_replies = thread.replies_seen_by(request.user, teaches=scope.can_teach)
     form = PostForm(request.POST)
     post = _post_or_error(form, thread, request.user)
     if request.htmx:
         # htmx swaps only 2xx answers: the form comes back with its error and the kept text.
-        context = thread_context(thread) | {"form": form, "post": post}
+        context = thread_context(thread, scope) | {"form": form, "post": post}
         if post is not None:
             # The new reply takes keyboard focus once swapped in; the form comes back empty.
             context |= {"form": PostForm(), "focused_pk": post.pk}
             if not sees_replies:
                 # The first reply under "post before you see replies" reveals the others.
-                context |= replies_context(request, thread) | {"reveal": True}
+                context |= replies_context(request, thread, scope) | {"reveal": True}
             else:
                 post.page_comments = []
-                decorate_posts([post], request.user, thread=thread)
+                decorate_posts([post], request.user, thread=thread, access=scope)
         return render(request, "discussions/thread.html#reply-posted", context)
     if post is None:
-        return _thread_page(request, thread, form=form, status=400)
+        return _thread_page(request, thread, scope, form=form, status=400)
     return redirect(post_url(post))
 
 
@@ -185,9 +191,9 @@ def _comment_form(parent: Post, data=None, *, focus: bool = True) -> CommentForm
 def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
     """A comment under a reply. GET is the form, fetched by the reply's "Comment" button with
     htmx (or opened as a page without JavaScript); POST writes it."""
-    parent = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    parent, scope = access.get_post_for(request.user, pk, thread_pk, post_pk)
     thread = parent.thread
-    context = thread_context(thread) | {"reply": parent}
+    context = thread_context(thread, scope) | {"reply": parent}
     if request.method == "GET":
         parent.comment_form = _comment_form(parent)
         try:
@@ -203,7 +209,7 @@ def comment(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
     if request.htmx:
         if post is not None:
             form = _comment_form(parent, focus=False)
-            decorate_posts([post], request.user, thread=thread)
+            decorate_posts([post], request.user, thread=thread, access=scope)
         parent.comment_form = form
         # The new comment takes keyboard focus once swapped in.
         context |= {"post": post, "focused_pk": post.pk if post else None}
@@ -228,7 +234,7 @@ def switch_on(request: HttpRequest) -> bool:
 @login_required
 @require_POST
 def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
-    post = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    post, scope = access.get_post_for(request.user, pk, thread_pk, post_pk)
     form = ReactionForm(request.POST)
     if not form.is_valid():
         return _refused(request, post, posting.PostingError("Choose a reaction."))
@@ -239,8 +245,8 @@ def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpRe
     except posting.PostingError as error:
         return _refused(request, post, error)
     if request.htmx:
-        decorate_posts([post], request.user, thread=post.thread)
-        context = thread_context(post.thread) | {"p": post}
+        decorate_posts([post], request.user, thread=post.thread, access=scope)
+        context = thread_context(post.thread, scope) | {"p": post}
         return in_place(request, "discussions/thread.html#reactions", context)
     return redirect(post_url(post))
 
@@ -248,7 +254,7 @@ def react(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpRe
 @login_required
 @require_POST
 def endorse(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
-    post = access.get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
+    post, _ = access.get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
     try:
         reactions.post_endorse(post=post, by=request.user, endorsed=switch_on(request))
     except posting.PostingError as error:
@@ -259,7 +265,7 @@ def endorse(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_edit(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
-    post = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    post, _ = access.get_post_for(request.user, pk, thread_pk, post_pk)
     form = PostEditForm(
         request.POST if request.method == "POST" else None, initial={"body": post.body}
     )
@@ -285,11 +291,9 @@ def post_edit(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> Ht
 @login_required
 @require_POST
 def post_remove(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
-    post = access.get_post_for(request.user, pk, thread_pk, post_pk)
+    post, scope = access.get_post_for(request.user, pk, thread_pk, post_pk)
     try:
-        posting.post_remove(
-            post=post, user=request.user, may_moderate=post.thread.cohort.access.can_teach
-        )
+        posting.post_remove(post=post, user=request.user, may_moderate=scope.can_teach)
     except posting.PostingError as error:
         return _refused(request, post, error)
     messages.success(request, "The post was removed.")
@@ -304,16 +308,16 @@ SEARCH_RESULTS_PER_PAGE = 20
 @login_required
 @require_GET
 def search(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, pk)
+    cohort, scope = access.get_cohort_for(request.user, pk)
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
     page = None
     if text:
-        results = search_posts(request.user, cohort, text)
+        results = search_posts(request.user, cohort, scope, text)
         page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
         for post in page.object_list:
             post.link = post_link(post)
-    context = {"cohort": cohort, "form": form, "q": text, "page": page}
+    context = {"cohort": cohort, "access": scope, "form": form, "q": text, "page": page}
     template = "discussions/search.html"
     if request.htmx:
         template += "#results"
@@ -334,7 +338,7 @@ def _mention_options(request: HttpRequest, space: access.Space) -> HttpResponse:
 @require_GET
 def thread_mention_options(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
     """Up to 8 people who see the thread, for the @mention autocomplete of its reply forms."""
-    thread = access.get_thread_for(request.user, pk, thread_pk)
+    thread, _ = access.get_thread_for(request.user, pk, thread_pk)
     return _mention_options(request, access.space_of(thread))
 
 
@@ -344,13 +348,14 @@ def space_mention_options(
     request: HttpRequest, pk: int, group_pk: int | None = None
 ) -> HttpResponse:
     """The same for a new thread of a space."""
-    return _mention_options(request, access.get_space_for(request.user, pk, group_pk))
+    space, _ = access.get_space_for(request.user, pk, group_pk)
+    return _mention_options(request, space)
 
 
 @login_required
 @require_POST
 def thread_follow(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
-    thread = access.get_thread_for(request.user, pk, thread_pk)
+    thread, _ = access.get_thread_for(request.user, pk, thread_pk)
     following = follows.thread_follow(thread=thread, user=request.user, on=switch_on(request))
     if request.htmx:
         context = {"cohort": thread.cohort, "thread": thread, "following": following}

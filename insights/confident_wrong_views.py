@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cohorts import access
-from cohorts.models import Cohort
+from cohorts.access import CohortAccess
 from insights.confident_wrong import (
     SURE_CONFIDENCE,
     alert_distribution,
@@ -19,29 +19,35 @@ from insights.confident_wrong import (
 from insights.models import ConfidentWrongAlert
 
 
-def get_alert_for(user, cohort_pk: int, pk: int) -> tuple[Cohort, ConfidentWrongAlert]:
-    cohort = access.get_cohort_for(user, cohort_pk, "teach")
+def get_alert_for(user, cohort_pk: int, pk: int) -> tuple[ConfidentWrongAlert, CohortAccess]:
+    cohort, scope = access.get_cohort_for(user, cohort_pk, "teach")
     alert = alerts_for(cohort).filter(pk=pk).first()
     if alert is None:
         raise Http404("No such alert.")
     alert.cohort = cohort
-    return cohort, alert
+    return alert, scope
 
 
 @login_required
 @require_GET
 def confident_wrong_list(request: HttpRequest, cohort_pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, cohort_pk, "teach")
-    context = {"cohort": cohort, "section": "insights", "alerts": list(alerts_for(cohort)[:100])}
+    cohort, scope = access.get_cohort_for(request.user, cohort_pk, "teach")
+    context = {
+        "cohort": cohort,
+        "access": scope,
+        "section": "insights",
+        "alerts": list(alerts_for(cohort)[:100]),
+    }
     return render(request, "insights/cohort/confident_wrong_list.html", context)
 
 
 @login_required
 @require_GET
 def confident_wrong(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
-    cohort, alert = get_alert_for(request.user, cohort_pk, pk)
+    alert, scope = get_alert_for(request.user, cohort_pk, pk)
     context = {
-        "cohort": cohort,
+        "cohort": alert.cohort,
+        "access": scope,
         "section": "insights",
         "alert": alert,
         "distribution": alert_distribution(alert),
@@ -53,6 +59,6 @@ def confident_wrong(request: HttpRequest, cohort_pk: int, pk: int) -> HttpRespon
 @login_required
 @require_POST
 def confident_wrong_thread(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
-    _, alert = get_alert_for(request.user, cohort_pk, pk)
+    alert, _ = get_alert_for(request.user, cohort_pk, pk)
     thread = confident_wrong_thread_start(alert=alert, author=request.user)
     return redirect("discussions:thread", thread.cohort_id, thread.pk)

@@ -20,9 +20,10 @@ from sparks.lift_design import PROBE_FIRST_DAY, PROBE_LAST_DAY
 @login_required
 @require_GET
 def cohort_lift_page(request: HttpRequest, cohort_pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, cohort_pk, "teach")
+    cohort, scope = access.get_cohort_for(request.user, cohort_pk, "teach")
     context = {
         "cohort": cohort,
+        "access": scope,
         "section": "insights",
         "lift": cohort_lift(cohort),
         "minimum_people": MINIMUM_PEOPLE,
@@ -38,7 +39,7 @@ def cohort_lift_page(request: HttpRequest, cohort_pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def cohort_lift_csv(request: HttpRequest, cohort_pk: int) -> StreamingHttpResponse:
-    cohort = access.get_cohort_for(request.user, cohort_pk, "teach")
+    cohort, _ = access.get_cohort_for(request.user, cohort_pk, "teach")
     filename = f"{slugify(cohort.name)}-lift-per-person-and-objective.csv"
     return csv_download(lift_csv_rows(cohort), filename=filename)
 

@@ -179,7 +179,7 @@ def deep_link_choose(request: HttpRequest, token: str) -> HttpResponse:
         return _deep_link_page(request, request_row, form=form, status=400)
     kind, cohort_pk, round_pk = form.cleaned_data["choice"]
     # The instructor may only place what they teach, in the platform's organisation.
-    cohort = get_cohort_for(request_row.user, cohort_pk, "teach")
+    cohort, _ = get_cohort_for(request_row.user, cohort_pk, "teach")
     round_ = get_round_for(request_row.user, cohort.pk, round_pk) if round_pk else None
     if cohort.organization_id != request_row.platform.organization_id:
         raise Http404("No such cohort.")

@@ -33,7 +33,7 @@ def get_cohort_as_participant(user, pk: int):
     from cohorts.access import get_cohort_for
     from cohorts.models import CohortRole, Enrolment
 
-    cohort = get_cohort_for(user, pk, "view")
+    cohort, _ = get_cohort_for(user, pk, "view")
     if not Enrolment.objects.filter(cohort=cohort, user=user, role=CohortRole.PARTICIPANT).exists():
         raise Http404("No such cohort.")
     return cohort

@@ -56,11 +56,12 @@ def _design_page(request: HttpRequest, cohort: Cohort, study: LiftStudy):
 @login_required
 @require_GET
 def lift(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for(request.user, pk, "teach")
+    cohort, access = get_cohort_for(request.user, pk, "teach")
     study = LiftStudy.objects.filter(cohort=cohort).first()
     sent_at = first_ask_sent_at(cohort)
     context = {
         "cohort": cohort,
+        "access": access,
         "study": study,
         "first_sent_at": sent_at,
         "probe_first_day": PROBE_FIRST_DAY,
@@ -81,7 +82,7 @@ def lift(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lift_start(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for(request.user, pk, "teach")
+    cohort, _ = get_cohort_for(request.user, pk, "teach")
     try:
         study = lift_study_start(cohort=cohort, user=request.user)
     except LiftRefused as refusal:
@@ -99,7 +100,7 @@ def lift_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lift_stop(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for(request.user, pk, "teach")
+    cohort, _ = get_cohort_for(request.user, pk, "teach")
     try:
         lift_study_stop(cohort=cohort)
     except LiftRefused as refusal:

@@ -19,7 +19,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cohorts.access import get_cohort_for
+from cohorts.access import CohortAccess, get_cohort_for
 from cohorts.models import Cohort, CohortRole
 from discussions.access import get_post_for
 from discussions.fanout import plain_text
@@ -40,14 +40,14 @@ from surveys.forms import ChoiceFormSet
 SPARKS_PER_PAGE = 50
 
 
-def get_spark_for(user, cohort_pk: int, pk: int) -> Spark:
+def get_spark_for(user, cohort_pk: int, pk: int) -> tuple[Spark, CohortAccess]:
     """A spark of the cohort, for its instructors and the organisation's managers; else 404."""
-    cohort = get_cohort_for(user, cohort_pk, "teach")
+    cohort, access = get_cohort_for(user, cohort_pk, "teach")
     spark = Spark.objects.filter(cohort=cohort, pk=pk).first()
     if spark is None:
         raise Http404("No such spark.")
     spark.cohort = cohort
-    return spark
+    return spark, access
 
 
 def _timeline_sparks(cohort: Cohort) -> QuerySet[Spark]:
@@ -110,7 +110,12 @@ def _decorate(sparks, cohort: Cohort, mastered: Counter) -> None:
 
 
 def _plan_page(
-    request: HttpRequest, cohort: Cohort, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    cohort: Cohort,
+    access: CohortAccess,
+    *,
+    error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     # The sessions' bounds, read once, for the planned day of sparks without asks yet.
     cohort = _with_schedule(cohort)
@@ -119,6 +124,7 @@ def _plan_page(
     schedule = planning.schedule_for(cohort)
     context = {
         "cohort": cohort,
+        "access": access,
         "page": page,
         "schedule": schedule,
         "repeat_help": REPEAT_MODE_HELP[schedule.repeat_mode],
@@ -129,22 +135,20 @@ def _plan_page(
 
 
 def _with_schedule(cohort: Cohort) -> Cohort:
-    scheduled = Cohort.objects.with_schedule().get(pk=cohort.pk)
-    scheduled.access = cohort.access
-    return scheduled
+    return Cohort.objects.with_schedule().get(pk=cohort.pk)
 
 
 @login_required
 @require_GET
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     """The cohort's sparks: when each goes out, to how many, and what came back."""
-    cohort = get_cohort_for(request.user, pk, "teach")
-    return _plan_page(request, cohort)
+    return _plan_page(request, *get_cohort_for(request.user, pk, "teach"))
 
 
 def _spark_form_page(
     request: HttpRequest,
     cohort: Cohort,
+    access: CohortAccess,
     *,
     spark: Spark | None = None,
     source_post: Post | None = None,
@@ -174,6 +178,7 @@ def _spark_form_page(
             return redirect("sparks:plan", cohort.pk)
     context = {
         "cohort": cohort,
+        "access": access,
         "spark": spark,
         "sent": sent,
         "source_post": source_post,
@@ -187,30 +192,30 @@ def _spark_form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def spark_new(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for(request.user, pk, "teach")
+    cohort, access = get_cohort_for(request.user, pk, "teach")
     kind = request.GET.get("kind")
     initial = {"kind": kind} if kind in SparkKind.values else None
-    return _spark_form_page(request, cohort, initial=initial)
+    return _spark_form_page(request, cohort, access, initial=initial)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def spark_from_post(request: HttpRequest, pk: int, thread_pk: int, post_pk: int) -> HttpResponse:
     """“Turn this post into a spark”: the authoring form, prefilled from a discussion post."""
-    post = get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
+    post, access = get_post_for(request.user, pk, thread_pk, post_pk, action="teach")
     cohort = post.thread.cohort
     # As a reader sees it: the question should not start as "**My answer:** @[Ann] …".
     text = post.thread.title if post.is_opening else plain_text(post.body)
     # A post in a study group suggests asking every group; one in the cohort's space, everyone.
     target = SparkTarget.GROUPS if post.thread.study_group_id else SparkTarget.COHORT
     initial = {"question": text.strip()[:500], "target": target}
-    return _spark_form_page(request, cohort, source_post=post, initial=initial)
+    return _spark_form_page(request, cohort, access, source_post=post, initial=initial)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def spark_edit(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
-    spark = get_spark_for(request.user, pk, spark_pk)
+    spark, access = get_spark_for(request.user, pk, spark_pk)
     if spark.cancelled_at:
         messages.error(request, f"“{spark.question}” is cancelled: it no longer changes.")
         return redirect("sparks:plan", pk)
@@ -218,12 +223,17 @@ def spark_edit(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
     initial["offset_days"] = spark.offset_days
     choices_initial = [{"text": c.text, "is_correct": c.is_correct} for c in spark.choices.all()]
     return _spark_form_page(
-        request, spark.cohort, spark=spark, initial=initial, choices_initial=choices_initial
+        request,
+        spark.cohort,
+        access,
+        spark=spark,
+        initial=initial,
+        choices_initial=choices_initial,
     )
 
 
 def _row_or_plan(
-    request: HttpRequest, spark: Spark, *, done: str = "", error: str = ""
+    request: HttpRequest, spark: Spark, access: CohortAccess, *, done: str = "", error: str = ""
 ) -> HttpResponse:
     """Answer a one-click change with its timeline row (htmx) or the timeline page."""
     if request.htmx:
@@ -234,7 +244,7 @@ def _row_or_plan(
         context = {"cohort": cohort, "spark": row, "row_error": error, "row_done": done}
         return render(request, "sparks/plan/timeline.html#spark-row", context)
     if error:
-        return _plan_page(request, spark.cohort, error=error, status=400)
+        return _plan_page(request, spark.cohort, access, error=error, status=400)
     messages.success(request, done)
     return redirect("sparks:plan", spark.cohort.pk)
 
@@ -242,33 +252,34 @@ def _row_or_plan(
 @login_required
 @require_POST
 def spark_reschedule(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
-    spark = get_spark_for(request.user, pk, spark_pk)
+    spark, access = get_spark_for(request.user, pk, spark_pk)
     form = RescheduleForm(request.POST)
     if not form.is_valid():
         problem = "; ".join(form.errors["offset_days"])
-        return _row_or_plan(request, spark, error=f"Not moved: {problem}")
+        return _row_or_plan(request, spark, access, error=f"Not moved: {problem}")
     days = form.cleaned_data["offset_days"]
     try:
         planning.spark_reschedule(spark=spark, offset_days=days)
     except planning.SparkLocked as refusal:
-        return _row_or_plan(request, spark, error=str(refusal))
+        return _row_or_plan(request, spark, access, error=str(refusal))
     done = f"“{spark.question}” now goes out {days} day{pluralize(days)} after the workshop."
     day = planning.first_day_of(spark)
     if day is not None and day.date() < timezone.localtime(clock.now(), spark.cohort.tz).date():
         done += " That day has passed, so only asks not yet due move: use “Send now” to send it."
-    return _row_or_plan(request, spark, done=done)
+    return _row_or_plan(request, spark, access, done=done)
 
 
 @login_required
 @require_POST
 def spark_cancel(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
-    spark = get_spark_for(request.user, pk, spark_pk)
+    spark, access = get_spark_for(request.user, pk, spark_pk)
     if spark.cancelled_at:
-        return _row_or_plan(request, spark, error="This spark is already cancelled.")
+        return _row_or_plan(request, spark, access, error="This spark is already cancelled.")
     stopped = planning.spark_cancel(spark=spark)
     return _row_or_plan(
         request,
         spark,
+        access,
         done=f"“{spark.question}” is cancelled: {stopped} ask{pluralize(stopped)} will not go "
         "out. Asks already sent can still be answered.",
     )
@@ -277,18 +288,19 @@ def spark_cancel(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def spark_send_now(request: HttpRequest, pk: int, spark_pk: int) -> HttpResponse:
-    spark = get_spark_for(request.user, pk, spark_pk)
+    spark, access = get_spark_for(request.user, pk, spark_pk)
     try:
         due = planning.spark_send_now(spark=spark)
     except planning.SparkLocked as refusal:
-        return _row_or_plan(request, spark, error=str(refusal))
+        return _row_or_plan(request, spark, access, error=str(refusal))
     if not due:
         return _row_or_plan(
-            request, spark, error="Nothing to send: every participant has had this spark."
+            request, spark, access, error="Nothing to send: every participant has had this spark."
         )
     return _row_or_plan(
         request,
         spark,
+        access,
         done=f"“{spark.question}” goes out to {due} participant{pluralize(due)} within a minute.",
     )
 
@@ -301,13 +313,14 @@ def two_two_two(request: HttpRequest, pk: int) -> HttpResponse:
     After a workshop long past, counted from the workshop some boosters would reach nobody: the
     instructor first chooses to start them from today or to add only those still ahead.
     """
-    cohort = get_cohort_for(request.user, pk, "teach")
+    cohort, access = get_cohort_for(request.user, pk, "teach")
     passed = planning.two_two_two_passed(cohort)
     start = request.POST.get("start", "")
     if passed and start not in ("today", "ahead"):
         since = planning.days_since_workshop(cohort)
         context = {
             "cohort": cohort,
+            "access": access,
             "since": since,
             "passed": passed,
             "ahead": [d for d, _, _ in planning.TWO_TWO_TWO if d not in passed],
@@ -341,7 +354,7 @@ def two_two_two(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def schedule_settings(request: HttpRequest, pk: int) -> HttpResponse:
     """The cohort's send window, weekdays and repeat mode; saving re-plans the asks to go."""
-    cohort = get_cohort_for(request.user, pk, "teach")
+    cohort, access = get_cohort_for(request.user, pk, "teach")
     schedule = planning.schedule_for(cohort)
     form = SparkScheduleForm(
         request.POST if request.method == "POST" else None, initial=schedule_initial(schedule)
@@ -350,6 +363,6 @@ def schedule_settings(request: HttpRequest, pk: int) -> HttpResponse:
         planning.spark_schedule_update(cohort=cohort, **form.cleaned_data)
         messages.success(request, "Send settings saved; asks still to go follow them.")
         return redirect("sparks:plan", cohort.pk)
-    context = {"cohort": cohort, "form": form, "repeat_help": REPEAT_MODE_HELP}
+    context = {"cohort": cohort, "access": access, "form": form, "repeat_help": REPEAT_MODE_HELP}
     status = 400 if form.errors else 200
     return render(request, "sparks/plan/settings.html", context, status=status)

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from accounts.models import User
-from cohorts.access import Action, cohorts_taught_by, get_cohort_for
+from cohorts.access import Action, CohortAccess, cohorts_taught_by, get_cohort_for
 from cohorts.models import CohortRole, Enrolment
 from surveys import links
 from surveys.links import LinkGrant
@@ -44,33 +44,36 @@ def is_round_participant(user: User, round_: Round) -> bool:
 # Building and scheduling: instructors of the survey's cohort and the organisation's managers.
 
 
-def get_survey_for(user: User, cohort_pk: int, pk: int) -> Survey:
-    """A survey of cohort `cohort_pk` that `user` may build; 404 otherwise. Sets `survey.cohort`."""
-    cohort = get_cohort_for(user, cohort_pk, "teach")
+def get_survey_for(user: User, cohort_pk: int, pk: int) -> tuple[Survey, CohortAccess]:
+    """A survey of cohort `cohort_pk` that `user` may build, and their access there; 404
+    otherwise. Sets `survey.cohort`."""
+    cohort, access = get_cohort_for(user, cohort_pk, "teach")
     survey = Survey.objects.filter(cohort=cohort, pk=pk).first()
     if survey is None:
         raise Http404("No such survey.")
     survey.cohort = cohort
-    return survey
+    return survey, access
 
 
-def get_question_for(user: User, cohort_pk: int, survey_pk: int, pk: int) -> Question:
-    survey = get_survey_for(user, cohort_pk, survey_pk)
+def get_question_for(
+    user: User, cohort_pk: int, survey_pk: int, pk: int
+) -> tuple[Question, CohortAccess]:
+    survey, access = get_survey_for(user, cohort_pk, survey_pk)
     question = Question.objects.filter(survey=survey, pk=pk).prefetch_related("choices").first()
     if question is None:
         raise Http404("No such question.")
     question.survey = survey
-    return question
+    return question, access
 
 
-def get_round_to_schedule_for(user: User, cohort_pk: int, pk: int) -> Round:
+def get_round_to_schedule_for(user: User, cohort_pk: int, pk: int) -> tuple[Round, CohortAccess]:
     """A round of the cohort that `user` may reschedule or cancel (teach); 404 otherwise."""
-    cohort = get_cohort_for(user, cohort_pk, "teach")
+    cohort, access = get_cohort_for(user, cohort_pk, "teach")
     round_ = Round.objects.filter(cohort=cohort, pk=pk).select_related("survey").first()
     if round_ is None:
         raise Http404("No such round.")
     round_.cohort = round_.survey.cohort = cohort
-    return round_
+    return round_, access
 
 
 def surveys_to_copy_for(user: User) -> QuerySet[Survey]:
@@ -116,7 +119,7 @@ def get_round_to_answer(request: HttpRequest, cohort_pk: int, pk: int) -> Answer
 
 def get_round_for(user: User, cohort_pk: int, pk: int, action: Action = "teach") -> Round:
     """A round of the cohort, for its instructors and the organisation's managers (results)."""
-    cohort = get_cohort_for(user, cohort_pk, action)
+    cohort, _ = get_cohort_for(user, cohort_pk, action)
     round_ = Round.objects.select_related("survey").filter(pk=pk, cohort=cohort).first()
     if round_ is None:
         raise Http404("No such survey round.")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from cohorts.access import get_cohort_for
+from cohorts.access import CohortAccess, get_cohort_for
 from cohorts.models import Cohort, CohortRole
 from surveys import access, building, rounds
 from surveys.forms import (
@@ -38,7 +38,7 @@ def _survey_questions(survey: Survey) -> list[Question]:
 @require_GET
 def survey_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The cohort's surveys and their rounds, with how many have answered each."""
-    cohort = get_cohort_for(request.user, pk, "teach")
+    cohort, scope = get_cohort_for(request.user, pk, "teach")
     answered_rounds = Round.objects.annotate(
         submitted=Count("responses", filter=Q(responses__status=ResponseStatus.SUBMITTED))
     ).order_by("opens_at", "pk")
@@ -46,14 +46,19 @@ def survey_list(request: HttpRequest, pk: int) -> HttpResponse:
         Prefetch("rounds", queryset=answered_rounds)
     )
     participants = cohort.enrolments.filter(role=CohortRole.PARTICIPANT).count()
-    context = {"cohort": cohort, "surveys": list(surveys), "participants": participants}
+    context = {
+        "cohort": cohort,
+        "access": scope,
+        "surveys": list(surveys),
+        "participants": participants,
+    }
     return render(request, "surveys/survey_list.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for(request.user, pk, "teach")
+    cohort, scope = get_cohort_for(request.user, pk, "teach")
     form = SurveyStartForm(
         request.POST if request.method == "POST" else None,
         copyable=access.surveys_to_copy_for(request.user),
@@ -62,7 +67,7 @@ def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
         survey = _survey_start(request, cohort, form.cleaned_data)
         messages.success(request, f"Survey “{survey.title}” created. Adapt its questions below.")
         return redirect("surveys:build", cohort.pk, survey.pk)
-    context = {"cohort": cohort, "form": form, "starters": STARTERS.values()}
+    context = {"cohort": cohort, "access": scope, "form": form, "starters": STARTERS.values()}
     return render(request, "surveys/survey_new.html", context, status=400 if form.errors else 200)
 
 
@@ -89,9 +94,10 @@ def _survey_start(request: HttpRequest, cohort: Cohort, data: dict) -> Survey:
 @login_required
 @require_GET
 def survey_build(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
-    survey = access.get_survey_for(request.user, pk, survey_pk)
+    survey, scope = access.get_survey_for(request.user, pk, survey_pk)
     context = {
         "cohort": survey.cohort,
+        "access": scope,
         "survey": survey,
         "questions": _survey_questions(survey),
         "locked": building.survey_has_answers(survey),
@@ -104,7 +110,7 @@ def survey_build(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_settings(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
-    survey = access.get_survey_for(request.user, pk, survey_pk)
+    survey, scope = access.get_survey_for(request.user, pk, survey_pk)
     form = SurveySettingsForm(
         request.POST if request.method == "POST" else None,
         initial=survey_settings_initial(survey),
@@ -117,7 +123,7 @@ def survey_settings(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespon
         else:
             messages.success(request, "Survey settings saved.")
             return redirect("surveys:build", pk, survey.pk)
-    context = {"cohort": survey.cohort, "survey": survey, "form": form}
+    context = {"cohort": survey.cohort, "access": scope, "survey": survey, "form": form}
     status = 400 if form.errors else 200
     return render(request, "surveys/survey_settings.html", context, status=status)
 
@@ -126,7 +132,7 @@ def survey_settings(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespon
 @require_GET
 def survey_preview(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
     """The survey exactly as a participant sees it, with the partial the answer form uses."""
-    survey = access.get_survey_for(request.user, pk, survey_pk)
+    survey, _ = access.get_survey_for(request.user, pk, survey_pk)
     context = {"cohort": survey.cohort, "survey": survey, "questions": _survey_questions(survey)}
     return render(request, "surveys/survey_preview.html", context)
 
@@ -134,7 +140,7 @@ def survey_preview(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespons
 @login_required
 @require_POST
 def survey_new_version(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
-    survey = access.get_survey_for(request.user, pk, survey_pk)
+    survey, _ = access.get_survey_for(request.user, pk, survey_pk)
     if not building.survey_has_answers(survey):
         messages.info(request, "Nobody has answered this survey yet: change it directly.")
         return redirect("surveys:build", pk, survey.pk)
@@ -153,24 +159,34 @@ def survey_new_version(request: HttpRequest, pk: int, survey_pk: int) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
-    survey = access.get_survey_for(request.user, pk, survey_pk)
+    survey, scope = access.get_survey_for(request.user, pk, survey_pk)
     kind = request.GET.get("kind", "")
     if kind not in QuestionKind.values:
-        context = {"cohort": survey.cohort, "survey": survey, "kinds": QuestionKind.choices}
+        context = {
+            "cohort": survey.cohort,
+            "access": scope,
+            "survey": survey,
+            "kinds": QuestionKind.choices,
+        }
         status = 400 if kind or request.method == "POST" else 200
         return render(request, "surveys/question_kinds.html", context, status=status)
-    return _question_form(request, survey, kind=kind, question=None)
+    return _question_form(request, survey, scope, kind=kind, question=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_edit(request: HttpRequest, pk: int, survey_pk: int, question_pk: int) -> HttpResponse:
-    question = access.get_question_for(request.user, pk, survey_pk, question_pk)
-    return _question_form(request, question.survey, kind=question.kind, question=question)
+    question, scope = access.get_question_for(request.user, pk, survey_pk, question_pk)
+    return _question_form(request, question.survey, scope, kind=question.kind, question=question)
 
 
 def _question_form(
-    request: HttpRequest, survey: Survey, *, kind: str, question: Question | None
+    request: HttpRequest,
+    survey: Survey,
+    scope: CohortAccess,
+    *,
+    kind: str,
+    question: Question | None,
 ) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     initial, choices_initial = {}, []
@@ -198,6 +214,7 @@ def _question_form(
             return redirect("surveys:build", survey.cohort_id, survey.pk)
     context = {
         "cohort": survey.cohort,
+        "access": scope,
         "survey": survey,
         "question": question,
         "kind": kind,
@@ -215,7 +232,7 @@ def _question_form(
 def question_delete(
     request: HttpRequest, pk: int, survey_pk: int, question_pk: int
 ) -> HttpResponse:
-    question = access.get_question_for(request.user, pk, survey_pk, question_pk)
+    question, _ = access.get_question_for(request.user, pk, survey_pk, question_pk)
     try:
         building.question_delete(question=question)
     except rounds.RoundError as refusal:
@@ -228,7 +245,7 @@ def question_delete(
 @login_required
 @require_POST
 def question_move(request: HttpRequest, pk: int, survey_pk: int, question_pk: int) -> HttpResponse:
-    question = access.get_question_for(request.user, pk, survey_pk, question_pk)
+    question, _ = access.get_question_for(request.user, pk, survey_pk, question_pk)
     by = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     survey = question.survey
     try:
@@ -248,7 +265,7 @@ def question_move(request: HttpRequest, pk: int, survey_pk: int, question_pk: in
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
-    survey = access.get_survey_for(request.user, pk, survey_pk)
+    survey, scope = access.get_survey_for(request.user, pk, survey_pk)
     form = RoundForm(request.POST if request.method == "POST" else None, cohort=survey.cohort)
     if form.is_valid():
         try:
@@ -258,7 +275,13 @@ def round_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Round “{round_.label}” scheduled.")
             return redirect("surveys:list", pk)
-    context = {"cohort": survey.cohort, "survey": survey, "form": form, "round": None}
+    context = {
+        "cohort": survey.cohort,
+        "access": scope,
+        "survey": survey,
+        "form": form,
+        "round": None,
+    }
     status = 400 if form.errors else 200
     return render(request, "surveys/round_form.html", context, status=status)
 
@@ -267,7 +290,7 @@ def round_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
 @require_POST
 def rounds_standard(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
     """One click: the standard rounds before, right after, +30, +60 and +90 days."""
-    survey = access.get_survey_for(request.user, pk, survey_pk)
+    survey, _ = access.get_survey_for(request.user, pk, survey_pk)
     try:
         added, skipped = rounds.rounds_schedule_standard(
             survey=survey, presets=list(ROUND_PRESETS.values())
@@ -286,7 +309,7 @@ def rounds_standard(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
-    round_ = access.get_round_to_schedule_for(request.user, pk, round_pk)
+    round_, scope = access.get_round_to_schedule_for(request.user, pk, round_pk)
     form = RoundForm(
         request.POST if request.method == "POST" else None,
         cohort=round_.cohort,
@@ -302,7 +325,13 @@ def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Round “{form.cleaned_data['label']}” moved.")
             return redirect("surveys:list", pk)
-    context = {"cohort": round_.cohort, "survey": round_.survey, "form": form, "round": round_}
+    context = {
+        "cohort": round_.cohort,
+        "access": scope,
+        "survey": round_.survey,
+        "form": form,
+        "round": round_,
+    }
     status = 400 if form.errors else 200
     return render(request, "surveys/round_form.html", context, status=status)
 
@@ -310,7 +339,7 @@ def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def round_cancel(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
-    round_ = access.get_round_to_schedule_for(request.user, pk, round_pk)
+    round_, _ = access.get_round_to_schedule_for(request.user, pk, round_pk)
     try:
         rounds.round_cancel(round_=round_)
     except rounds.RoundError as refusal:

@@ -260,7 +260,7 @@ def round_results_csv(request: HttpRequest, cohort_pk: int, pk: int) -> Streamin
 @require_GET
 def cohort_retention(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     """Knowledge scores pre → post → +30/+60/+90, and which objective fades first."""
-    cohort = access.get_cohort_for(request.user, cohort_pk, "teach")
+    cohort, _ = access.get_cohort_for(request.user, cohort_pk, "teach")
     scores, rows = results.cohort_retention(cohort)
     context = {
         "cohort": cohort,

@@ -39,7 +39,7 @@ def _download(statements: Iterable[dict], filename: str) -> StreamingHttpRespons
 @login_required
 @require_GET
 def cohort_statements(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    cohort = access.get_cohort_for(request.user, pk, "teach")
+    cohort, _ = access.get_cohort_for(request.user, pk, "teach")
     filename = f"xapi-{slugify(cohort.name)}-{cohort.pk}.json"
     return _download(statements_iter(cohort_id=cohort.pk), filename)
 

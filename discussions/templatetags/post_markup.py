@@ -62,11 +62,12 @@ def _macros():
 
 def _viewer(context: Context) -> Viewer:
     cohort = context["cohort"]
+    access = context["access"]
     user = context.get("user")
     return Viewer(
         csrf_token=str(context.get("csrf_token") or ""),
         user_pk=user.pk if user is not None and user.is_authenticated else None,
-        can_teach=cohort.access.can_teach,
+        can_teach=access.can_teach,
         moderation_url=reverse("discussions:moderation", args=[cohort.pk]),
         focused_pk=context.get("focused_pk"),
         locked=context["thread"].locked,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coaching.selectors import observed_behaviour
 from cohorts import access
+from cohorts.access import CohortAccess
 from cohorts.models import Cohort, CohortRole, Enrolment
 from insights.charts import chart_csv
 from insights.cohort.charts import CHARTS
@@ -40,12 +41,18 @@ def _metrics(request: HttpRequest, cohort: Cohort) -> tuple[CohortMetrics, Quiet
 
 
 def _dashboard(
-    request: HttpRequest, cohort: Cohort, *, nudge_form: NudgeForm | None = None, status=200
+    request: HttpRequest,
+    cohort: Cohort,
+    scope: CohortAccess,
+    *,
+    nudge_form: NudgeForm | None = None,
+    status=200,
 ) -> HttpResponse:
     metrics, quiet = _metrics(request, cohort)
     selected = set(nudge_form.data.getlist("people")) if nudge_form else set()
     context = {
         "cohort": cohort,
+        "access": scope,
         "section": "insights",
         "metrics": metrics,
         "quiet": quiet,
@@ -71,14 +78,13 @@ def _dashboard(
 @login_required
 @require_GET
 def cohort_dashboard(request: HttpRequest, cohort_pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, cohort_pk, "teach")
-    return _dashboard(request, cohort)
+    return _dashboard(request, *access.get_cohort_for(request.user, cohort_pk, "teach"))
 
 
 @login_required
 @require_GET
 def cohort_chart_csv(request: HttpRequest, cohort_pk: int, chart_id: str) -> StreamingHttpResponse:
-    cohort = access.get_cohort_for(request.user, cohort_pk, "teach")
+    cohort, _ = access.get_cohort_for(request.user, cohort_pk, "teach")
     build = CHARTS.get(chart_id)
     if build is None:
         raise Http404("No such chart.")
@@ -89,7 +95,7 @@ def cohort_chart_csv(request: HttpRequest, cohort_pk: int, chart_id: str) -> Str
 @login_required
 @require_GET
 def cohort_participants_csv(request: HttpRequest, cohort_pk: int) -> StreamingHttpResponse:
-    cohort = access.get_cohort_for(request.user, cohort_pk, "teach")
+    cohort, _ = access.get_cohort_for(request.user, cohort_pk, "teach")
     metrics, _ = _metrics(request, cohort)
     filename = f"{slugify(cohort.name)}-participant-activity.csv"
     return csv_download(participant_activity_rows(metrics), filename=filename)
@@ -98,7 +104,7 @@ def cohort_participants_csv(request: HttpRequest, cohort_pk: int) -> StreamingHt
 @login_required
 @require_POST
 def cohort_nudge(request: HttpRequest, cohort_pk: int) -> HttpResponse:
-    cohort = access.get_cohort_for(request.user, cohort_pk, "teach")
+    cohort, scope = access.get_cohort_for(request.user, cohort_pk, "teach")
     participants = {
         e.user_id: e.user
         for e in Enrolment.objects.filter(
@@ -107,7 +113,7 @@ def cohort_nudge(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     }
     form = NudgeForm(request.POST, participant_ids=list(participants))
     if not form.is_valid():
-        return _dashboard(request, cohort, nudge_form=form, status=400)
+        return _dashboard(request, cohort, scope, nudge_form=form, status=400)
     chosen = [participants[pk] for pk in form.cleaned_data["people"]]
     nudged = participants_nudge(
         cohort=cohort,
@@ -125,23 +131,26 @@ def cohort_nudge(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     return redirect(reverse("insights:cohort_dashboard", args=[cohort.pk]) + "#at-risk")
 
 
-def _participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) -> Enrolment:
-    enrolment = access.get_enrolment_for(request.user, cohort_pk, enrolment_pk, "teach")
+def _participant(
+    request: HttpRequest, cohort_pk: int, enrolment_pk: int
+) -> tuple[Enrolment, CohortAccess]:
+    enrolment, scope = access.get_enrolment_for(request.user, cohort_pk, enrolment_pk, "teach")
     if enrolment.role != CohortRole.PARTICIPANT:
         raise Http404("No such participant.")
-    return enrolment
+    return enrolment, scope
 
 
 @login_required
 @require_GET
 def cohort_participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) -> HttpResponse:
-    enrolment = _participant(request, cohort_pk, enrolment_pk)
+    enrolment, scope = _participant(request, cohort_pk, enrolment_pk)
     cohort = enrolment.cohort
     timeline = participant_timeline(
         cohort, enrolment.user, now=clock.now(), enrolment_pk=enrolment.pk
     )
     context = {
         "cohort": cohort,
+        "access": scope,
         "section": "insights",
         "enrolment": enrolment,
         "person": enrolment.user,
@@ -156,7 +165,7 @@ def cohort_participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) 
 def cohort_participant_scores_csv(
     request: HttpRequest, cohort_pk: int, enrolment_pk: int
 ) -> StreamingHttpResponse:
-    enrolment = _participant(request, cohort_pk, enrolment_pk)
+    enrolment, _ = _participant(request, cohort_pk, enrolment_pk)
     timeline = participant_timeline(
         enrolment.cohort, enrolment.user, now=clock.now(), enrolment_pk=enrolment.pk
     )

@@ -100,3 +100,21 @@ def test_it_refuses_an_enrolment_or_import_of_another_cohort_through_this_one(
     manager = client_for(world.manager)
     assert manager.get(f"/cohorts/{c}/roster/{roster_preview.pk}/").status_code == 404
     assert Enrolment.objects.filter(pk=other).exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "role", "teaches", "manages"),
+    [
+        ("manager", "manager", True, True),
+        ("instructor", "instructor", True, False),
+        ("participant", "participant", False, False),
+    ],
+)
+def test_it_returns_the_cohort_with_the_access_beside_it(persona, role, teaches, manages, world):
+    from cohorts.access import get_cohort_for
+
+    cohort, access = get_cohort_for(getattr(world, persona), world.cohort.pk)
+    assert cohort == world.cohort
+    assert (access.role, access.can_teach, access.can_manage) == (role, teaches, manages)
+    # The access travels beside the cohort, never on it: a cohort loaded another way is the same.
+    assert not hasattr(cohort, "access")

@@ -62,17 +62,26 @@ def test_it_lists_threads_of_the_cohort_and_of_the_groups_a_person_sees(
 ):
     from cohorts.access import get_cohort_for
 
-    participant_cohort = get_cohort_for(world.participant, world.cohort.pk)
-    visible = set(Thread.objects.visible_to(world.participant, participant_cohort))
+    participant_cohort, participant_access = get_cohort_for(world.participant, world.cohort.pk)
+    visible = set(
+        Thread.objects.visible_to(world.participant, participant_cohort, participant_access)
+    )
     assert visible == {thread, group_thread}
-    instructor_cohort = get_cohort_for(world.instructor, world.cohort.pk)
-    visible = set(Thread.objects.visible_to(world.instructor, instructor_cohort))
+    instructor_cohort, instructor_access = get_cohort_for(world.instructor, world.cohort.pk)
+    visible = set(Thread.objects.visible_to(world.instructor, instructor_cohort, instructor_access))
     assert visible == {thread, group_thread, other_group_thread}
+    # A cohort loaded another way, without the access at hand: the same rule, asked again.
+    assert set(Thread.objects.visible_to(world.participant, world.cohort)) == {
+        thread,
+        group_thread,
+    }
 
 
 def test_it_finds_a_post_only_in_its_own_thread(world, start_thread, reply_to):
     first, second = start_thread(title="One"), start_thread(title="Two")
     reply = reply_to(first)
-    assert access.get_post_for(world.participant, world.cohort.pk, first.pk, reply.pk) == reply
+    post, scope = access.get_post_for(world.participant, world.cohort.pk, first.pk, reply.pk)
+    assert post == reply
+    assert (scope.can_view, scope.can_teach) == (True, False)
     with pytest.raises(Http404):
         access.get_post_for(world.participant, world.cohort.pk, second.pk, reply.pk)
