@@ -6,7 +6,6 @@ app_name = "coaching"
 
 urlpatterns = [
     path("coaching/", views.home, name="home"),
-    path("coaching/card/", views.home_card, name="home_card"),
     path("coaching/people/<int:pk>/", views.person, name="person"),
     path("coaching/observe/<str:token>/", views.observe_link, name="observe_link"),
     path(

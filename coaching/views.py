@@ -52,14 +52,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def home_card(request: HttpRequest) -> HttpResponse:
-    """The home page's "People you coach" card (htmx), empty for someone who coaches nobody."""
-    count = access.enrolments_coached_by(request.user).count()
-    return render(request, "coaching/_card.html", {"count": count})
-
-
-@login_required
-@require_GET
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = access.get_coached_enrolment_for(request.user, pk)
     enrolments = selectors.own_enrolment_seen(enrolment)

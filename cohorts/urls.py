@@ -4,9 +4,10 @@ from cohorts import views
 
 app_name = "cohorts"
 
+# The overview, cohorts:detail, belongs to the portal (it gathers every app): see portal/urls.py.
+
 urlpatterns = [
     path("org/<slug:slug>/cohorts/new/", views.cohort_create, name="create"),
-    path("cohorts/<int:pk>/", views.cohort_detail, name="detail"),
     path("cohorts/<int:pk>/edit/", views.cohort_edit, name="edit"),
     path("cohorts/<int:pk>/people/", views.people, name="people"),
     path(

@@ -1,8 +1,11 @@
-"""Following threads and the read markers of the feed."""
+"""Following threads, the read markers of the feed, and what is new for a participant."""
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
+
 from accounts.models import User
+from discussions.access import threads_of_participant
 from discussions.fanout import thread_topic
 from discussions.models import Follow, ReadMarker, Thread
 from notifications.services import notifications_mark_topic_read
@@ -32,3 +35,19 @@ def thread_follow(*, thread: Thread, user: User, on: bool) -> bool:
 
 def thread_is_followed(*, thread: Thread, user: User) -> bool:
     return Follow.objects.filter(thread=thread, user=user).exists()
+
+
+# New threads listed on the home page and the cohort's overview; the feed has them all.
+WAITING_SHOWN = 10
+
+
+def threads_waiting_for(user: User) -> QuerySet[Thread]:
+    """Threads with something new for a participant, latest activity first: never opened (a new
+    prompt, someone else's new thread) or with others' posts since their last visit."""
+    return (
+        threads_of_participant(user)
+        .select_related("cohort", "study_group")
+        .with_unread_for(user)
+        .filter((Q(read_at__isnull=True) & ~Q(author=user)) | Q(new_posts__gt=0))
+        .order_by("-last_activity_at", "-pk")
+    )

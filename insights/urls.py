@@ -11,7 +11,6 @@ urlpatterns = [
     path("insights/cohorts.csv", views.cohort_metrics_csv, name="cohort_metrics_csv"),
     path("insights/compare/", views.compare, name="compare"),
     path("insights/charts/<slug:chart_id>.csv", views.chart_numbers_csv, name="chart_csv"),
-    path("insights/nav/", views.nav_link, name="nav_link"),
     # The cohort dashboard (insights/cohort/views.py).
     path(
         "cohorts/<int:cohort_pk>/insights/",

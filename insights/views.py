@@ -8,7 +8,6 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from accounts.models import Organization
-from cohorts.access import organizations_managed_by
 from insights import dashboard
 from insights.access import get_insights_organization_for, get_rollups_for
 from insights.charts import chart_csv
@@ -152,12 +151,3 @@ def compare(request: HttpRequest) -> HttpResponse:
         "back_query": _query(request.GET, cohort=None),
     }
     return render(request, "insights/compare.html", context)
-
-
-@login_required
-@require_GET
-def nav_link(request: HttpRequest) -> HttpResponse:
-    """The navigation's Insights item, for managers only. Loaded by htmx after the page, so no
-    page pays a query for it; everyone else gets nothing and the placeholder goes away."""
-    managed = organizations_managed_by(request.user).exists()
-    return render(request, "insights/_nav_link.html", {"managed": managed})

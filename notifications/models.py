@@ -43,6 +43,12 @@ DEFAULT_MODES = {
 }
 
 
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread_by(self, user) -> NotificationQuerySet:
+        """`user`'s notifications not read yet: the navigation's badge counts these."""
+        return self.filter(user=user, read_at__isnull=True)
+
+
 class Notification(models.Model):
     """An in-app notification: shown in the list, counted while unread; emailed as its kind and
     its person's preference say."""
@@ -66,6 +72,8 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

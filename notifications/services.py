@@ -291,7 +291,7 @@ def notify(
 
 
 def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    unread = Notification.objects.unread_by(user)
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
     return unread.update(read_at=clock.now())

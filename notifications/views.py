@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications.forms import PreferencesForm
+from notifications.models import Notification
 from notifications.services import (
     UnsubscribeLinkExpired,
     email_unsubscribe,
@@ -28,7 +29,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def badge(request: HttpRequest) -> HttpResponse:
-    return render(request, "notifications/_badge_poll.html")
+    unread = Notification.objects.unread_by(request.user).count()
+    return render(request, "notifications/_badge_poll.html", {"unread_notification_count": unread})
 
 
 @login_required
@@ -44,7 +46,9 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         page = Paginator(request.user.notifications.all(), 30).get_page(request.POST.get("page"))
         # The list, and the header's unread badge out of band, so both agree at once.
-        return render(request, "notifications/_mark_read.html", {"page": page})
+        unread = Notification.objects.unread_by(request.user).count()
+        context = {"page": page, "unread_notification_count": unread}
+        return render(request, "notifications/_mark_read.html", context)
     return redirect("notifications:list")
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "insights",
     "xapi",
     "lti",
+    "portal",
     "demo",
 ]
 
@@ -80,8 +81,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "notifications.context_processors.unread_notifications",
                 "socialtraining.context_processors.site",
+                "portal.context_processors.navigation",
             ],
             # `timesince` and `timeuntil` that read the project clock, in every template.
             "builtins": ["socialtraining.template_clock"],

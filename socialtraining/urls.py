@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cohorts import views as cohort_views
+from cohorts import urls as cohort_urls
+from portal import urls as portal_urls
 from socialtraining import views
 
 urlpatterns = [
-    path("", cohort_views.home, name="home"),
-    path("", include("cohorts.urls")),
+    portal_urls.home,
+    # One namespace, as the names have always been: the portal's overview and cohorts' pages.
+    path("", include(([*portal_urls.overview, *cohort_urls.urlpatterns], "cohorts"))),
     path("", include("discussions.urls")),
     path("", include("surveys.urls")),
     path("", include("sparks.urls")),

@@ -50,23 +50,43 @@ def sparks_opt_out(*, cohort: Cohort, user: User) -> SparkSettings:
     return row
 
 
-def sparks_inbox(*, user: User) -> dict[str, list[Delivery]]:
-    """A participant's asks across cohorts: waiting, answered and missed (newest first, 50 each).
+INBOX_SHOWN = 50
+# Waiting asks listed on the home page and the cohort's overview; "Your sparks" has them all.
+WAITING_SHOWN = 10
+
+
+def sparks_waiting(
+    *, user: User, limit: int = WAITING_SHOWN, cohort: Cohort | None = None
+) -> list[Delivery]:
+    """The asks waiting for `user`'s answer (in `cohort`, or across cohorts), the one closing
+    soonest first, each with its `closes_at`: the inbox, the waiting page, the home page and the
+    cohort's overview show these (one query).
 
     Asks not yet sent are not shown: a spark arrives when it is due, not before.
     """
+    asks = Delivery.objects.filter(
+        participant=user, sent_at__isnull=False, outcome=DeliveryOutcome.WAITING
+    )
+    if cohort is not None:
+        asks = asks.filter(spark__cohort=cohort)
+    asks = list(asks.select_related("spark__cohort").order_by("sent_at", "pk")[:limit])
+    for ask in asks:
+        ask.closes_at = ask.sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)
+    return asks
+
+
+def sparks_inbox(*, user: User) -> dict[str, list[Delivery]]:
+    """A participant's asks across cohorts: waiting (`sparks_waiting`), answered and missed
+    (newest first), INBOX_SHOWN of each."""
     asks = (
         Delivery.objects.filter(participant=user, sent_at__isnull=False)
         .select_related("spark__cohort", "answer")
         .order_by("-sent_at", "-pk")
     )
-    waiting = list(asks.filter(outcome=DeliveryOutcome.WAITING)[:50])
-    for ask in waiting:
-        ask.closes_at = ask.sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)
     return {
-        "waiting": waiting,
-        "answered": list(asks.filter(outcome=DeliveryOutcome.ANSWERED)[:50]),
-        "missed": list(asks.filter(outcome=DeliveryOutcome.MISSED)[:50]),
+        "waiting": sparks_waiting(user=user, limit=INBOX_SHOWN),
+        "answered": list(asks.filter(outcome=DeliveryOutcome.ANSWERED)[:INBOX_SHOWN]),
+        "missed": list(asks.filter(outcome=DeliveryOutcome.MISSED)[:INBOX_SHOWN]),
     }
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -192,23 +191,11 @@ def confidence(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sparks:answer", delivery.pk)
 
 
-# Waiting asks listed on the home page; "Your sparks" has them all.
-WAITING_SHOWN = 10
-
-
 @login_required
 @require_GET
 def waiting(request: HttpRequest) -> HttpResponse:
-    """Sparks waiting for the participant's answer; the home page loads them with htmx."""
-    asks = list(
-        Delivery.objects.filter(
-            participant=request.user, sent_at__isnull=False, outcome=DeliveryOutcome.WAITING
-        )
-        .select_related("spark__cohort")
-        .order_by("sent_at", "pk")[:WAITING_SHOWN]
-    )
-    for ask in asks:
-        ask.closes_at = ask.sent_at + timedelta(days=settings.SPARK_EXPIRE_AFTER_DAYS)
+    """Sparks waiting for the participant's answer (the home page shows the same list)."""
+    asks = participants.sparks_waiting(user=request.user)
     template = "sparks/waiting.html"
     if request.htmx:
         template += "#waiting"

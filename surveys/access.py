@@ -127,6 +127,10 @@ def get_round_for(user: User, cohort_pk: int, pk: int, action: Action = "teach")
     return round_
 
 
+# Rounds listed on the home page and the cohort's overview.
+WAITING_SHOWN = 20
+
+
 def rounds_waiting_for(user: User, now: datetime) -> QuerySet[Round]:
     """Open rounds of the participant's cohorts they have not submitted yet."""
     if not user.is_authenticated:

@@ -25,8 +25,6 @@ from surveys.models import (
     RoundStatus,
 )
 
-WAITING_SHOWN = 20
-
 
 @require_GET
 def round_link(request: HttpRequest, token: str) -> HttpResponse:
@@ -226,8 +224,8 @@ def answer_draft(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def waiting(request: HttpRequest) -> HttpResponse:
-    """Surveys waiting for the signed-in participant; the home page loads the list with htmx."""
-    rounds = list(access.rounds_waiting_for(request.user, clock.now())[:WAITING_SHOWN])
+    """Surveys waiting for the signed-in participant (the home page shows the same list)."""
+    rounds = list(access.rounds_waiting_for(request.user, clock.now())[: access.WAITING_SHOWN])
     template = "surveys/answer_waiting.html"
     if request.htmx:
         template += "#waiting"

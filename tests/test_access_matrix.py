@@ -505,7 +505,6 @@ CASES = [
     ),
     # Insights: managers only, each their own organisation (the outsider manages another one).
     Case("organisation insights", "/insights/", "get", MANAGERS),
-    Case("insights navigation link (htmx)", "/insights/nav/", "get", ANY_MEMBER, htmx=True),
     Case("organisation insights by slug", "/insights/?org={org}", "get", MANAGE),
     Case("organisation lift", "/insights/lift/?org={org}", "get", MANAGE),
     Case("organisation lift (htmx)", "/insights/lift/?org={org}", "get", MANAGE, htmx=True),
@@ -565,7 +564,6 @@ CASES = [
 NOBODY_BUT_THE_COACH = (NOT_FOUND,) * 5 + (SIGN_IN,)
 COACHING_CASES = [
     Case("coach home", "/coaching/", "get", ANY_MEMBER),
-    Case("coach home card (htmx)", "/coaching/card/", "get", ANY_MEMBER, htmx=True),
     Case(
         "a coached person",
         "/coaching/people/{enrolment}/",

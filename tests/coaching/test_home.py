@@ -56,7 +56,8 @@ def test_it_costs_the_same_queries_for_3_and_30_people_in_3_cohorts(
 
 
 def test_it_shows_the_home_page_card_to_coaches_only(world, client_for):
-    card = client_for(world.coach).get("/coaching/card/", headers={"HX-Request": "true"})
-    assert "You coach 1 person" in card.content.decode()
-    nothing = client_for(world.manager).get("/coaching/card/", headers={"HX-Request": "true"})
-    assert nothing.content.decode().strip() == ""
+    home = client_for(world.coach).get("/").content.decode()
+    assert "You coach 1 person" in home
+    assert 'href="/coaching/"' in home
+    nothing = client_for(world.manager).get("/").content.decode()
+    assert "People you coach" not in nothing

@@ -41,7 +41,7 @@ def test_it_costs_a_constant_number_of_queries(client_for, world, django_assert_
 
 
 def test_it_pages_a_large_organisation_for_its_manager(client_for, world):
-    from cohorts.views import HOME_COHORTS_PER_PAGE
+    from portal.views import HOME_COHORTS_PER_PAGE
     from tests import factories
 
     factories.CohortFactory.create_batch(HOME_COHORTS_PER_PAGE, organization=world.organization)
@@ -68,10 +68,11 @@ def test_it_shows_the_workshop_date_in_the_cohort_s_time_zone(client_for, world)
     assert "2 Mar 2027" not in body
 
 
-def test_it_asks_a_participant_s_home_for_what_waits_for_them(client_for, world):
+def test_it_asks_no_second_request_to_assemble_a_participant_s_home(client_for, world):
     body = client_for(world.participant).get("/").content.decode()
-    for url in ("/sparks/waiting/", "/surveys/", "/discussions/new-for-you/"):
-        assert f'hx-get="{url}" hx-trigger="load"' in body
+    assert 'hx-trigger="load"' not in body
+    for url in ("/sparks/waiting/", "/surveys/", "/discussions/new-for-you/", "/coaching/card/"):
+        assert f'hx-get="{url}"' not in body
 
 
 def test_it_tells_a_member_in_no_cohort_yet_who_enrols_them(client_for, world):

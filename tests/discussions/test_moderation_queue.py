@@ -133,3 +133,16 @@ def test_it_lists_a_page_in_constant_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(_queue_url(world)).content.decode()
     assert "Page 1 of 2" in body
+
+
+def test_it_tells_the_cohort_overview_s_teachers_what_waits_for_review(
+    world, client_for, thread, reply_to
+):
+    post = reply_to(thread, author=world.participant, body="A sharp reply")
+    overview = f"/cohorts/{world.cohort.pk}/"
+    assert "flagged for review" not in client_for(world.instructor).get(overview).content.decode()
+    _flag(post, world.groupmate)
+    link = f'<a href="{_queue_url(world)}">1 post flagged for review</a>'
+    for teacher in (world.instructor, world.manager):
+        assert link in client_for(teacher).get(overview).content.decode()
+    assert "flagged for review" not in client_for(world.groupmate).get(overview).content.decode()

@@ -29,3 +29,15 @@ def test_it_says_nothing_when_nothing_is_new(world, client_for):
         client_for(world.participant).get("/discussions/new-for-you/", headers=HTMX).text.strip()
         == ""
     )
+
+
+def test_it_lists_them_on_the_home_page_and_the_cohort_s_overview(world, client_for, start_thread):
+    new = start_thread(title="A new question")
+    client = client_for(world.participant)
+    home = client.get("/").text
+    overview = client.get(f"/cohorts/{world.cohort.pk}/").text
+    link = f'href="/cohorts/{world.cohort.pk}/threads/{new.pk}/"'
+    assert "New in your discussions" in home and link in home
+    assert "New in your discussions" in overview and link in overview
+    # What waits is a participant's list: the instructor who started the thread gets none.
+    assert "New in your discussions" not in client_for(world.instructor).get("/").text

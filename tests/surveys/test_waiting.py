@@ -1,4 +1,5 @@
-"""Surveys waiting for a participant: listed on their home page (loaded with htmx) and alone."""
+"""Surveys waiting for a participant: listed on their home page, their cohort's overview, and
+alone."""
 
 from datetime import timedelta
 
@@ -42,11 +43,25 @@ def test_it_lists_open_unanswered_rounds_of_my_cohorts_only(
         assert hidden not in html
 
 
-def test_it_loads_the_list_from_a_participant_home_page(world, client_for):
-    html = client_for(world.participant).get(reverse("home")).content.decode()
-    assert f'hx-get="{reverse("surveys:waiting")}"' in html
-    manager_home = client_for(world.manager).get(reverse("home")).content.decode()
-    assert reverse("surveys:waiting") not in manager_home
+def test_it_lists_them_on_a_participant_home_page_and_cohort_overview(world, client_for):
+    from tests import factories
+
+    factories.EnrolmentFactory(cohort=world.other_cohort, user=world.participant)
+    waiting = a_round(world.cohort, "How was the workshop?")
+    elsewhere = a_round(world.other_cohort, "Another cohort")
+    answer = reverse("surveys:answer", args=[world.cohort.pk, waiting.pk])
+    client = client_for(world.participant)
+    home = client.get(reverse("home")).content.decode()
+    overview = client.get(reverse("cohorts:detail", args=[world.cohort.pk])).content.decode()
+    assert "Surveys waiting for you" in home and answer in home
+    assert "Another cohort" in home
+    assert "Surveys waiting for you" in overview and answer in overview
+    # The overview is the cohort's own: what waits in another cohort stays on the home page.
+    assert elsewhere.survey.title not in overview
+    manager = client_for(world.manager)
+    assert "Surveys waiting for you" not in manager.get(reverse("home")).content.decode()
+    manager_overview = manager.get(reverse("cohorts:detail", args=[world.cohort.pk]))
+    assert answer not in manager_overview.content.decode()
 
 
 def test_it_leaves_the_home_page_alone_when_nothing_waits(world, client_for):
