@@ -28,6 +28,7 @@ from sparks.models import (
     SparkKind,
     SparkThread,
 )
+from surveys.answering import answer_is_correct, response_score
 from surveys.models import (
     Answer,
     Choice,
@@ -39,9 +40,9 @@ from surveys.models import (
     Round,
     RoundEvent,
     RoundStatus,
-    RoundStep,
     Survey,
 )
+from surveys.rounds import round_steps_plan
 
 # How a knowledge score moves: from the baseline up to right after, then decaying towards a floor
 # that is higher for people who keep answering sparks (the curve "steadies where sparks were
@@ -221,8 +222,7 @@ def _plan_surveys(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.
                      offset_days=offset, opens_at=opens_at, closes_at=closes_at, status=status,
                      created_at=min(created, opens_at))  # fmt: skip
         chunk.rounds.append(made)
-        steps = {RoundStep.OPEN: opens_at, RoundStep.REMIND: opens_at + timedelta(days=3)}
-        steps[RoundStep.CLOSE] = closes_at
+        steps = round_steps_plan(made)
         chunk.events += [
             RoundEvent(round=made, step=step, due_at=due_at,
                        status=DueStatus.DONE if due_at <= now else DueStatus.PENDING,
@@ -231,12 +231,15 @@ def _plan_surveys(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.
         ]  # fmt: skip
         return made if status != RoundStatus.SCHEDULED else None
 
-    def respond(made: Round, person: int, answers: list[Answer], score: int | None) -> None:
+    def respond(made: Round, person: int, answers: list[Answer], marks: list[bool]) -> None:
+        """`marks`: whether each knowledge answer is right; the response's score is theirs
+        (`response_score`, the rule a submitted form follows)."""
         latest = min(made.closes_at, now)
         at = made.opens_at + (latest - made.opens_at) * rng.random() ** 2
+        score, max_score = response_score(marks)
         response = Response(round=made, participant_id=person, status=ResponseStatus.SUBMITTED,
                             started_at=at, updated_at=at, submitted_at=at, score=score,
-                            max_score=None if score is None else len(checks))  # fmt: skip
+                            max_score=max_score)  # fmt: skip
         chunk.responses.append(response)
         for answer in answers:
             answer.response = response
@@ -252,7 +255,7 @@ def _plan_surveys(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.
                 Answer(question=relevant, number=rng.randint(high - 1, 5)),
                 Answer(question=nps, number=min(10, max(0, round(rng.gauss(6 + 4 * e, 1.5))))),
             ]
-            respond(opened, person, answers, None)
+            respond(opened, person, answers, [])
 
     for label, anchor, offset, rate in KNOWLEDGE_ROUNDS:
         opened = round_(knowledge, label, anchor, offset)
@@ -262,14 +265,15 @@ def _plan_surveys(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.
                 continue
             days_after = (opened.opens_at - plan.last).total_seconds() / 86400
             chance = _knowledge_chance(days_after=days_after, engagement=e)
-            answers, score = [], 0
+            answers, marks = [], []
             for q, right, wrong in checks:
-                correct = rng.random() < chance
-                score += correct
+                pick = right if rng.random() < chance else rng.choice(wrong)
+                correct = answer_is_correct(picked=[pick], choices=[right, *wrong])
+                marks.append(correct)
                 answer = Answer(question=q, is_correct=correct)
                 answers.append(answer)
-                chunk.picks.append((answer, right if correct else rng.choice(wrong)))
-            respond(opened, person, answers, score)
+                chunk.picks.append((answer, pick))
+            respond(opened, person, answers, marks)
 
     opened = round_(behaviour, "Have you applied it?", Anchor.AFTER_LAST, 45)
     for person in plan.participants if opened else ():
@@ -279,7 +283,7 @@ def _plan_surveys(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.
             answer = Answer(question=applied)
             chunk.picks.append((answer, picked))
             respond(opened, person, [answer, Answer(question=confident, number=rng.randint(2, 5))],
-                    None)  # fmt: skip
+                    [])  # fmt: skip
 
 
 def _plan_sparks(chunk: Chunk, plan: CohortPlan, *, now: datetime, rng: random.Random) -> None:

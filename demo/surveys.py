@@ -15,6 +15,7 @@ from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import Anchor
 from notifications.scheduling import DueStatus
+from surveys.answering import answer_is_correct, response_score
 from surveys.models import (
     Answer,
     Choice,
@@ -26,9 +27,9 @@ from surveys.models import (
     Round,
     RoundEvent,
     RoundStatus,
-    RoundStep,
     Survey,
 )
+from surveys.rounds import round_steps_plan
 
 BATCH_SIZE = 5000
 BENCH_SURVEY_RESPONSES = 5000
@@ -183,9 +184,7 @@ def _round_create(
         status=status,
         created_at=opens_at - timedelta(days=7),
     )
-    steps = {RoundStep.OPEN: opens_at, RoundStep.CLOSE: closes_at}
-    if opens_at + timedelta(days=3) < closes_at:
-        steps[RoundStep.REMIND] = opens_at + timedelta(days=3)
+    steps = round_steps_plan(round_)
     RoundEvent.objects.bulk_create(
         RoundEvent(
             round=round_,
@@ -253,22 +252,30 @@ def _reaction_answers(rng: random.Random, questions: list[Question], *, mood: fl
 
 def _knowledge_answers(
     rng: random.Random, questions: list[Question], chance: dict[str, float]
-) -> tuple[list[tuple[Answer, list[int]]], int]:
-    answers, score = [], 0
+) -> list[tuple[Answer, list[int]]]:
+    """Each question answered, right by the objective's chance; marked by the survey's one rule
+    (`answer_is_correct`), as a submitted form is."""
+    answers = []
     for question in questions:
         choices = list(question.choices.all())
-        right = [c.pk for c in choices if c.is_correct]
-        is_correct = rng.random() < chance[question.objective]
-        if is_correct:
+        right = [c for c in choices if c.is_correct]
+        if rng.random() < chance[question.objective]:
             picked = right
         else:
-            wrong = [c.pk for c in choices if not c.is_correct]
+            wrong = [c for c in choices if not c.is_correct]
             picked = [rng.choice(wrong)] if len(right) == 1 else [*right[:1], rng.choice(wrong)]
-        score += is_correct
+        is_correct = answer_is_correct(picked=picked, choices=choices)
         confidence = rng.choice((3, 4)) if is_correct else rng.choice((1, 2, 3))
         answer = Answer(question=question, is_correct=is_correct, confidence=confidence)
-        answers.append((answer, picked))
-    return answers, score
+        answers.append((answer, [c.pk for c in picked]))
+    return answers
+
+
+def _scored(answers: list[tuple[Answer, list[int]]]) -> dict:
+    """A response's `score` and `max_score` from its knowledge answers' marks (`response_score`)."""
+    marks = [a.is_correct for a, _ in answers if a.question.kind == QuestionKind.KNOWLEDGE]
+    score, max_score = response_score(marks)
+    return {"score": score, "max_score": max_score}
 
 
 def participants_of(cohort: Cohort) -> list[User]:
@@ -350,11 +357,10 @@ def demo_surveys_create(
             if rng.random() >= rate:
                 continue
             at = _submitted_at(rng, opens_at, closes_at, now)
-            answers, score = _knowledge_answers(rng, questions, chance)
+            answers = _knowledge_answers(rng, questions, chance)
             response = Response(round=round_, participant=person, status=ResponseStatus.SUBMITTED,
                                 started_at=at - timedelta(minutes=6), updated_at=at,
-                                submitted_at=at, score=score,
-                                max_score=len(questions))  # fmt: skip
+                                submitted_at=at, **_scored(answers))  # fmt: skip
             batch.add(response, answers)
     return {"survey rounds": rounds, "survey responses": batch.save()}
 
@@ -401,17 +407,16 @@ def bench_survey_create(
     Enrolment.objects.bulk_create(
         [Enrolment(cohort=cohort, user=person) for person in people], batch_size=BATCH_SIZE
     )
-    max_score = sum(q.kind == QuestionKind.KNOWLEDGE for q in questions)
     batch = _Responses()
     for person in people:
-        answers, score = [], 0
+        answers = []
         for question in questions:
-            choice_ids = [c.pk for c in question.choices.all()]
+            choices = list(question.choices.all())
+            choice_ids = [c.pk for c in choices]
             if question.kind == QuestionKind.KNOWLEDGE:
-                picked = [rng.choice(choice_ids)]
-                is_correct = picked[0] == choice_ids[0]
-                score += is_correct
-                answers.append((Answer(question=question, is_correct=is_correct), picked))
+                pick = rng.choice(choices)
+                is_correct = answer_is_correct(picked=[pick], choices=choices)
+                answers.append((Answer(question=question, is_correct=is_correct), [pick.pk]))
             elif question.has_choices:
                 answers.append(
                     (
@@ -428,8 +433,7 @@ def bench_survey_create(
         at = _submitted_at(rng, opens_at, round_.closes_at, now)
         batch.add(
             Response(round=round_, participant=person, status=ResponseStatus.SUBMITTED,
-                     started_at=at, updated_at=at, submitted_at=at, score=score,
-                     max_score=max_score),
+                     started_at=at, updated_at=at, submitted_at=at, **_scored(answers)),
             answers,
         )  # fmt: skip
     batch.save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from surveys.models import (
     CONFIDENCE_LEVELS,
     TEXT_ANSWER_MAX_LENGTH,
     Answer,
+    Choice,
     Question,
     QuestionKind,
     Response,
@@ -29,6 +31,23 @@ class ResponseClosed(Exception):
 class AnswerProblem:
     question_id: int
     message: str
+
+
+def answer_is_correct(*, picked: Collection[Choice], choices: Collection[Choice]) -> bool:
+    """The one rule of a right answer to a knowledge question: it picks exactly the question's
+    correct choices (`picked` among its `choices`, each once) and none of the others. Choices
+    need not be saved yet (the benchmark's seed builds them in memory)."""
+    correct = sum(choice.is_correct for choice in choices)
+    return bool(picked) and len(picked) == correct and all(c.is_correct for c in picked)
+
+
+def response_score(marks: Sequence[bool]) -> tuple[int | None, int | None]:
+    """A response's score and the most it could score, from whether each of its knowledge
+    questions was answered right (`answer_is_correct`); neither for a survey without any. The
+    round's knowledge score (`results.knowledge_scores`) sums these."""
+    if not marks:
+        return None, None
+    return sum(marks), len(marks)
 
 
 def _clean_answer(question: Question, raw: dict) -> tuple[dict, str | None]:
@@ -152,20 +171,19 @@ def response_submit(
             problems.append(AnswerProblem(question.pk, "This question needs an answer."))
     if problems:
         return response, problems
-    knowledge = [q for q in questions if q.kind == QuestionKind.KNOWLEDGE]
-    score = 0
-    for question in knowledge:
+    marks = []
+    for question in questions:
+        if question.kind != QuestionKind.KNOWLEDGE:
+            continue
         answer = stored.get(question.pk)
-        correct = {c.pk for c in question.choices.all() if c.is_correct}
-        picked = {c.pk for c in answer.choices.all()} if answer else set()
-        is_correct = bool(picked) and picked == correct
-        score += is_correct
+        picked = list(answer.choices.all()) if answer else []
+        is_correct = answer_is_correct(picked=picked, choices=question.choices.all())
+        marks.append(is_correct)
         if answer is not None:
             answer.is_correct = is_correct
             answer.save(update_fields=["is_correct"])
     response.status = ResponseStatus.SUBMITTED
     response.submitted_at = now
-    response.score = score if knowledge else None
-    response.max_score = len(knowledge) if knowledge else None
+    response.score, response.max_score = response_score(marks)
     response.save(update_fields=["status", "submitted_at", "score", "max_score"])
     return response, []

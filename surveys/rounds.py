@@ -100,7 +100,9 @@ def _round_window(
     return opening, closes_at
 
 
-def _events_plan(round_: Round) -> dict[str, datetime]:
+def round_steps_plan(round_: Round) -> dict[str, datetime]:
+    """When the round opens, is reminded (its `remind_after_days`, if before it closes) and
+    closes: the one plan of its due rows, for scheduling and the demo's history alike."""
     plan = {RoundStep.OPEN: round_.opens_at, RoundStep.CLOSE: round_.closes_at}
     if round_.remind_after_days:
         remind_at = round_.opens_at + timedelta(days=round_.remind_after_days)
@@ -198,7 +200,7 @@ def round_schedule(
     )
     RoundEvent.objects.bulk_create(
         RoundEvent(round=round_, step=step, due_at=due_at)
-        for step, due_at in _events_plan(round_).items()
+        for step, due_at in round_steps_plan(round_).items()
     )
     return round_
 
@@ -212,7 +214,7 @@ def round_reschedule(*, round_: Round, opens_at: datetime, closes_at: datetime) 
         raise RoundError("A round must close after it opens.")
     round_.opens_at, round_.closes_at = opens_at, closes_at
     round_.save(update_fields=["opens_at", "closes_at"])
-    plan = _events_plan(round_)
+    plan = round_steps_plan(round_)
     for event in RoundEvent.objects.select_for_update().filter(round=round_):
         # A step cancelled by an earlier change (a reminder switched off) comes back if planned.
         if event.status in (DueStatus.PENDING, DueStatus.CANCELLED) and event.step in plan:

@@ -56,6 +56,19 @@ def test_it_scores_every_demo_response_consistently_with_its_answers(demo):
         assert response.submitted_at <= response.round.closes_at
 
 
+def test_it_marks_every_demo_knowledge_answer_by_the_survey_s_one_rule(demo):
+    from surveys.answering import answer_is_correct
+
+    answers = Answer.objects.filter(
+        response__round__cohort__organization=demo, question__kind="knowledge"
+    ).prefetch_related("choices", "question__choices")
+    marks = [a.is_correct for a in answers]
+    assert True in marks and False in marks
+    for answer in answers:
+        rule = answer_is_correct(picked=answer.choices.all(), choices=answer.question.choices.all())
+        assert answer.is_correct == rule, answer.pk
+
+
 def test_it_seeds_the_benchmark_round_with_one_response_per_person_and_every_answer(db):
     call_command("seed_demo", scale=300, verbosity=0)
     round_ = Round.objects.get(cohort__name=BENCH_SURVEY_COHORT)

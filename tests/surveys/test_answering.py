@@ -167,3 +167,28 @@ def test_it_refuses_meaning_changes_once_answered_and_versions_instead(
     open_round.refresh_from_db()
     assert later.survey == copy
     assert open_round.survey == knowledge_survey
+
+
+def test_it_marks_a_knowledge_answer_right_only_with_exactly_the_correct_choices():
+    from surveys.answering import answer_is_correct
+    from surveys.models import Choice
+
+    right_a, right_b, wrong = (
+        Choice(text="A", is_correct=True),
+        Choice(text="B", is_correct=True),
+        Choice(text="C", is_correct=False),
+    )
+    choices = [right_a, right_b, wrong]
+    assert answer_is_correct(picked=[right_a, right_b], choices=choices)
+    assert not answer_is_correct(picked=[right_a], choices=choices)
+    assert not answer_is_correct(picked=[right_a, right_b, wrong], choices=choices)
+    assert not answer_is_correct(picked=[wrong], choices=choices)
+    assert not answer_is_correct(picked=[], choices=choices)
+
+
+def test_it_scores_a_response_by_its_knowledge_marks_and_none_without_any():
+    from surveys.answering import response_score
+
+    assert response_score([True, False, True]) == (2, 3)
+    assert response_score([False]) == (0, 1)
+    assert response_score([]) == (None, None)
