@@ -13,6 +13,7 @@ savepoint on top, so it sees the rows fresh whatever the test before it wrote.
 
 import copy
 import os
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -28,22 +29,62 @@ from xdist.scheduler import LoadScopeScheduling
 from accounts.models import Role
 from cohorts.models import CohortRole
 from socialtraining import clock
-from tests import factories
+from tests import demo_snapshot, factories
+from tests.browser import axe
 
-# Modules and packages whose tests share one costly world (a module- or package-scoped fixture):
-# under pytest-xdist each goes to a single worker whole, so the world is built once. The first
-# prefix a test's id starts with wins: the scaled seed's module (its own bench organisation, no
-# demo) runs beside the demo package rather than after it.
-KEPT_TOGETHER = ("tests/demo/test_scale_seed.py", "tests/demo/")
+# Modules whose tests share one costly world (a module-scoped fixture): under pytest-xdist each
+# goes to a single worker whole, so the world is built once. (The demo, which every test of
+# tests/demo and the browser sweeps read, is seeded once per run whatever the worker:
+# tests/demo_snapshot.py.)
+KEPT_TOGETHER = ("tests/demo/test_scale_seed.py::",)
+
+# The units of work that take tens of seconds, longest first (measured with --durations): under
+# pytest-xdist they start before the quick ones, which then fill in around them, so no worker is
+# left running a long one at the end while the other idles. The first prefix that matches wins.
+START_FIRST = (
+    "tests/demo/test_scale_seed_queries.py",
+    "tests/notifications/test_delivery_faults.py::test_it_carries_on_by_itself_after_redis",
+    "tests/demo/test_scale_seed.py",
+    "tests/demo/test_seed_demo.py::test_it_rebuilds_the_demo_organisation_with_reset",
+    "tests/project/test_demo_delivery.py",
+    "tests/notifications/test_delivery_faults.py",
+    "tests/browser/test_accessibility.py",
+    "tests/cohorts/test_roster.py::test_it_imports_5000_rows_in_a_worker",
+    "tests/demo/",
+    "tests/discussions/test_fanout.py::test_forty_people_replying",
+    "tests/sparks/test_e2e_worker.py",
+    "tests/browser/test_phone_layout.py",
+    "tests/browser/",
+    "tests/cohorts/test_roster_resume.py",
+    "tests/project/",
+)
+
+
+def start_rank(scope: str) -> int:
+    """Where a unit of work starts in the queue: by START_FIRST, then everything else."""
+    return next(
+        (rank for rank, prefix in enumerate(START_FIRST) if scope.startswith(prefix)),
+        len(START_FIRST),
+    )
 
 
 class _Scheduler(LoadScopeScheduling):
     """pytest-xdist's load balancing, test by test, except that each prefix of KEPT_TOGETHER is
-    one unit of work (the largest first). xdist's own `loadgroup` cannot do it here: it renames
-    items in a way pytest 9 ignores."""
+    one unit of work, and the units START_FIRST names are handed out first. xdist's own
+    `loadgroup` cannot do it here: it renames items in a way pytest 9 ignores."""
 
     def _split_scope(self, nodeid: str) -> str:
         return next((p for p in KEPT_TOGETHER if nodeid.startswith(p)), nodeid)
+
+    def _assign_work_unit(self, node) -> None:
+        # The queue is whole by the first assignment; the sort is stable, so the rest keeps its
+        # order (tests of a module next to each other, sharing its module-scoped world).
+        if not getattr(self, "_started", False):
+            self._started = True
+            self.workqueue = OrderedDict(
+                sorted(self.workqueue.items(), key=lambda unit: start_rank(unit[0]))
+            )
+        super()._assign_work_unit(node)
 
 
 # Optional: with -p no:xdist the hook does not exist.
@@ -101,12 +142,25 @@ def pytest_terminal_summary(terminalreporter):
                     ran[name].add(nodeid)
                     if report.when == "call" and report.passed:
                         passed[name].add(nodeid)
-    if not any(ran.values()):
+    # The browser tests' axe-core checks, from the reports (under pytest-xdist the tests ran in
+    # other processes): page, role and width of each.
+    audited = [
+        tuple(checked)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "teardown"
+        for name, value in getattr(report, "user_properties", ())
+        if name == axe.CHECKED
+        for checked in value
+    ]
+    if not any(ran.values()) and not audited:
         return
     terminalreporter.section("cases")
     for name in CASE_TABLES:
         if ran[name]:
             terminalreporter.line(f"{name}: {len(ran[name])} cases ran, {len(passed[name])} passed")
+    if audited:
+        terminalreporter.line(axe.AxeTally(audited).summary())
 
 
 class Travel:
@@ -200,6 +254,18 @@ def rows_kept(django_db_blocker, name: str = "") -> Iterator[None]:
             _kept_scopes.pop()
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def demo_rows(tmp_path_factory, worker_id, django_db_setup, django_db_blocker):
+    """The demo organisation's rows as `seed_demo` writes them, seeded once for the whole run
+    whatever the number of workers (tests/demo_snapshot.py); `demo_snapshot.load(demo_rows)` puts
+    them in the test's database."""
+    folder = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        # Under pytest-xdist each worker's folder is inside one folder of the run's own.
+        folder = folder.parent
+    return demo_snapshot.seeded_once(folder, rows_kept(django_db_blocker, "demo snapshot"))
 
 
 @dataclass

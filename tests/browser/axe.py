@@ -13,6 +13,8 @@ from django.conf import settings
 AXE_FOLDER = Path(settings.BASE_DIR) / "node_modules" / "axe-core"
 AXE_URL = "/static/vendor/axe-core/axe.min.js"
 BLOCKING = ("serious", "critical")
+# The name of the user property a test's checks travel under to the run's summary.
+CHECKED = "axe-core checked"
 
 
 @dataclass

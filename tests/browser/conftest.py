@@ -10,7 +10,9 @@ import shutil
 
 import pytest
 
+from tests import demo_snapshot
 from tests.browser import axe
+from tests.browser.demo_pages import Page, main_pages
 from tests.conftest import skip_or_fail
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -31,17 +33,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(transaction=True))
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Say how many combinations of page, role and screen width axe-core checked in this run."""
-    checked = axe.TALLY.checked
-    if checked:
-        terminalreporter.write_sep("-", axe.TALLY.summary())
-
-
 @pytest.fixture
-def axe_served(settings):
-    """axe-core served from the app's own static files, for this test (tests/browser/axe.py)."""
+def axe_served(request, settings):
+    """axe-core served from the app's own static files, for this test (tests/browser/axe.py).
+    What the test checked travels with its report to the run's summary (tests/conftest.py): under
+    pytest-xdist the summary is written by another process."""
     axe.serve_axe(settings)
+    before = len(axe.TALLY.checked)
+    yield
+    request.node.user_properties.append((axe.CHECKED, axe.TALLY.checked[before:]))
 
 
 @pytest.fixture(scope="session")
@@ -91,3 +91,12 @@ def sign_in(page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
+
+
+@pytest.fixture
+def demo_pages(demo_rows, live_server, settings, transactional_db) -> dict[str, list[Page]]:
+    """The demo organisation as `seed_demo` leaves it (seeded once per run), and the main pages of
+    each of its roles (tests/browser/demo_pages.py), by email."""
+    settings.SITE_URL = live_server.url
+    demo_snapshot.load(demo_rows)
+    return main_pages()

@@ -1,17 +1,15 @@
 """Every main page of every role at 390 px: nothing is wider than the phone's screen.
 
-The pages are the accessibility test's (the demo organisation, `main_pages`). A page that scrolls
-sideways, or an element that reaches past the screen's right edge (a table, a form, a long word),
-fails with the page, the element and its width.
+The pages are the accessibility test's (the demo organisation, tests/browser/demo_pages.py). A
+page that scrolls sideways, or an element that reaches past the screen's right edge (a table, a
+form, a long word), fails with the page, the element and its width.
 """
 
-from io import StringIO
-
-from django.core.management import call_command
+import pytest
 
 from demo.seeding import PASSWORD
 from tests.browser.conftest import sign_in
-from tests.browser.test_accessibility import main_pages, settled
+from tests.browser.demo_pages import EMAILS, settled
 
 PHONE = {"width": 390, "height": 844}
 
@@ -37,27 +35,27 @@ TOO_WIDE = """() => {
 }"""
 
 
-def test_no_main_page_of_any_role_is_wider_than_a_phone(browser, live_server, settings):
-    settings.SITE_URL = live_server.url
-    call_command("seed_demo", stdout=StringIO())
+# One test per role, so pytest-xdist spreads the pages over its workers.
+@pytest.mark.parametrize("email", EMAILS, ids=lambda email: email.split("@")[0])
+def test_no_main_page_of_any_role_is_wider_than_a_phone(browser, live_server, demo_pages, email):
+    role = email.split("@")[0]
     wide: list[str] = []
     checked = 0
-    for email, role_pages in main_pages().items():
-        role = email.split("@")[0]
-        context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        try:
-            sign_in(page, email, PASSWORD)
-            for visited in role_pages:
-                response = page.goto(visited.url)
-                assert response.status == 200, (role, visited.name, response.status)
-                settled(page)
-                if visited.then:
-                    visited.then(page)
-                checked += 1
-                wide += [f"{role} · {visited.name}: {what}" for what in page.evaluate(TOO_WIDE)]
-        finally:
-            context.close()
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        sign_in(page, email, PASSWORD)
+        for visited in demo_pages[email]:
+            response = page.goto(visited.url)
+            assert response.status == 200, (role, visited.name, response.status)
+            settled(page)
+            if visited.then:
+                visited.then(page)
+            checked += 1
+            wide += [f"{role} · {visited.name}: {what}" for what in page.evaluate(TOO_WIDE)]
+    finally:
+        context.close()
     print(f"{checked} pages checked at 390 px")
+    assert checked == len(demo_pages[email])
     assert wide == []

@@ -4,9 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import Avg, F, OuterRef, Subquery
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organization, User
@@ -192,32 +190,3 @@ def test_it_leaves_pages_that_work_for_the_manager(client, bench):
         reverse("surveys:retention", args=[after.pk]),
     ):
         assert client.get(url).status_code == 200, url
-
-
-@pytest.mark.django_db
-def test_it_costs_a_bounded_number_of_queries_per_chunk_not_per_row(monkeypatch):
-    """At 400 and 800 participants, one cohort a chunk: queries grow with chunks, rows do not
-    add any."""
-    monkeypatch.setattr(scale, "COHORTS_PER_CHUNK", 1)
-    measured: list[tuple[int, dict]] = []
-    create = scale.bench_activity_create
-
-    def counted(**kwargs):
-        with CaptureQueriesContext(connection) as captured:
-            counts = create(**kwargs)
-        measured.append((len(captured), counts))
-        return counts
-
-    monkeypatch.setattr(scale, "bench_activity_create", counted)
-    # --reset: the module's seeded organisation may exist (this test's transaction restores it).
-    seed("--scale", "400", "--reset")
-    seed("--scale", "800", "--reset")
-    (small_queries, small), (large_queries, large) = measured
-    assert (small["chunks"], large["chunks"]) == (4, 8)
-    assert large["scaled activity records"] > 1.8 * small["scaled activity records"]
-    # Twice the chunks, about twice the queries (the phases of the cohorts vary, so not exactly).
-    assert large_queries <= 2.5 * small_queries
-    for queries, counts in measured:
-        assert queries <= scale.MAX_QUERIES_PER_CHUNK * counts["chunks"]
-        # Thousands of rows a chunk, a few dozen queries: nothing is written row by row.
-        assert counts["scaled activity records"] / queries > 50
