@@ -100,14 +100,6 @@ def moderation_queue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def moderation_count(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort, _ = access.get_cohort_for(request.user, pk, "teach")
-    context = {"cohort": cohort, "count": moderation.open_flag_count(cohort)}
-    return render(request, "discussions/moderation_link.html#count", context)
-
-
-@login_required
 @require_POST
 def moderate_post(
     request: HttpRequest, pk: int, thread_pk: int, post_pk: int, action: str

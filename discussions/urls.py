@@ -74,11 +74,6 @@ urlpatterns += [
         moderation_views.moderation_queue,
         name="moderation",
     ),
-    path(
-        "cohorts/<int:pk>/discussions/moderation/count/",
-        moderation_views.moderation_count,
-        name="moderation_count",
-    ),
     *(
         path(
             f"cohorts/<int:pk>/threads/<int:thread_pk>/posts/<int:post_pk>/{action}/",

@@ -24,6 +24,7 @@ from discussions.models import (
     Post,
     Thread,
 )
+from discussions.moderation import open_flag_count
 from discussions.search import search_posts
 from discussions.thread_page import (
     decorate_posts,
@@ -61,6 +62,8 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
     context = {
         "cohort": space.cohort,
         "access": scope,
+        # The moderators' to-do count, with the page (the htmx list of threads shows no link).
+        "open_flags": open_flag_count(space.cohort) if scope.can_teach and not request.htmx else 0,
         "space": space,
         "page": page,
         "sort": sort,

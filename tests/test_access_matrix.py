@@ -312,13 +312,6 @@ CASES = [
         OTHER_GROUP,
     ),
     Case("moderation queue", "/cohorts/{cohort}/discussions/moderation/", "get", TEACH),
-    Case(
-        "moderation count (htmx)",
-        "/cohorts/{cohort}/discussions/moderation/count/",
-        "get",
-        TEACH,
-        htmx=True,
-    ),
     Case("hide a post", "/cohorts/{cohort}/threads/{thread}/posts/{reply}/hide/", "post", TEACH),
     Case(
         "restore a post",
