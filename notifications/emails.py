@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 
 # Private-use characters: nothing a person writes or a template prints contains them, and
@@ -35,6 +36,22 @@ def site_path(url: str) -> str:
     return url
 
 
+# Stands for the argument in a path reversed once per URL name (`path_for`).
+_ARGUMENT = "987654321"
+
+
+@lru_cache(maxsize=64)
+def _path_with_argument(name: str, urlconf: str | None, prefix: str) -> str:
+    return reverse(name, args=[_ARGUMENT], urlconf=urlconf)
+
+
+def path_for(name: str, argument: str | int) -> str:
+    """`reverse(name, args=[argument])` for a URL of one argument, reversed once per name (and
+    URLconf and script prefix): a batch of emails builds thousands of these links."""
+    path = _path_with_argument(name, get_urlconf(), get_script_prefix())
+    return path.replace(_ARGUMENT, str(argument))
+
+
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{site_path(path)}" if path else ""
 
@@ -50,13 +67,28 @@ class EmailTemplate:
             **context,
         }
         base = f"notifications/email/{name}"
-        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(
-            render_to_string(f"{base}.subject.txt", full).split()
-        )
         self.name = name
+        self._load(
+            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+            + " ".join(render_to_string(f"{base}.subject.txt", full).split()),
+            text=render_to_string(f"{base}.txt", full),
+            html=render_to_string(f"{base}.html", full),
+        )
+
+    @classmethod
+    def stored(cls, *, subject: str, text: str, html: str, name: str = "") -> EmailTemplate:
+        """A template rendered earlier and stored with its slots (an `OutboxTemplate`)."""
+        template = cls.__new__(cls)
+        template.name = name
+        template._load(subject=subject, text=text, html=html)
+        return template
+
+    def _load(self, *, subject: str, text: str, html: str) -> None:
+        # As rendered, slots included: what an OutboxTemplate stores.
+        self.subject, self.text, self.html = subject, text, html
         self._subject = _SLOT.split(subject)
-        self._text = _SLOT.split(render_to_string(f"{base}.txt", full))
-        self._html = _SLOT.split(render_to_string(f"{base}.html", full))
+        self._text = _SLOT.split(text)
+        self._html = _SLOT.split(html)
 
     @staticmethod
     def _join(parts: list[str], values: dict[str, str], *, html: bool) -> str:
@@ -70,10 +102,13 @@ class EmailTemplate:
                 out.append(part)
         return "".join(out)
 
+    def fill_subject(self, values: dict[str, str]) -> str:
+        return self._join(self._subject, values, html=False)
+
     def fill(self, values: dict[str, str]) -> dict[str, str]:
         """Subject and both bodies for one person."""
         return {
-            "subject": self._join(self._subject, values, html=False),
+            "subject": self.fill_subject(values),
             "body_text": self._join(self._text, values, html=False),
             "body_html": self._join(self._html, values, html=True),
         }

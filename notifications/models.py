@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from notifications.emails import EmailTemplate
 from notifications.scheduling import DueRow
 from socialtraining import clock
 
@@ -94,11 +97,34 @@ class Notification(models.Model):
         return self.title
 
 
+class OutboxTemplate(models.Model):
+    """One notification email rendered for many people, with a slot (`notifications.emails`)
+    where each person's own values go. The messages of a send to 5,000 people point here and
+    carry only their values: the body is stored once, and every step a message row goes through
+    (claimed, taken, sent) rewrites a row of a few hundred bytes rather than the whole email."""
+
+    name = models.CharField(max_length=100, blank=True)
+    subject = models.TextField()
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return self.name or f"template {self.pk}"
+
+    @cached_property
+    def parsed(self) -> EmailTemplate:
+        """The stored text split at its slots, once per loaded row: a batch's messages share it."""
+        return EmailTemplate.stored(subject=self.subject, text=self.body_text, html=self.body_html)
+
+
 class OutboxMessage(DueRow):
     """One email to one address, sent once by the outbox's batch runs (one SMTP connection each).
 
     The Message-ID is built from the idempotency key, so if a lost database connection ever makes
-    us send a message twice, the receiving server can recognise the repeat.
+    us send a message twice, the receiving server can recognise the repeat. Its text is either its
+    own (`body_text`, `body_html`: a sign-in code, a digest) or a shared `template` filled with its
+    `values`; `content()` gives it either way.
     """
 
     idempotency_key = models.CharField(max_length=200, unique=True)
@@ -107,8 +133,13 @@ class OutboxMessage(DueRow):
     )
     to_email = models.EmailField()
     subject = models.CharField(max_length=300)
-    body_text = models.TextField()
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    template = models.ForeignKey(
+        OutboxTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # This message's values for the template's slots (its name, its signed links).
+    values = models.JSONField(default=dict, blank=True)
     # Extra mail headers, such as List-Unsubscribe.
     headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=clock.now)
@@ -119,6 +150,13 @@ class OutboxMessage(DueRow):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email}"
+
+    def content(self) -> dict[str, str]:
+        """Subject and both bodies as sent: its own, or its template filled with its values."""
+        if self.template_id is None:
+            own = ("subject", "body_text", "body_html")
+            return {name: getattr(self, name) for name in own}
+        return self.template.parsed.fill(self.values)
 
 
 class NotificationPreference(models.Model):

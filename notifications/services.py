@@ -16,9 +16,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 
-from notifications.emails import EmailTemplate, absolute_url, site_path
+from notifications.emails import EmailTemplate, absolute_url, path_for, site_path
 from notifications.jobs import jobs_schedule
 from notifications.models import (
     EmailKind,
@@ -112,7 +111,7 @@ def unsubscribe_token(user: User, kind: str = DIGEST) -> str:
 
 
 def unsubscribe_url(user: User, kind: str) -> str:
-    return absolute_url(reverse("notifications:unsubscribe", args=[unsubscribe_token(user, kind)]))
+    return absolute_url(path_for("notifications:unsubscribe", unsubscribe_token(user, kind)))
 
 
 class UnsubscribeLinkExpired(Exception):
@@ -256,7 +255,8 @@ def notify_many(notices: list[Notice]) -> list[Notice]:
                 "user": notice.user,
                 "to_email": notice.user.email,
                 "headers": unsubscribe_headers(unsubscribe),
-                **template.fill(values),
+                "template": template,
+                "values": values,
             }
         )
     outbox_enqueue_many(messages)

@@ -14,7 +14,7 @@ from django.utils import dateformat
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
-from notifications.emails import EmailTemplate, absolute_url, slot
+from notifications.emails import EmailTemplate, absolute_url, path_for, slot
 from notifications.models import EmailKind
 from notifications.services import Notice, notify_many, unsubscribe_label
 from socialtraining import clock
@@ -165,7 +165,7 @@ def _notices(
                 body=spark.question,
                 # In-app the person is signed in: the plain answer page. The email carries the
                 # signed links.
-                url=reverse("sparks:answer", args=[delivery.pk]),
+                url=path_for("sparks:answer", delivery.pk),
                 email=emails[spark.pk],
                 values={
                     "answer_url": absolute_url(links.delivery_link_path(delivery)),

@@ -6,12 +6,10 @@ browser session that one ask only (not a sign-in): a forwarded email reaches not
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.conf import settings
 from django.core import signing
-from django.urls import get_script_prefix, get_urlconf, reverse
 
+from notifications.emails import path_for
 from socialtraining import link_grants
 
 SALT = "sparks.delivery-link"
@@ -21,21 +19,8 @@ def delivery_link_token(delivery) -> str:
     return signing.dumps({"d": delivery.pk, "u": delivery.participant_id}, salt=SALT)
 
 
-_TOKEN = "token-goes-here"
-
-
-@lru_cache(maxsize=16)
-def _path_with_token(name: str, urlconf: str | None, prefix: str) -> str:
-    return reverse(name, args=[_TOKEN], urlconf=urlconf)
-
-
-def _link_path(name: str, token: str) -> str:
-    # reverse() once per URL name: a batch of spark emails builds thousands of these links.
-    return _path_with_token(name, get_urlconf(), get_script_prefix()).replace(_TOKEN, token)
-
-
 def delivery_link_path(delivery) -> str:
-    return _link_path("sparks:link", delivery_link_token(delivery))
+    return path_for("sparks:link", delivery_link_token(delivery))
 
 
 def read_delivery_link(token: str) -> tuple[int, int] | None:
@@ -71,7 +56,7 @@ def choice_link_token(delivery, choice) -> str:
 
 
 def choice_link_path(delivery, choice) -> str:
-    return _link_path("sparks:pick", choice_link_token(delivery, choice))
+    return path_for("sparks:pick", choice_link_token(delivery, choice))
 
 
 def read_choice_link(token: str) -> tuple[int, int, int] | None:

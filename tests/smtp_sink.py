@@ -42,6 +42,10 @@ class SmtpSink:
     count: int = 0
     # SMTP sessions opened (one EHLO each): tells whether senders reuse their connection.
     sessions: int = 0
+    # Offer PIPELINING (RFC 2920), as real mail servers do; aiosmtpd reads commands in order.
+    pipelining: bool = True
+    # Recipients refused for good (550), as a server refuses an unknown mailbox.
+    refused: set[str] = field(default_factory=set)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
     _controller: Controller | None = None
 
@@ -50,7 +54,16 @@ class SmtpSink:
         session.host_name = hostname
         with self._arrived:
             self.sessions += 1
+        if self.pipelining:
+            # The last line of an EHLO reply is "250 …"; the extensions come before it.
+            responses = [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.delay:

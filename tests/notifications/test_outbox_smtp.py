@@ -1,0 +1,57 @@
+"""The outbox over real SMTP: a local aiosmtpd server as the edge of the world, with and without
+PIPELINING, refusing one mailbox. Tasks run eagerly, so a batch goes out when it commits.
+"""
+
+import pytest
+from django.test.utils import override_settings
+
+from notifications.models import OutboxMessage
+from notifications.outbox import outbox_enqueue_many
+from notifications.scheduling import DueStatus
+from tests.smtp_sink import SmtpSink, text_of
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(params=[True, False], ids=["pipelined", "one-by-one"])
+def sink(request):
+    with SmtpSink(pipelining=request.param, refused={"nobody@example.test"}) as server:
+        mailers = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 10},
+            }
+        }
+        with override_settings(MAILERS=mailers):
+            yield server
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_a_batch_over_one_connection_and_fails_a_refused_mailbox_alone(sink):
+    outbox_enqueue_many(
+        [
+            {
+                "key": f"k{n}",
+                "to_email": address,
+                "subject": f"Hello {n}",
+                # A line starting with a dot must arrive as written (RFC 5321 dot-stuffing).
+                "body_text": f"Line one\n.hidden line {n}\n.\nlast",
+            }
+            for n, address in enumerate(["a@example.test", "nobody@example.test", "b@example.test"])
+        ]
+    )
+
+    # Tasks run eagerly here: the dispatcher kicked after the commit has sent the batch.
+    sink.wait_for(2, timeout=10)
+    assert sink.sessions == 1
+    assert sorted(m["To"] for m in sink.messages) == ["a@example.test", "b@example.test"]
+    received = {m["X-Outbox-Key"]: text_of(m) for m in sink.messages}
+    assert received["k2"] == "Line one\n.hidden line 2\n.\nlast"
+    rows = dict(OutboxMessage.objects.values_list("to_email", "status"))
+    assert rows == {
+        "a@example.test": DueStatus.DONE,
+        "nobody@example.test": DueStatus.FAILED,
+        "b@example.test": DueStatus.DONE,
+    }
+    refused = OutboxMessage.objects.get(to_email="nobody@example.test")
+    assert "No such mailbox" in refused.last_error
