@@ -189,6 +189,31 @@ def test_it_sends_only_the_unsent_rest_after_a_worker_dies_mid_batch(
 
 
 @transactional
+def test_it_keeps_its_batch_while_a_slow_server_takes_longer_than_a_lease(
+    travel, make_outbox_rows, outbox_kind, lease, monkeypatch
+):
+    ids = make_outbox_rows(4)
+    claimed = claim(outbox_kind)
+    real_send = locmem.EmailBackend.send_messages
+    claimed_by_others = []
+
+    def slow_server(self, messages):
+        # Each message takes half a lease: by the third, the run's first lease has long run out.
+        travel.by(lease / 2)
+        claimed_by_others.append(claim(outbox_kind))
+        return real_send(self, messages)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(locmem.EmailBackend, "send_messages", slow_server)
+        assert run_due_batch("outbox", claimed) == 4
+
+    # The run renewed its lease as it went, so no dispatcher took the rest from under it.
+    assert claimed_by_others == [[], [], [], []]
+    assert sent_keys() == keys_of(ids)
+    assert statuses() == {DueStatus.DONE: 4}
+
+
+@transactional
 def test_it_fails_a_row_whose_work_dies_every_time_but_not_one_that_only_waited(
     travel, make_outbox_rows, outbox_kind, lease
 ):
