@@ -44,11 +44,16 @@ def prompt_email(prompt: Prompt, thread: Thread) -> EmailTemplate:
     )
 
 
+# People told in one go by a release: a chunk's emails go out while the next is written.
+RELEASE_CHUNK = 500
+
+
 def prompt_release(prompt: Prompt) -> list[Thread]:
     """Open the prompt's thread in the cohort space or in every study group; tell each member.
 
     Safe to run twice: one thread per (prompt, group) and one notification per person and thread.
-    Everyone is told in one `notify_many` per thread, with the prompt's content in the email.
+    People are told RELEASE_CHUNK at a time (one `notify_many` each), with the prompt's content in
+    the email, rendered once per thread.
     """
     cohort = prompt.cohort
     groups = list(cohort.study_groups.all()) if prompt.target == Target.GROUPS else [None]
@@ -62,64 +67,72 @@ def prompt_release(prompt: Prompt) -> list[Thread]:
         by_group.setdefault(enrolment.study_group_id, []).append(enrolment.user)
     threads = []
     for group in groups:
-        thread, created = Thread.objects.get_or_create(
-            prompt=prompt,
-            study_group=group,
-            defaults={
-                "cohort": cohort,
-                "author": prompt.author,
-                "kind": prompt.kind,
-                "title": prompt.title,
-                "url": prompt.url,
-                "quote": prompt.quote,
-                "post_first": prompt.post_first,
-            },
-        )
-        if created:
-            Post.objects.create(
-                thread=thread,
-                author=prompt.author,
-                kind=prompt.kind,
-                is_opening=True,
-                body=prompt.body,
-                body_html=post_html(prompt.body),
-            )
-            if prompt.author_id:
-                Follow.objects.get_or_create(thread=thread, user_id=prompt.author_id)
+        thread = _thread_open(prompt, group)
         people = (
             by_group.get(group.pk, [])
             if group
             else [user for users in by_group.values() for user in users]
         )
         email = prompt_email(prompt, thread)
-        notify_many(
-            [
-                Notice(
-                    user=person,
-                    key=f"prompt:{prompt.pk}:{thread.pk}",
-                    kind=EmailKind.PROMPT,
-                    title=f"New in {cohort.name}: {prompt.title}",
-                    url=thread.get_absolute_url(),
-                    topic_key=thread_topic(thread.pk),
-                    topic_title=thread.title,
-                    actor_name=prompt.author.name if prompt.author_id else "",
-                    excerpt=post_excerpt(prompt.body),
-                    email=email,
-                )
-                for person in people
-            ]
-        )
+        # Each chunk of people is told and committed on its own, so their emails start going out
+        # while the next chunk is written; a run that dies halfway tells the rest when it runs
+        # again (one notification per person and thread).
+        for start in range(0, len(people), RELEASE_CHUNK):
+            notify_many(
+                [
+                    Notice(
+                        user=person,
+                        key=f"prompt:{prompt.pk}:{thread.pk}",
+                        kind=EmailKind.PROMPT,
+                        title=f"New in {cohort.name}: {prompt.title}",
+                        url=thread.get_absolute_url(),
+                        topic_key=thread_topic(thread.pk),
+                        topic_title=thread.title,
+                        actor_name=prompt.author.name if prompt.author_id else "",
+                        excerpt=post_excerpt(prompt.body),
+                        email=email,
+                    )
+                    for person in people[start : start + RELEASE_CHUNK]
+                ]
+            )
         threads.append(thread)
     return threads
 
 
-def prompts_release(prompts: list[Prompt]) -> dict:
-    """Work of the `prompt_release` due kind: release a batch of due prompts."""
-    for prompt in Prompt.objects.select_related("cohort", "author").filter(
-        pk__in=[p.pk for p in prompts]
-    ):
-        prompt_release(prompt)
-    return {}
+@transaction.atomic
+def _thread_open(prompt: Prompt, group) -> Thread:
+    """The prompt's thread in one space, with its opening post, once."""
+    thread, created = Thread.objects.get_or_create(
+        prompt=prompt,
+        study_group=group,
+        defaults={
+            "cohort": prompt.cohort,
+            "author": prompt.author,
+            "kind": prompt.kind,
+            "title": prompt.title,
+            "url": prompt.url,
+            "quote": prompt.quote,
+            "post_first": prompt.post_first,
+        },
+    )
+    if created:
+        Post.objects.create(
+            thread=thread,
+            author=prompt.author,
+            kind=prompt.kind,
+            is_opening=True,
+            body=prompt.body,
+            body_html=post_html(prompt.body),
+        )
+        if prompt.author_id:
+            Follow.objects.get_or_create(thread=thread, user_id=prompt.author_id)
+    return thread
+
+
+def prompt_release_step(prompt: Prompt) -> None:
+    """Work of the `prompt_release` due kind, one prompt at a time (`scheduling.row_by_row`):
+    `prompt_release` commits as it goes, and the row is marked done once everyone was told."""
+    prompt_release(prompt)
 
 
 class PromptError(Exception):

@@ -81,3 +81,39 @@ def test_it_is_released_by_the_dispatcher(world, make_prompt, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         assert scheduling.dispatch_kind(scheduling.due_kind("prompt_release")) == 1
     assert Thread.objects.filter(prompt=prompt).exists()
+
+
+def test_it_tells_people_in_chunks_and_the_rest_after_a_run_that_died(
+    world, make_prompt, monkeypatch, travel
+):
+    from discussions import prompts
+    from notifications import services
+
+    prompt = make_prompt()
+    monkeypatch.setattr(prompts, "RELEASE_CHUNK", 2)
+    real_notify_many = services.notify_many
+    told_per_call = []
+
+    def dies_on_the_second_chunk(notices):
+        if len(told_per_call) == 1:
+            raise ConnectionError("worker lost its database")
+        told_per_call.append(len(notices))
+        return real_notify_many(notices)
+
+    monkeypatch.setattr(prompts, "notify_many", dies_on_the_second_chunk)
+    assert release(prompt) == 0
+    # The first chunk was told and stays told; the row waits for its retry.
+    assert told_per_call == [2]
+    assert Notification.objects.count() == 2
+    prompt.refresh_from_db()
+    assert prompt.status == DueStatus.PENDING and "lost its database" in prompt.last_error
+
+    monkeypatch.setattr(prompts, "notify_many", real_notify_many)
+    travel.by(timedelta(hours=2))
+    assert release(prompt) == 1
+    thread = Thread.objects.get(prompt=prompt)
+    told = Notification.objects.filter(key=f"prompt:{prompt.pk}:{thread.pk}")
+    assert sorted(n.user.email for n in told) == sorted(
+        u.email for u in (world.participant, world.groupmate, world.other_group_participant)
+    )
+    assert OutboxMessage.objects.count() == 3
