@@ -19,7 +19,7 @@ def test_it_lets_a_coach_rate_two_objectives_on_a_phone_from_the_email(phone, wo
     travel.to(world.cohort.sessions.get().ends_at + timedelta(days=30, hours=12))
     scheduling.dispatch_all()
     email = OutboxMessage.objects.get(to_email=world.coach.email, subject__contains="How often")
-    link = re.search(r"https?://\S+/coaching/observe/\S+/", email.body_text).group(0)
+    link = re.search(r"https?://\S+/coaching/observe/\S+/", email.content()["body_text"]).group(0)
 
     phone.goto(link)
     expect(phone.get_by_role("heading", name=world.participant.name)).to_be_visible()

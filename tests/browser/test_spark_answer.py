@@ -40,7 +40,7 @@ def test_it_answers_from_the_email_in_one_tap_and_shows_peers_answers_as_they_co
     scheduling.dispatch_all()
     email = OutboxMessage.objects.get(to_email=world.participant.email)
     tap = re.search(
-        r'href="(https?://[^"]+/sparks/pick/[^"]+/)"[^>]*>Behaviour<', email.body_html
+        r'href="(https?://[^"]+/sparks/pick/[^"]+/)"[^>]*>Behaviour<', email.content()["body_html"]
     ).group(1)
 
     phone.goto(tap)

@@ -49,7 +49,7 @@ def test_it_takes_a_participant_from_the_email_to_a_scored_response_and_the_inst
     )
     scheduling.dispatch_all()
     email = OutboxMessage.objects.get(to_email=world.participant.email)
-    link = re.search(r"https?://\S+/surveys/link/\S+/", email.body_text).group(0)
+    link = re.search(r"https?://\S+/surveys/link/\S+/", email.content()["body_text"]).group(0)
     useful, recommend, sbi = survey.questions.all()
 
     phone.goto(link)

@@ -44,7 +44,7 @@ def test_it_notifies_followers_by_email_unless_switched_off(
     assert Notification.objects.filter(user=world.instructor, key__startswith="reply:").exists()
     [email] = OutboxMessage.objects.filter(to_email=world.instructor.email)
     # The email carries the reply itself, not only a title.
-    assert "A reply" in email.body_text and "A reply" in email.body_html
+    assert "A reply" in email.content()["body_text"] and "A reply" in email.content()["body_html"]
     preferences.reply_email = EmailMode.NEVER
     preferences.save()
     reply_to(thread, author=world.groupmate)

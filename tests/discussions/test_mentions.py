@@ -32,7 +32,7 @@ def test_it_notifies_a_mentioned_member_in_app_and_by_email(world, client_for, t
     assert "mentioned you" in notification.title
     email = OutboxMessage.objects.get(to_email=ana.email, subject__contains="mentioned")
     # The excerpt as a reader sees it: no Markdown, no mention syntax.
-    assert "Thanks @Ana Lima, and you." in email.body_text
+    assert "Thanks @Ana Lima, and you." in email.content()["body_text"]
 
 
 def test_it_matches_names_case_insensitively_and_once_per_post(world, client_for, thread, deliver):

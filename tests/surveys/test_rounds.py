@@ -93,7 +93,7 @@ def test_it_opens_a_due_round_and_tells_each_participant_once(run_due, world, ro
         idempotency_key__endswith=f"survey-open:{round_now.pk}"
     )
     assert mails.count() == 3
-    assert all("/surveys/link/" in m.body_text for m in mails)
+    assert all("/surveys/link/" in m.content()["body_text"] for m in mails)
 
 
 def test_it_does_nothing_twice_when_a_step_task_is_retried(world, round_now):
