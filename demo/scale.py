@@ -6,8 +6,9 @@ reactions, spark deliveries, spark answers and submitted survey responses. Surve
 picked choices are written too but not counted: they are parts of a response.
 
 Cohorts are processed `COHORTS_PER_CHUNK` at a time: each chunk is planned in memory, then written
-with one bulk insert per model (split every `ROWS_PER_INSERT` rows), so memory and the number of
-queries per chunk stay bounded whatever the scale. Every row is written as the app would have left
+with one COPY per model on PostgreSQL (`demo.scale_copy`; elsewhere one bulk insert split every
+`ROWS_PER_INSERT` rows), so memory and the number of queries per chunk stay bounded whatever the
+scale. Threads get their counters from the chunk's rows before they are written. Every row is written as the app would have left
 it by `now` (due rows done, rounds closed or open), with timestamps after the enrolment, so seeding
 sends nothing and the pages work on it.
 """
@@ -24,10 +25,10 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Organization, User
 from cohorts.models import Cohort, CohortRole, Enrolment, WorkshopSession
+from demo.scale_copy import rows_insert
 from demo.scale_plan import Chunk, CohortPlan, plan_cohort, seed_html
 from demo.seeding import local_datetime
 from discussions.models import Post, Reaction, Thread
-from discussions.posting import threads_recount
 from sparks.models import Delivery, Spark, SparkAnswer, SparkChoice, SparkThread
 from surveys.models import (
     Answer,
@@ -180,12 +181,11 @@ def _chunk_plans(*, ids: list[int], now: datetime, rng: random.Random) -> list[C
 
 
 def _chunk_write(chunk: Chunk) -> dict[str, int]:
-    """One bulk insert per model (split every ROWS_PER_INSERT rows), parents first: bulk_create
-    copies a parent's freshly returned pk into each child's foreign key."""
+    """One insert per model (`rows_insert`), parents first: each row gets its pk as it is
+    written, and a child's foreign key is read from its parent."""
 
     def insert(model, rows: list) -> None:
-        if rows:
-            model.objects.bulk_create(rows, batch_size=ROWS_PER_INSERT)
+        rows_insert(model, rows, batch_size=ROWS_PER_INSERT)
 
     insert(Survey, chunk.surveys)
     insert(Question, chunk.questions)
@@ -196,6 +196,7 @@ def _chunk_write(chunk: Chunk) -> dict[str, int]:
     insert(Answer, chunk.answers)
     insert(Spark, chunk.sparks)
     insert(SparkChoice, chunk.spark_choices)
+    _threads_count(chunk)
     insert(Thread, chunk.threads)
     insert(SparkThread, chunk.spark_threads)
     insert(Delivery, chunk.deliveries)
@@ -218,7 +219,6 @@ def _chunk_write(chunk: Chunk) -> dict[str, int]:
         spark_picks,
         [spark_picks(sparkanswer_id=a.pk, sparkchoice_id=c.pk) for a, c in chunk.spark_picks],
     )
-    threads_recount(thread_ids=[thread.pk for thread in chunk.threads])
     return {
         "posts": len(chunk.posts) + len(chunk.comments),
         "reactions": len(chunk.reactions),
@@ -229,6 +229,24 @@ def _chunk_write(chunk: Chunk) -> dict[str, int]:
         "survey rounds": len(chunk.rounds),
         "sparks": len(chunk.sparks),
     }
+
+
+def _threads_count(chunk: Chunk) -> None:
+    """Set each thread's counters from the chunk's rows before it is written, as
+    `discussions.posting.threads_recount` sets them from the table after (replies and comments,
+    reactions, the latest post): recounting millions of rows in the database cost minutes."""
+    latest: dict[int, datetime] = {}
+    for thread in chunk.threads:
+        thread.reply_count = thread.reaction_count = 0
+    for post in (*chunk.posts, *chunk.comments):
+        thread = post.thread
+        thread.reply_count += not post.is_opening
+        if id(thread) not in latest or post.created_at > latest[id(thread)]:
+            latest[id(thread)] = post.created_at
+    for post, _ in chunk.reactions:
+        post.thread.reaction_count += 1
+    for thread in chunk.threads:
+        thread.last_activity_at = latest.get(id(thread), thread.created_at)
 
 
 def activity_records_count(*, organization: Organization) -> int:

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from cohorts.models import Cohort, CohortRole, Enrolment
 from cohorts.timeline import Anchor
+from demo.scale_copy import rows_insert
 from notifications.scheduling import DueStatus
 from surveys.answering import answer_is_correct, response_score
 from surveys.models import (
@@ -211,13 +212,13 @@ class _Responses:
         self.picks.append([(n, ids) for n, (_, ids) in enumerate(answers) if ids])
 
     def save(self) -> int:
-        Response.objects.bulk_create(self.responses, batch_size=BATCH_SIZE)
+        rows_insert(Response, self.responses, batch_size=BATCH_SIZE)
         flat: list[Answer] = []
         for response, answers in zip(self.responses, self.answers, strict=True):
             for answer in answers:
                 answer.response = response
             flat += answers
-        Answer.objects.bulk_create(flat, batch_size=BATCH_SIZE)
+        rows_insert(Answer, flat, batch_size=BATCH_SIZE)
         through = Answer.choices.through
         links = [
             through(answer_id=answers[n].pk, choice_id=choice_id)
@@ -225,7 +226,7 @@ class _Responses:
             for n, ids in picks
             for choice_id in ids
         ]
-        through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+        rows_insert(through, links, batch_size=BATCH_SIZE)
         return len(self.responses)
 
 

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Avg, F, OuterRef, Subquery
 from django.urls import reverse
 
@@ -11,11 +12,12 @@ from accounts.models import Organization, User
 from cohorts.models import Cohort, Enrolment
 from demo import bench_seed, scale, seeding
 from discussions.models import Post, PostKind, Reaction, Thread
+from discussions.posting import threads_recount
 from discussions.rendering import post_html
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 from sparks.models import Delivery, DeliveryOutcome, DeliveryStep, SparkAnswer
-from surveys.models import Purpose, Response, ResponseStatus, Round, RoundEvent
+from surveys.models import Answer, Purpose, Response, ResponseStatus, Round, RoundEvent
 from tests.conftest import rows_kept
 
 SCALE = 400
@@ -173,6 +175,38 @@ def test_it_writes_activity_after_the_enrolment_and_before_now(bench):
         assert thread.reply_count == thread.posts.filter(is_opening=False).count()
         reactions = Reaction.objects.filter(post__thread=thread).count()
         assert thread.reaction_count == reactions
+
+
+@pytest.mark.django_db
+def test_it_sets_every_thread_s_counters_as_threads_recount_does(bench):
+    org, _ = bench
+    threads = Thread.objects.filter(cohort__organization=org).order_by("pk")
+    fields = ("pk", "reply_count", "reaction_count", "last_activity_at")
+    written = list(threads.values_list(*fields))
+    threads_recount(thread_ids=[pk for pk, *_ in written])
+    assert list(threads.values_list(*fields)) == written
+
+
+@pytest.mark.django_db
+def test_it_writes_every_foreign_key_to_a_row_and_checks_keys_again_after(bench):
+    """The seed skips the foreign-key triggers while it writes (PostgreSQL): every key it wrote
+    must still name a row, and the session checks keys again once it is done."""
+    for model in (Post, Reaction, Delivery, SparkAnswer, Response, Answer, RoundEvent, Thread):
+        for field in model._meta.concrete_fields:
+            if field.is_relation:
+                dangling = model.objects.filter(**{f"{field.attname}__isnull": False}).exclude(
+                    **{f"{field.name}__in": field.related_model.objects.all()}
+                )
+                assert not dangling.exists(), (model.__name__, field.name)
+    for through in (Answer.choices.through, SparkAnswer.choices.through):
+        for field in through._meta.concrete_fields:
+            if field.is_relation:
+                assert not through.objects.exclude(
+                    **{f"{field.name}__in": field.related_model.objects.all()}
+                ).exists(), (through.__name__, field.name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('session_replication_role')")
+        assert cursor.fetchone()[0] == "origin"
 
 
 @pytest.mark.django_db
