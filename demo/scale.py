@@ -8,9 +8,9 @@ picked choices are written too but not counted: they are parts of a response.
 Cohorts are processed `COHORTS_PER_CHUNK` at a time: each chunk is planned in memory, then written
 with one COPY per model on PostgreSQL (`demo.scale_copy`; elsewhere one bulk insert split every
 `ROWS_PER_INSERT` rows), so memory and the number of queries per chunk stay bounded whatever the
-scale. Threads get their counters from the chunk's rows before they are written. Every row is written as the app would have left
-it by `now` (due rows done, rounds closed or open), with timestamps after the enrolment, so seeding
-sends nothing and the pages work on it.
+scale. Threads get their counters from the chunk's rows before they are written. Every row is
+written as the app would have left it by `now` (due rows done, rounds closed or open), with
+timestamps after the enrolment, so seeding sends nothing and the pages work on it.
 """
 
 from __future__ import annotations

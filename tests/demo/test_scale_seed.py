@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Organization, User
 from cohorts.models import Cohort, Enrolment
-from demo import bench_seed, scale, seeding
+from demo import bench_seed, scale, scale_plan, seeding
 from discussions.models import Post, PostKind, Reaction, Thread
 from discussions.posting import threads_recount
 from discussions.rendering import post_html
@@ -224,3 +224,27 @@ def test_it_leaves_pages_that_work_for_the_manager(client, bench):
         reverse("surveys:retention", args=[after.pk]),
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_its_rows_are_built_as_the_model_builds_them():
+    """`scale_plan.row` skips `Model.__init__` for speed: the instance must be the same."""
+    now = clock.now()
+    thread = Thread(pk=7, cohort_id=3, author_id=5, title="A thread")
+    unsaved = Thread(cohort_id=3, author_id=5, title="Unsaved")
+    cases = [
+        (Post, {"thread": thread, "author_id": 5, "kind": PostKind.REPLY, "body": "Hi"}),
+        (Post, {"thread": unsaved, "author_id": 5, "created_at": now, "parent": None}),
+        (Reaction, {"post": Post(pk=9), "user_id": 5, "kind": "like", "created_at": now}),
+        (Delivery, {"spark_id": 2, "participant_id": 5, "attempt": 2, "sent_at": now}),
+        (Response, {"round_id": 4, "participant_id": 5, "score": 2, "submitted_at": now}),
+    ]
+    with clock.frozen_at(now):
+        for model, values in cases:
+            built, made = model(**values), scale_plan.row(model, **values)
+            assert {k: v for k, v in vars(made).items() if k != "_state"} == {
+                k: v for k, v in vars(built).items() if k != "_state"
+            }, model
+            assert made._state.adding and made._state.fields_cache == built._state.fields_cache
+    assert scale_plan.row(Post, thread=unsaved).thread is unsaved
+    with pytest.raises(TypeError):
+        scale_plan.row(Post, no_such_field=1)
