@@ -22,7 +22,12 @@ import time
 import warnings
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+# This checkout's apps before anything installed: an editable install made from another checkout
+# of the repository would otherwise lend its own `socialtraining` to the imports below.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from delivery_measures import spark_dispatch
 from page_measures import http_load, measure_thread
