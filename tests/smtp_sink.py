@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -30,6 +31,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _outbox_key(data: bytes) -> str:
+    """The X-Outbox-Key header of a raw message ("" when it has none)."""
+    start = data.find(b"\r\nX-Outbox-Key: ")
+    if start < 0:
+        return ""
+    start += len(b"\r\nX-Outbox-Key: ")
+    return data[start : data.find(b"\r\n", start)].decode()
+
+
 @dataclass
 class SmtpSink:
     """Start with `start()`; `messages` fills as mail arrives; `wait_for(n)` waits for n."""
@@ -46,6 +56,9 @@ class SmtpSink:
     pipelining: bool = True
     # Recipients refused for good (550), as a server refuses an unknown mailbox.
     refused: set[str] = field(default_factory=set)
+    # How often each outbox key arrived (read from the raw header, so it costs next to nothing
+    # even when bodies are not kept): a key seen twice is a message sent twice.
+    key_counts: Counter = field(default_factory=Counter)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
     _controller: Controller | None = None
 
@@ -68,10 +81,12 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
+        key = _outbox_key(envelope.original_content)
         with self._arrived:
             if self.keep_bodies:
                 self.messages.append(message_from_bytes(envelope.original_content))
             self.count += 1
+            self.key_counts[key] += 1
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
