@@ -48,12 +48,13 @@ def prompt_email(prompt: Prompt, thread: Thread) -> EmailTemplate:
 RELEASE_CHUNK = 500
 
 
-def prompt_release(prompt: Prompt) -> list[Thread]:
+def prompt_release(prompt: Prompt, *, token: str | None = None) -> list[Thread]:
     """Open the prompt's thread in the cohort space or in every study group; tell each member.
 
     Safe to run twice: one thread per (prompt, group) and one notification per person and thread.
     People are told RELEASE_CHUNK at a time (one `notify_many` each), with the prompt's content in
-    the email, rendered once per thread.
+    the email, rendered once per thread. With the `token` of the due-row run releasing it, nothing
+    happens if the prompt was cancelled (or taken by another run) before its first thread opened.
     """
     cohort = prompt.cohort
     groups = list(cohort.study_groups.all()) if prompt.target == Target.GROUPS else [None]
@@ -67,7 +68,9 @@ def prompt_release(prompt: Prompt) -> list[Thread]:
         by_group.setdefault(enrolment.study_group_id, []).append(enrolment.user)
     threads = []
     for group in groups:
-        thread = _thread_open(prompt, group)
+        thread = _thread_open(prompt, group, token=token)
+        if thread is None:
+            return threads
         people = (
             by_group.get(group.pk, [])
             if group
@@ -100,8 +103,17 @@ def prompt_release(prompt: Prompt) -> list[Thread]:
 
 
 @transaction.atomic
-def _thread_open(prompt: Prompt, group) -> Thread:
-    """The prompt's thread in one space, with its opening post, once."""
+def _thread_open(prompt: Prompt, group, *, token: str | None) -> Thread | None:
+    """The prompt's thread in one space, with its opening post, once; None if the run holding
+    `token` no longer owns the prompt. Under the prompt row's lock, as a change or cancel takes it:
+    either the cancel comes first and nothing opens, or a thread exists and the cancel is refused.
+    """
+    if token is not None:
+        ours = Prompt.objects.select_for_update().filter(
+            pk=prompt.pk, run_token=token, status=DueStatus.CLAIMED
+        )
+        if not list(ours.values_list("pk", flat=True)):
+            return None
     thread, created = Thread.objects.get_or_create(
         prompt=prompt,
         study_group=group,
@@ -132,7 +144,7 @@ def _thread_open(prompt: Prompt, group) -> Thread:
 def prompt_release_step(prompt: Prompt) -> None:
     """Work of the `prompt_release` due kind, one prompt at a time (`scheduling.row_by_row`):
     `prompt_release` commits as it goes, and the row is marked done once everyone was told."""
-    prompt_release(prompt)
+    prompt_release(prompt, token=prompt.run_token)
 
 
 class PromptError(Exception):
@@ -218,12 +230,13 @@ def prompt_create(
 def _lock_for_change(prompt: Prompt, *, allowed=(DueStatus.PENDING, DueStatus.FAILED)) -> Prompt:
     """The prompt's row, locked, if its status allows the change; otherwise a PromptError.
 
-    The lock waits for a release in progress (its batch holds the row), so a prompt is
-    never changed or cancelled half-way through its release.
+    A release opens its first thread under the same lock (`_thread_open`), so a prompt is never
+    changed or cancelled half-way through its release: once a thread exists, it is refused.
     """
     locked = Prompt.objects.select_for_update().get(pk=prompt.pk)
     locked.cohort = prompt.cohort
-    if locked.status in allowed:
+    releasing = locked.status == DueStatus.CLAIMED and Thread.objects.filter(prompt=locked).exists()
+    if locked.status in allowed and not releasing:
         return locked
     if locked.status == DueStatus.DONE:
         raise PromptError(

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
 from discussions.models import Post, Prompt, Target, Thread
 from notifications import scheduling
@@ -117,3 +118,40 @@ def test_it_tells_people_in_chunks_and_the_rest_after_a_run_that_died(
         u.email for u in (world.participant, world.groupmate, world.other_group_participant)
     )
     assert OutboxMessage.objects.count() == 3
+
+
+def _taken(prompt) -> str:
+    """Claim and take the prompt as a worker's run would; that run's token."""
+    kind = scheduling.due_kind("prompt_release")
+    with transaction.atomic():
+        assert scheduling.claim_due_rows(kind) == [prompt.pk]
+    token, taken = scheduling.take_rows(kind, [prompt.pk])
+    assert taken == [prompt.pk]
+    return token
+
+
+def test_it_releases_nothing_when_cancelled_after_its_run_took_it(world, make_prompt):
+    from discussions.prompts import prompt_cancel
+
+    prompt = make_prompt()
+    token = _taken(prompt)
+    prompt_cancel(prompt=prompt)
+
+    kind = scheduling.due_kind("prompt_release")
+    assert kind.work(Prompt.objects.filter(pk=prompt.pk), token) == 0
+    assert not Thread.objects.exists() and not Notification.objects.exists()
+    prompt.refresh_from_db()
+    assert prompt.status == DueStatus.CANCELLED
+
+
+def test_it_refuses_to_cancel_a_prompt_whose_release_has_begun(world, make_prompt):
+    from discussions.prompts import PromptError, _thread_open, prompt_cancel
+
+    prompt = make_prompt()
+    token = _taken(prompt)
+    # The run has opened the thread (and committed it) and is telling people.
+    assert _thread_open(prompt, None, token=token) is not None
+    with pytest.raises(PromptError, match="being released"):
+        prompt_cancel(prompt=prompt)
+    prompt.refresh_from_db()
+    assert prompt.status == DueStatus.CLAIMED
