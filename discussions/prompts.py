@@ -76,27 +76,24 @@ def prompt_release(prompt: Prompt, *, token: str | None = None) -> list[Thread]:
             if group
             else [user for users in by_group.values() for user in users]
         )
-        email = prompt_email(prompt, thread)
+        # What every member is told of this thread, worked out once, not once per person.
+        told = {
+            "key": f"prompt:{prompt.pk}:{thread.pk}",
+            "kind": EmailKind.PROMPT,
+            "title": f"New in {cohort.name}: {prompt.title}",
+            "url": thread.get_absolute_url(),
+            "topic_key": thread_topic(thread.pk),
+            "topic_title": thread.title,
+            "actor_name": prompt.author.name if prompt.author_id else "",
+            "excerpt": post_excerpt(prompt.body),
+            "email": prompt_email(prompt, thread),
+        }
         # Each chunk of people is told and committed on its own, so their emails start going out
         # while the next chunk is written; a run that dies halfway tells the rest when it runs
         # again (one notification per person and thread).
         for start in range(0, len(people), RELEASE_CHUNK):
             notify_many(
-                [
-                    Notice(
-                        user=person,
-                        key=f"prompt:{prompt.pk}:{thread.pk}",
-                        kind=EmailKind.PROMPT,
-                        title=f"New in {cohort.name}: {prompt.title}",
-                        url=thread.get_absolute_url(),
-                        topic_key=thread_topic(thread.pk),
-                        topic_title=thread.title,
-                        actor_name=prompt.author.name if prompt.author_id else "",
-                        excerpt=post_excerpt(prompt.body),
-                        email=email,
-                    )
-                    for person in people[start : start + RELEASE_CHUNK]
-                ]
+                [Notice(user=person, **told) for person in people[start : start + RELEASE_CHUNK]]
             )
         threads.append(thread)
     return threads
