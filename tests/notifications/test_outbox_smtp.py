@@ -2,6 +2,8 @@
 PIPELINING, refusing one mailbox. Tasks run eagerly, so a batch goes out when it commits.
 """
 
+import smtplib
+
 import pytest
 from django.test.utils import override_settings
 
@@ -26,8 +28,22 @@ def sink(request):
             yield server
 
 
+@pytest.fixture
+def writes(monkeypatch) -> list[bytes]:
+    """Every write the client makes to the SMTP server, still made: how many round trips it took."""
+    written = []
+    real_send = smtplib.SMTP.send
+
+    def send(self, data):
+        written.append((data if isinstance(data, bytes) else data.encode()).upper())
+        return real_send(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", send)
+    return written
+
+
 @pytest.mark.django_db(transaction=True)
-def test_it_sends_a_batch_over_one_connection_and_fails_a_refused_mailbox_alone(sink):
+def test_it_sends_a_batch_over_one_connection_and_fails_a_refused_mailbox_alone(sink, writes):
     outbox_enqueue_many(
         [
             {
@@ -55,3 +71,11 @@ def test_it_sends_a_batch_over_one_connection_and_fails_a_refused_mailbox_alone(
     }
     refused = OutboxMessage.objects.get(to_email="nobody@example.test")
     assert "No such mailbox" in refused.last_error
+    # Per accepted message: MAIL, RCPT and DATA in one write when the server offers PIPELINING,
+    # one write each when it does not; then the content.
+    envelopes = [w for w in writes if w.startswith(b"MAIL FROM:")]
+    assert len(envelopes) == 3
+    if sink.pipelining:
+        assert all(b"RCPT TO:" in w and w.endswith(b"DATA\r\n") for w in envelopes)
+    else:
+        assert not any(b"RCPT" in w for w in envelopes)
