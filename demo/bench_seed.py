@@ -94,15 +94,13 @@ def _bulk_writing() -> Iterator[None]:
         cursor.execute("SET LOCAL synchronous_commit = off")
         if superuser == "on":
             cursor.execute("SET LOCAL session_replication_role = replica")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('synchronous_commit', %s, true)", [synchronous])
-            if superuser == "on":
-                cursor.execute(
-                    "SELECT set_config('session_replication_role', %s, true)", [replication]
-                )
+    # Put back only after a seed that worked: after a failure the transaction is aborted (its
+    # rollback undoes SET LOCAL anyway), and a statement there would hide the real error.
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('synchronous_commit', %s, true)", [synchronous])
+        if superuser == "on":
+            cursor.execute("SELECT set_config('session_replication_role', %s, true)", [replication])
 
 
 def _bench_organization_build(
