@@ -59,6 +59,8 @@ class SmtpSink:
     # How often each outbox key arrived (read from the raw header, so it costs next to nothing
     # even when bodies are not kept): a key seen twice is a message sent twice.
     key_counts: Counter = field(default_factory=Counter)
+    # How many arrived per notification kind ("spark", "prompt", … from `notify:<person>:<kind>:…`).
+    kind_counts: Counter = field(default_factory=Counter)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
     _controller: Controller | None = None
 
@@ -87,6 +89,7 @@ class SmtpSink:
                 self.messages.append(message_from_bytes(envelope.original_content))
             self.count += 1
             self.key_counts[key] += 1
+            self.kind_counts[key.split(":")[2] if key.startswith("notify:") else ""] += 1
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
