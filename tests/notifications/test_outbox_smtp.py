@@ -8,7 +8,7 @@ import pytest
 from django.test.utils import override_settings
 
 from notifications.models import OutboxMessage
-from notifications.outbox import outbox_enqueue_many
+from notifications.outbox import mail_transaction, outbox_enqueue_many
 from notifications.scheduling import DueStatus
 from tests.smtp_sink import SmtpSink, text_of
 
@@ -50,7 +50,6 @@ def test_it_sends_a_batch_over_one_connection_and_fails_a_refused_mailbox_alone(
                 "key": f"k{n}",
                 "to_email": address,
                 "subject": f"Hello {n}",
-                # A line starting with a dot must arrive as written (RFC 5321 dot-stuffing).
                 "body_text": f"Line one\n.hidden line {n}\n.\nlast",
             }
             for n, address in enumerate(["a@example.test", "nobody@example.test", "b@example.test"])
@@ -79,3 +78,16 @@ def test_it_sends_a_batch_over_one_connection_and_fails_a_refused_mailbox_alone(
         assert all(b"RCPT TO:" in w and w.endswith(b"DATA\r\n") for w in envelopes)
     else:
         assert not any(b"RCPT" in w for w in envelopes)
+
+
+def test_it_sends_lines_that_start_with_a_dot_as_written(sink):
+    # Bodies go out in base64, which has no dots; a raw message shows the DATA dot-stuffing.
+    with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
+        mail_transaction(
+            smtp,
+            "noreply@example.test",
+            "a@example.test",
+            b"Subject: dots\r\n\r\n.hidden\r\n.\r\n..two\r\nlast\r\n",
+        )
+    sink.wait_for(1, timeout=10)
+    assert sink.messages[0].get_payload() == ".hidden\r\n.\r\n..two\r\nlast\r\n"
