@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import re
+import secrets
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from email.header import Header
 from email.utils import formatdate, parseaddr
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from django.db import DatabaseError, transaction
 from django.db import connection as db
 from django.db.models import QuerySet
 
-from notifications import scheduling
+from notifications import scheduling, smtp
 from notifications.emails import EmailTemplate
 from notifications.models import OutboxMessage, OutboxTemplate
 from notifications.scheduling import DueStatus
@@ -77,6 +78,12 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
     )
     new = [m for m in messages if m["key"] not in known]
     stored = _templates_store([m["template"] for m in new if m.get("template")])
+    # Emails of a worker's batch: taken by that run as they are written (see `sent_by_this_run`).
+    taken = _sent_by_this_run.get()
+    token = secrets.token_hex(16) if taken else ""
+    claim = {"status": DueStatus.CLAIMED, "run_token": token, "attempts": 1} if taken else {}
+    if taken:
+        claim["claimed_until"] = now + scheduling.lease()
     rows = []
     for m in new:
         template = m.get("template")
@@ -97,13 +104,42 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
                 headers=m.get("headers") or {},
                 due_at=now,
                 **content,
+                **claim,
             )
         )
     # A concurrent run with the same keys: one row each.
     OutboxMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    if new:
+    if new and taken:
+        transaction.on_commit(partial(_send_taken, token))
+    elif new:
         scheduling.kick("outbox")
     return len(new)
+
+
+# Set while a worker runs a batch of a kind that commits once (see `sent_by_this_run`).
+_sent_by_this_run: ContextVar[bool] = ContextVar("outbox_sent_by_this_run", default=False)
+
+
+@contextmanager
+def sent_by_this_run(kind: scheduling.DueKind) -> Iterator[None]:
+    """A worker running a batch of `kind`: the emails the batch puts in the outbox are written
+    already taken by this process (a token, a lease, one attempt) and sent by it as soon as the
+    batch commits, over one connection. No claim by the dispatcher, no second task, no wait.
+
+    If the process dies first, the lease runs out and the dispatcher hands them over like any
+    other claimed row. Kinds that commit in steps (a prompt released 500 people at a time) are
+    left to the dispatcher: their later steps should not wait for the mail of the first."""
+    reset = _sent_by_this_run.set(not kind.owns_transactions)
+    try:
+        yield
+    finally:
+        _sent_by_this_run.reset(reset)
+
+
+def _send_taken(token: str) -> None:
+    kind = scheduling.due_kind("outbox")
+    rows = OutboxMessage.objects.filter(status=DueStatus.CLAIMED, run_token=token)
+    scheduling.run_taken(kind, token, list(rows.values_list("pk", flat=True)))
 
 
 def _templates_store(templates: list[EmailTemplate]) -> dict[int, int]:
@@ -225,91 +261,6 @@ def message_bytes(message: OutboxMessage) -> bytes:
 PART = 'Content-Type: text/{kind}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
 
 
-def _send(connection, message: OutboxMessage) -> None:
-    if not isinstance(connection, SmtpBackend):
-        # Files, the console, Django's test outbox: their own way of writing a message.
-        connection.send_messages([email_of(message)])
-        return
-    sender = _sender(settings.DEFAULT_FROM_EMAIL)[0]
-    recipient = _address(message.to_email)
-    data = message_bytes(message)
-    try:
-        mail_transaction(connection.connection, sender, recipient, data)
-    except smtplib.SMTPServerDisconnected:
-        # The server dropped the connection before this message: one fresh connection, once.
-        connection.close()
-        connection.open()
-        mail_transaction(connection.connection, sender, recipient, data)
-
-
-def mail_transaction(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
-    """One mail transaction (MAIL, RCPT, DATA) for addresses already in their SMTP form: what
-    smtplib's sendmail does, without parsing both addresses again for every message.
-
-    A server that offers PIPELINING (RFC 2920; Postfix, Exim and the big relays all do) gets
-    MAIL, RCPT and DATA in one write and answers them together: two round trips a message
-    rather than four, which is most of the time a message takes over a network.
-    """
-    smtp.ehlo_or_helo_if_needed()
-    if smtp.has_extn("pipelining"):
-        smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
-        replies = [smtp.getreply() for _ in range(3)]
-    else:
-        replies = [_command(smtp, "mail", f"FROM:<{sender}>")]
-        if replies[0][0] == 250:
-            replies.append(_command(smtp, "rcpt", f"TO:<{recipient}>"))
-        if replies[-1][0] in (250, 251):
-            replies.append(_command(smtp, "data", ""))
-    (mail_code, mail_reply), *rest = replies
-    if len(rest) == 2 and rest[1][0] == 354 and (mail_code != 250 or rest[0][0] not in (250, 251)):
-        # A server that opened DATA for a refused sender or recipient: close it empty.
-        smtp.send(b".\r\n")
-        smtp.getreply()
-    if mail_code != 250:
-        _reset(smtp)
-        raise smtplib.SMTPSenderRefused(mail_code, mail_reply, sender)
-    rcpt_code, rcpt_reply = rest[0]
-    if rcpt_code not in (250, 251):
-        _reset(smtp)
-        raise smtplib.SMTPRecipientsRefused({recipient: (rcpt_code, rcpt_reply)})
-    data_code, data_reply = rest[1]
-    if data_code != 354:
-        _reset(smtp)
-        raise smtplib.SMTPDataError(data_code, data_reply)
-    # The message as DATA carries it: a line starting with "." gets another, then "." alone.
-    smtp.send(
-        _LEADING_DOT.sub(b"..", data) + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n"
-    )
-    code, reply = smtp.getreply()
-    if code != 250:
-        _reset(smtp)
-        raise smtplib.SMTPDataError(code, reply)
-
-
-_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
-
-
-def _command(smtp: smtplib.SMTP, name: str, argument: str) -> tuple[int, bytes]:
-    smtp.putcmd(name, argument)
-    return smtp.getreply()
-
-
-def _reset(smtp: smtplib.SMTP) -> None:
-    with suppress(smtplib.SMTPServerDisconnected):
-        smtp.rset()
-
-
-def _refused_for_good(error: Exception) -> bool | None:
-    """A refusal of this one message: True if permanent (5xx for its recipient or its content),
-    False if the server asks to try it later (4xx); None when the refusal is not about this
-    message (the sender refused, the server in a bad state): the batch waits and tries again."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in error.recipients.values())
-    if isinstance(error, smtplib.SMTPDataError):
-        return error.smtp_code >= 500
-    return None
-
-
 @contextmanager
 def _commits_without_waiting_for_disk() -> Iterator[None]:
     """Each sent message is committed on its own, a thousand commits a second: PostgreSQL's
@@ -335,37 +286,75 @@ def outbox_send_batch(messages: QuerySet[OutboxMessage], token: str) -> int:
     A message the server refuses for itself (bad recipient) fails alone; a connection that
     cannot be made or is lost raises, and the engine puts the unsent rest back after a backoff.
     """
-    kind = scheduling.due_kind("outbox")
-    sent = 0
     batch = list(messages)
     # The batch's shared templates in one query, each split at its slots once.
     templates = OutboxTemplate.objects.in_bulk({m.template_id for m in batch if m.template_id})
     for message in batch:
         if message.template_id:
             message.template = templates[message.template_id]
-    renew_at = clock.now() + scheduling.lease() * RENEW_AFTER_SHARE
+    run = _Run(token)
     with mail_connection() as connection, _commits_without_waiting_for_disk():
-        for message in batch:
-            try:
-                _send(connection, message)
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
-                permanent = _refused_for_good(error)
-                if permanent is None:
-                    raise
-                logger.warning("outbox %s refused: %s", message.pk, error)
-                if permanent:
-                    OutboxMessage.objects.filter(pk=message.pk, run_token=token).update(
-                        status=DueStatus.FAILED,
-                        claimed_until=None,
-                        run_token="",
-                        last_error=f"{type(error).__name__}: {error}"[:2000],
-                    )
+        if not isinstance(connection, SmtpBackend):
+            # Files, the console, Django's test outbox: their own way of writing a message.
+            for message in batch:
+                try:
+                    connection.send_messages([email_of(message)])
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
+                    run.refused(message, error)
                 else:
-                    scheduling.release_rows(kind, token=token, ids=[message.pk], error=error)
-                continue
-            # Autocommit: this message is recorded as sent before the next one goes.
-            sent += scheduling.finish_row(kind, token=token, pk=message.pk)
-            if clock.now() >= renew_at:
-                scheduling.renew_lease(kind, token)
-                renew_at = clock.now() + scheduling.lease() * RENEW_AFTER_SHARE
-    return sent
+                    run.sent(message)
+            return run.finished
+        sender = _sender(settings.DEFAULT_FROM_EMAIL)[0]
+        done, reconnected_at = 0, None
+        while done < len(batch):
+            rest = batch[done:]
+            envelopes = ((_address(m.to_email), partial(message_bytes, m)) for m in rest)
+            results = smtp.mail_transactions(connection.connection, sender, envelopes)
+            try:
+                for message, error in zip(rest, results, strict=False):
+                    if error is None:
+                        run.sent(message)
+                    else:
+                        run.refused(message, error)
+                    done += 1
+            except smtplib.SMTPServerDisconnected:
+                # The server dropped the connection: one fresh connection for the message in
+                # flight, once (it may go twice, with the same Message-ID).
+                if reconnected_at == done:
+                    raise
+                reconnected_at = done
+                connection.close()
+                connection.open()
+    return run.finished
+
+
+class _Run:
+    """The rows of one run of the outbox kind, recorded one by one as the server answers."""
+
+    def __init__(self, token: str) -> None:
+        self.kind = scheduling.due_kind("outbox")
+        self.token = token
+        self.finished = 0
+        self.renew_at = clock.now() + scheduling.lease() * RENEW_AFTER_SHARE
+
+    def sent(self, message: OutboxMessage) -> None:
+        # Autocommit: this message is recorded as sent before the next one is accepted.
+        self.finished += scheduling.finish_row(self.kind, token=self.token, pk=message.pk)
+        if clock.now() >= self.renew_at:
+            scheduling.renew_lease(self.kind, self.token)
+            self.renew_at = clock.now() + scheduling.lease() * RENEW_AFTER_SHARE
+
+    def refused(self, message: OutboxMessage, error: Exception) -> None:
+        permanent = smtp.refused_for_good(error)
+        if permanent is None:
+            raise error
+        logger.warning("outbox %s refused: %s", message.pk, error)
+        if permanent:
+            OutboxMessage.objects.filter(pk=message.pk, run_token=self.token).update(
+                status=DueStatus.FAILED,
+                claimed_until=None,
+                run_token="",
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+            )
+        else:
+            scheduling.release_rows(self.kind, token=self.token, ids=[message.pk], error=error)

@@ -363,11 +363,7 @@ def run_batch(kind: DueKind, ids: list[int]) -> int:
     if not taken:
         return 0
     if kind.owns_transactions:
-        try:
-            return kind.work(kind.model.objects.filter(pk__in=taken).order_by("pk"), token)
-        except Exception as error:
-            release_rows(kind, token=token, ids=taken, error=error)
-            return 0
+        return run_taken(kind, token, taken)
     try:
         return _work_locked(kind, token, taken)
     except Exception as error:
@@ -382,6 +378,16 @@ def run_batch(kind: DueKind, ids: list[int]) -> int:
         except Exception as error:
             release_rows(kind, token=token, ids=[pk], error=error)
     return finished
+
+
+def run_taken(kind: DueKind, token: str, ids: list[int]) -> int:
+    """Work rows this run has taken, for a kind that owns its transactions; what fails goes back
+    to pending after a backoff."""
+    try:
+        return kind.work(kind.model.objects.filter(pk__in=ids).order_by("pk"), token)
+    except Exception as error:
+        release_rows(kind, token=token, ids=ids, error=error)
+        return 0
 
 
 def row_by_row(kind_name: str, work: Callable[[DueRow], datetime | None]) -> Callable:

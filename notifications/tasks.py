@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from notifications import scheduling
+from notifications.outbox import sent_by_this_run
 
 
 @shared_task(acks_late=True)
@@ -16,7 +17,8 @@ def dispatch_due(kinds: list[str] | None = None) -> dict[str, int]:
 def run_due_batch(kind: str, ids: list[int]) -> int:
     """Work one claimed batch of one kind, once, however often the batch is handed over."""
     due_kind = scheduling.due_kind(kind)
-    finished = scheduling.run_batch(due_kind, ids)
+    with sent_by_this_run(due_kind):
+        finished = scheduling.run_batch(due_kind, ids)
     if len(ids) >= due_kind.size:
         # A full batch: more of the kind is probably due, so the dispatcher tops the queue up.
         dispatch_due.delay([kind])

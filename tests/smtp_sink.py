@@ -56,6 +56,8 @@ class SmtpSink:
     pipelining: bool = True
     # Recipients refused for good (550), as a server refuses an unknown mailbox.
     refused: set[str] = field(default_factory=set)
+    # Outbox keys whose content is refused for good (554), as a filter refuses a message.
+    refused_keys: set[str] = field(default_factory=set)
     # How often each outbox key arrived (read from the raw header, so it costs next to nothing
     # even when bodies are not kept): a key seen twice is a message sent twice.
     key_counts: Counter = field(default_factory=Counter)
@@ -84,6 +86,8 @@ class SmtpSink:
         if self.delay:
             await asyncio.sleep(self.delay)
         key = _outbox_key(envelope.original_content)
+        if key in self.refused_keys:
+            return "554 5.6.0 Message refused"
         with self._arrived:
             if self.keep_bodies:
                 self.messages.append(message_from_bytes(envelope.original_content))

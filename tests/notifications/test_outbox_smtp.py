@@ -8,8 +8,9 @@ import pytest
 from django.test.utils import override_settings
 
 from notifications.models import OutboxMessage
-from notifications.outbox import mail_transaction, outbox_enqueue_many
+from notifications.outbox import outbox_enqueue_many
 from notifications.scheduling import DueStatus
+from notifications.smtp import mail_transaction
 from tests.smtp_sink import SmtpSink, text_of
 
 pytestmark = pytest.mark.postgres
@@ -70,14 +71,37 @@ def test_it_sends_a_batch_over_one_connection_and_fails_a_refused_mailbox_alone(
     }
     refused = OutboxMessage.objects.get(to_email="nobody@example.test")
     assert "No such mailbox" in refused.last_error
-    # Per accepted message: MAIL, RCPT and DATA in one write when the server offers PIPELINING,
-    # one write each when it does not; then the content.
-    envelopes = [w for w in writes if w.startswith(b"MAIL FROM:")]
-    assert len(envelopes) == 3
+    # Every envelope is MAIL, RCPT and DATA in one write when the server offers PIPELINING, and
+    # a message's content goes in the same write as the next one's envelope: one round trip a
+    # message. Without PIPELINING, one write per command.
+    envelopes = [w for w in writes if b"MAIL FROM:" in w]
+    assert sum(w.count(b"MAIL FROM:") for w in writes) == 3
     if sink.pipelining:
         assert all(b"RCPT TO:" in w and w.endswith(b"DATA\r\n") for w in envelopes)
+        # a's content carries the refused mailbox's envelope; b's (the last) stands alone.
+        assert [w.startswith(b"MAIL FROM:") for w in envelopes] == [True, False, True]
+        assert b"TO:<NOBODY@EXAMPLE.TEST>" in envelopes[1]
     else:
         assert not any(b"RCPT" in w for w in envelopes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_fails_a_refused_content_alone_and_the_next_message_still_goes(sink):
+    sink.refused_keys = {"k1"}
+    outbox_enqueue_many(
+        [
+            {"key": f"k{n}", "to_email": f"p{n}@example.test", "subject": "Hi", "body_text": "x"}
+            for n in range(3)
+        ]
+    )
+
+    # Pipelined, k2's envelope was already on its way when the server refused k1's content.
+    sink.wait_for(2, timeout=10)
+    assert sink.sessions == 1
+    assert sorted(m["X-Outbox-Key"] for m in sink.messages) == ["k0", "k2"]
+    rows = dict(OutboxMessage.objects.values_list("idempotency_key", "status"))
+    assert rows == {"k0": DueStatus.DONE, "k1": DueStatus.FAILED, "k2": DueStatus.DONE}
+    assert "554" in OutboxMessage.objects.get(idempotency_key="k1").last_error
 
 
 def test_it_sends_lines_that_start_with_a_dot_as_written(sink):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connection, transaction
 
 from discussions.models import Post, Thread
@@ -229,3 +230,52 @@ def test_it_gives_each_ask_to_one_of_two_racing_dispatchers(world, knowledge_spa
     for t in threads:
         t.join()
     assert sorted(claimed) == sorted(a.pk for a in asks)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_a_batch_emails_from_the_worker_that_ran_it_without_the_dispatcher(
+    world, knowledge_spark, django_assert_max_num_queries
+):
+    asks = due_now(knowledge_spark)
+    batch = claimed(knowledge_spark)
+
+    # The emails handed to the dispatcher instead (a kick, a claim, a second task taking them)
+    # cost ten more statements here.
+    with django_assert_max_num_queries(33):
+        assert run_due_batch("spark_delivery", batch) == len(asks)
+
+    # Sent as the batch committed, by the same run: taken once, no claim by a dispatcher.
+    assert sent_spark_mails() == len(asks) == len(mail.outbox)
+    rows = OutboxMessage.objects.filter(idempotency_key__contains=":spark:")
+    assert set(rows.values_list("status", "attempts")) == {(DueStatus.DONE, 1)}
+    assert scheduling.dispatch_kind(scheduling.due_kind("outbox")) == 0
+    assert len(mail.outbox) == len(asks)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_the_emails_of_a_worker_that_died_after_its_batch_once_the_lease_ends(
+    world, knowledge_spark, travel, monkeypatch, settings
+):
+    asks = due_now(knowledge_spark)
+    batch = claimed(knowledge_spark)
+
+    def killed(self, messages):
+        # The worker is killed between the batch's commit and its first email.
+        raise SystemExit("worker killed")
+
+    with monkeypatch.context() as patch, pytest.raises(SystemExit):
+        patch.setattr(locmem.EmailBackend, "send_messages", killed)
+        run_due_batch("spark_delivery", batch)
+    assert Notification.objects.filter(key__startswith="spark:").count() == len(asks)
+    outbox = scheduling.due_kind("outbox")
+    assert mail.outbox == []
+    # The emails wait under the dead run's lease; no dispatcher takes them before it ends.
+    assert scheduling.dispatch_kind(outbox) == 0
+
+    travel.by(timedelta(seconds=settings.DUE_LEASE_SECONDS + 1))
+    assert scheduling.dispatch_kind(outbox) == len(asks)
+    assert len(mail.outbox) == len(asks)
+    rows = OutboxMessage.objects.filter(idempotency_key__contains=":spark:")
+    assert set(rows.values_list("status", "attempts")) == {(DueStatus.DONE, 2)}
