@@ -78,12 +78,11 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
     )
     new = [m for m in messages if m["key"] not in known]
     stored = _templates_store([m["template"] for m in new if m.get("template")])
-    # Emails of a worker's batch: taken by that run as they are written (see `sent_by_this_run`).
-    taken = _sent_by_this_run.get()
-    token = secrets.token_hex(16) if taken else ""
-    claim = {"status": DueStatus.CLAIMED, "run_token": token, "attempts": 1} if taken else {}
-    if taken:
-        claim["claimed_until"] = now + scheduling.lease()
+    # A worker's batch writes its emails already taken by a run of their own (`sent_by_this_run`).
+    token = secrets.token_hex(16) if _sent_by_this_run.get() else ""
+    taken = {"status": DueStatus.CLAIMED, "run_token": token, "attempts": 1} if token else {}
+    if token:
+        taken["claimed_until"] = now + scheduling.lease()
     rows = []
     for m in new:
         template = m.get("template")
@@ -104,12 +103,12 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
                 headers=m.get("headers") or {},
                 due_at=now,
                 **content,
-                **claim,
+                **taken,
             )
         )
     # A concurrent run with the same keys: one row each.
     OutboxMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    if new and taken:
+    if new and token:
         transaction.on_commit(partial(_send_taken, token))
     elif new:
         scheduling.kick("outbox")
@@ -137,6 +136,7 @@ def sent_by_this_run(kind: scheduling.DueKind) -> Iterator[None]:
 
 
 def _send_taken(token: str) -> None:
+    """Send, now that they are committed, the emails a batch wrote taken under `token`."""
     kind = scheduling.due_kind("outbox")
     rows = OutboxMessage.objects.filter(status=DueStatus.CLAIMED, run_token=token)
     scheduling.run_taken(kind, token, list(rows.values_list("pk", flat=True)))
