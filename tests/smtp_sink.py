@@ -58,6 +58,8 @@ class SmtpSink:
     refused: set[str] = field(default_factory=set)
     # Outbox keys whose content is refused for good (554), as a filter refuses a message.
     refused_keys: set[str] = field(default_factory=set)
+    # Outbox keys at whose content the server hangs up once, without accepting it (a restart).
+    hang_up_on: set[str] = field(default_factory=set)
     # How often each outbox key arrived (read from the raw header, so it costs next to nothing
     # even when bodies are not kept): a key seen twice is a message sent twice.
     key_counts: Counter = field(default_factory=Counter)
@@ -88,6 +90,10 @@ class SmtpSink:
         key = _outbox_key(envelope.original_content)
         if key in self.refused_keys:
             return "554 5.6.0 Message refused"
+        if key in self.hang_up_on:
+            self.hang_up_on.discard(key)
+            server.transport.close()
+            return "421 4.3.2 Shutting down"
         with self._arrived:
             if self.keep_bodies:
                 self.messages.append(message_from_bytes(envelope.original_content))

@@ -104,6 +104,23 @@ def test_it_fails_a_refused_content_alone_and_the_next_message_still_goes(sink):
     assert "554" in OutboxMessage.objects.get(idempotency_key="k1").last_error
 
 
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_the_rest_over_a_new_connection_when_the_server_hangs_up_mid_batch(sink):
+    sink.hang_up_on = {"k2"}
+    outbox_enqueue_many(
+        [
+            {"key": f"k{n}", "to_email": f"p{n}@example.test", "subject": "Hi", "body_text": "x"}
+            for n in range(5)
+        ]
+    )
+
+    # k2 was in flight when the server hung up: sent again on a second connection, with the rest.
+    sink.wait_for(5, timeout=10)
+    assert sink.sessions == 2
+    assert sorted(sink.key_counts.elements()) == ["k0", "k1", "k2", "k3", "k4"]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {DueStatus.DONE}
+
+
 def test_it_sends_lines_that_start_with_a_dot_as_written(sink):
     # Bodies go out in base64, which has no dots; a raw message shows the DATA dot-stuffing.
     with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
