@@ -16,6 +16,7 @@ from coaching.services import coaching_plan, observations_save
 from cohorts.models import Cohort, CohortRole, Enrolment
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
+from notifications.outbox import outbox_discard
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 
@@ -73,7 +74,7 @@ def demo_coaching_create(
     for name in dict.fromkeys(name for _, _, name, _ in DEMO_COACHES):
         observed += _replay(cohorts[name], rng=rng, now=now)
     # Seeding sends no mail; old news is read.
-    OutboxMessage.objects.filter(pk__gt=outbox_before).delete()
+    outbox_discard(OutboxMessage.objects.filter(pk__gt=outbox_before))
     Notification.objects.filter(
         pk__gt=notified_before, created_at__lt=now - timedelta(days=2)
     ).update(read_at=F("created_at") + timedelta(hours=5))

@@ -27,6 +27,7 @@ from demo.scale_copy import rows_insert
 from demo.sparks import demo_sparks_create
 from demo.surveys import demo_surveys_create
 from notifications.models import Job, Notification, OutboxMessage
+from notifications.outbox import outbox_discard
 from notifications.services import BUNDLE_JOB
 from socialtraining import clock
 
@@ -306,7 +307,7 @@ def demo_organization_create() -> dict[str, int]:
 def history_told(*, people: list[User]) -> None:
     """What seeding wrote is history: its emails were sent long ago, in its own days, so nothing
     waits in the outbox, for a bundle or for a digest when the demo starts."""
-    OutboxMessage.objects.filter(user__in=people).delete()
+    outbox_discard(OutboxMessage.objects.filter(user__in=people))
     Notification.objects.filter(user__in=people, emailed_at__isnull=True).update(
         emailed_at=F("created_at")
     )

@@ -30,6 +30,7 @@ from discussions import fanout, posting
 from discussions.models import Post, Thread
 from notifications import scheduling
 from notifications.models import Notification, OutboxMessage
+from notifications.outbox import outbox_discard
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 from sparks import answering, planning
@@ -388,7 +389,7 @@ def demo_sparks_create(
         pk__gt=notified_before, created_at__lt=now - timedelta(days=2)
     ).update(read_at=F("created_at") + timedelta(hours=3))
     # Seeding sends no mail: the replay's emails belong to days long gone.
-    OutboxMessage.objects.filter(pk__gt=outbox_before).delete()
+    outbox_discard(OutboxMessage.objects.filter(pk__gt=outbox_before))
     asks = Delivery.objects.filter(spark__cohort__in=cohorts.values())
     return {
         "spark asks": asks.count(),

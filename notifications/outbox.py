@@ -142,6 +142,15 @@ def _send_taken(token: str) -> None:
     scheduling.run_taken(kind, token, list(rows.values_list("pk", flat=True)))
 
 
+def outbox_discard(messages: QuerySet[OutboxMessage]) -> int:
+    """Delete these outbox rows, and the stored templates no other row uses; how many rows."""
+    template_ids = set(messages.exclude(template=None).values_list("template_id", flat=True))
+    deleted = messages.delete()[1].get(OutboxMessage._meta.label, 0)
+    still_used = OutboxMessage.objects.filter(template_id__in=template_ids).values("template_id")
+    OutboxTemplate.objects.filter(pk__in=template_ids).exclude(pk__in=still_used).delete()
+    return deleted
+
+
 def _templates_store(templates: list[EmailTemplate]) -> dict[int, int]:
     """Store each distinct template once, in one insert; {id(template): its row's pk}."""
     distinct = list({id(t): t for t in templates}.values())

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from accounts.models import User
 from cohorts.timeline import local_moment
 from discussions.models import Post
-from notifications.models import OutboxMessage
+from notifications.models import OutboxMessage, OutboxTemplate
 from notifications.scheduling import DueStatus
 from socialtraining import clock
 from sparks.answering import REPEAT_SOON_DAYS
@@ -116,6 +116,8 @@ def test_it_plans_sparks_ahead_for_the_cohort_that_just_finished(demo, db):
 
 def test_it_seeds_without_sending_mail(demo, db):
     assert not OutboxMessage.objects.exists()
+    # Nor the emails' stored bodies, which only those rows used.
+    assert not OutboxTemplate.objects.exists()
 
 
 def test_it_shows_the_history_on_the_instructor_timeline(coaching, client):
