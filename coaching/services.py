@@ -345,12 +345,13 @@ def observation_rounds_step(rounds: list[ObservationRound]) -> dict:
         .distinct()
     )
     now = clock.now()
-    notices, again = [], {}
+    notices, again, changed = [], {}, []
     for round_ in rounds:
         cohort = cohorts[round_.cohort_id]
         if not objectives.get(cohort.pk):
             # Nothing to observe: the cohort's questions name no learning objective.
             continue
+        changed.append(round_)
         reminding = round_.step == ObservationStep.REMIND
         for people in _by_coach(coached.get(cohort.pk, [])).values():
             if reminding:
@@ -362,7 +363,7 @@ def observation_rounds_step(rounds: list[ObservationRound]) -> dict:
         else:
             round_.step, round_.opened_at = ObservationStep.REMIND, now
             again[round_.pk] = now + OBSERVATION_REMIND_AFTER
-    ObservationRound.objects.bulk_update(rounds, ["step", "opened_at", "reminded_at"])
+    ObservationRound.objects.bulk_update(changed, ["step", "opened_at", "reminded_at"])
     notify_many(notices)
     return again
 
