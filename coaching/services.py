@@ -302,30 +302,35 @@ def boosters_send(boosters: list[CoachingBooster]) -> dict:
 
 
 def _prompt_notice(booster, cohort, coach, starters) -> Notice:
-    url = reverse("coaching:home")
     title = f"Coaching, {booster.label} after {cohort.name}: {len(starters)} conversation" + (
         "s" if len(starters) != 1 else ""
     )
-    body = "\n".join(f"{name}: {text}" for name, text in starters)
+    return _coaching_notice(
+        coach,
+        key=f"coaching-prompt:{booster.pk}",
+        title=title,
+        body="\n".join(f"{name}: {text}" for name, text in starters),
+        template="coaching_prompt",
+        context={"cohort": cohort, "booster": booster, "starters": starters},
+    )
+
+
+def _coaching_notice(
+    coach, *, key: str, title: str, body: str, template: str, context: dict
+) -> Notice:
+    """A notice to a coach pointing at their coaching page, emailed with `template`."""
+    url = reverse("coaching:home")
     email = EmailTemplate(
-        "coaching_prompt",
+        template,
         {
             "kind_label": unsubscribe_label(EmailKind.COACHING),
             "title": title,
-            "cohort": cohort,
-            "booster": booster,
-            "starters": starters,
             "url": absolute_url(url),
+            **context,
         },
     )
     return Notice(
-        user=coach,
-        key=f"coaching-prompt:{booster.pk}",
-        kind=EmailKind.COACHING,
-        title=title,
-        body=body,
-        url=url,
-        email=email,
+        user=coach, key=key, kind=EmailKind.COACHING, title=title, body=body, url=url, email=email
     )
 
 
@@ -370,7 +375,6 @@ def observation_rounds_step(rounds: list[ObservationRound]) -> dict:
 
 def _observation_notice(round_, cohort, people, *, reminding: bool) -> Notice:
     coach = people[0].coach
-    url = reverse("coaching:home")
     links_ = [
         (
             e.user.name,
@@ -383,28 +387,15 @@ def _observation_notice(round_, cohort, people, *, reminding: bool) -> Notice:
         for e in people
     ]
     what = "Reminder: how" if reminding else "How"
-    title = f"{what} often have you seen it applied? {cohort.name}, {round_.label}"
-    email = EmailTemplate(
-        "coaching_observe",
-        {
-            "kind_label": unsubscribe_label(EmailKind.COACHING),
-            "title": title,
-            "cohort": cohort,
-            "round": round_,
-            "people": links_,
-            "url": absolute_url(url),
-        },
-    )
-    return Notice(
-        user=coach,
+    return _coaching_notice(
+        coach,
         key=f"coaching-{'remind' if reminding else 'observe'}:{round_.pk}",
-        kind=EmailKind.COACHING,
-        title=title,
+        title=f"{what} often have you seen it applied? {cohort.name}, {round_.label}",
         body="Rate, per learning objective, how often you saw "
         + ", ".join(name for name, _ in links_)
         + " apply it: never, once, a few times or routinely.",
-        url=url,
-        email=email,
+        template="coaching_observe",
+        context={"cohort": cohort, "round": round_, "people": links_},
     )
 
 

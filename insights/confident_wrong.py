@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 
 from accounts.models import User
@@ -47,6 +47,15 @@ def _over_threshold(answers: int, confident_wrong: int) -> bool:
     )
 
 
+def _alerts_over_threshold(rows) -> list[ConfidentWrongAlert]:
+    """An unsaved alert for each grouped row (named as the alert's fields) over the threshold."""
+    return [
+        ConfidentWrongAlert(**row)
+        for row in rows
+        if _over_threshold(row["answers"], row["confident_wrong"])
+    ]
+
+
 def _spark_candidates(since) -> list[ConfidentWrongAlert]:
     recent = SparkAnswer.objects.filter(
         created_at__gte=since,
@@ -57,20 +66,11 @@ def _spark_candidates(since) -> list[ConfidentWrongAlert]:
         SparkAnswer.objects.filter(
             delivery__spark_id__in=recent, delivery__attempt=1, is_correct__isnull=False
         )
-        .values("delivery__spark_id", "delivery__spark__cohort_id")
+        .values(spark_id=F("delivery__spark_id"), cohort_id=F("delivery__spark__cohort_id"))
         .annotate(answers=Count("pk"), confident_wrong=Count("pk", filter=WRONG_AND_SURE))
         .order_by()
     )
-    return [
-        ConfidentWrongAlert(
-            cohort_id=row["delivery__spark__cohort_id"],
-            spark_id=row["delivery__spark_id"],
-            answers=row["answers"],
-            confident_wrong=row["confident_wrong"],
-        )
-        for row in rows
-        if _over_threshold(row["answers"], row["confident_wrong"])
-    ]
+    return _alerts_over_threshold(rows)
 
 
 def _question_candidates(since) -> list[ConfidentWrongAlert]:
@@ -85,21 +85,15 @@ def _question_candidates(since) -> list[ConfidentWrongAlert]:
             question__kind=QuestionKind.KNOWLEDGE,
             is_correct__isnull=False,
         )
-        .values("question_id", "response__round_id", "response__round__cohort_id")
+        .values(
+            "question_id",
+            round_id=F("response__round_id"),
+            cohort_id=F("response__round__cohort_id"),
+        )
         .annotate(answers=Count("pk"), confident_wrong=Count("pk", filter=WRONG_AND_SURE))
         .order_by()
     )
-    return [
-        ConfidentWrongAlert(
-            cohort_id=row["response__round__cohort_id"],
-            question_id=row["question_id"],
-            round_id=row["response__round_id"],
-            answers=row["answers"],
-            confident_wrong=row["confident_wrong"],
-        )
-        for row in rows
-        if _over_threshold(row["answers"], row["confident_wrong"])
-    ]
+    return _alerts_over_threshold(rows)
 
 
 @transaction.atomic

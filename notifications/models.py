@@ -159,6 +159,13 @@ class OutboxMessage(DueRow):
         return self.template.parsed.fill(self.values)
 
 
+def _email_mode_field(kind: EmailKind) -> models.CharField:
+    """A person's choice of how emails of `kind` come, labelled with the kind."""
+    return models.CharField(
+        kind.label, max_length=12, choices=EmailMode.choices, default=DEFAULT_MODES[kind]
+    )
+
+
 class NotificationPreference(models.Model):
     """How a person wants each kind of notification by email; in-app notifications are always on.
 
@@ -168,54 +175,14 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    spark_email = models.CharField(
-        EmailKind.SPARK.label,
-        max_length=12,
-        choices=EmailMode.choices,
-        default=DEFAULT_MODES[EmailKind.SPARK],
-    )
-    survey_email = models.CharField(
-        EmailKind.SURVEY.label,
-        max_length=12,
-        choices=EmailMode.choices,
-        default=DEFAULT_MODES[EmailKind.SURVEY],
-    )
-    prompt_email = models.CharField(
-        EmailKind.PROMPT.label,
-        max_length=12,
-        choices=EmailMode.choices,
-        default=DEFAULT_MODES[EmailKind.PROMPT],
-    )
-    reply_email = models.CharField(
-        EmailKind.REPLY.label,
-        max_length=12,
-        choices=EmailMode.choices,
-        default=DEFAULT_MODES[EmailKind.REPLY],
-    )
-    mention_email = models.CharField(
-        EmailKind.MENTION.label,
-        max_length=12,
-        choices=EmailMode.choices,
-        default=DEFAULT_MODES[EmailKind.MENTION],
-    )
-    account_email = models.CharField(
-        EmailKind.ACCOUNT.label,
-        max_length=12,
-        choices=EmailMode.choices,
-        default=DEFAULT_MODES[EmailKind.ACCOUNT],
-    )
-    coaching_email = models.CharField(
-        EmailKind.COACHING.label,
-        max_length=12,
-        choices=EmailMode.choices,
-        default=DEFAULT_MODES[EmailKind.COACHING],
-    )
-    alert_email = models.CharField(
-        EmailKind.ALERT.label,
-        max_length=12,
-        choices=EmailMode.choices,
-        default=DEFAULT_MODES[EmailKind.ALERT],
-    )
+    spark_email = _email_mode_field(EmailKind.SPARK)
+    survey_email = _email_mode_field(EmailKind.SURVEY)
+    prompt_email = _email_mode_field(EmailKind.PROMPT)
+    reply_email = _email_mode_field(EmailKind.REPLY)
+    mention_email = _email_mode_field(EmailKind.MENTION)
+    account_email = _email_mode_field(EmailKind.ACCOUNT)
+    coaching_email = _email_mode_field(EmailKind.COACHING)
+    alert_email = _email_mode_field(EmailKind.ALERT)
     # The digest covers what waited for it since the last one sent.
     last_digest_at = models.DateTimeField(null=True, blank=True)
 

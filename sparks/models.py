@@ -13,6 +13,7 @@ from cohorts.models import Cohort, StudyGroup
 from discussions.models import Thread
 from notifications.scheduling import DueRow
 from socialtraining import clock
+from surveys.models import AnswerChoice
 
 CONFIDENCE_CHOICES = [(1, "Guessing"), (2, "Not sure"), (3, "Fairly sure"), (4, "Certain")]
 
@@ -93,17 +94,8 @@ class Spark(models.Model):
         return self.question
 
 
-class SparkChoice(models.Model):
+class SparkChoice(AnswerChoice):
     spark = models.ForeignKey(Spark, on_delete=models.CASCADE, related_name="choices")
-    position = models.PositiveSmallIntegerField(default=0)
-    text = models.CharField(max_length=300)
-    is_correct = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["position", "pk"]
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class SparkThread(models.Model):

@@ -9,6 +9,7 @@ import requests
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from accounts.models import Invitation, Membership, Organization, Role, User
@@ -230,37 +231,26 @@ def connection_for_provider_id(provider_id: str) -> SsoConnection | None:
     )
 
 
-def connection_requiring_sso(email: str) -> SsoConnection | None:
-    """The enabled connection that requires SSO for this address's verified domain, if any."""
+def _connections_for_domain_of(email: str) -> QuerySet[SsoConnection]:
+    """The enabled connections of the organisation that verified this address's domain."""
     domain = email_domain(email)
     if not domain:
-        return None
-    return (
-        SsoConnection.objects.select_related("organization")
-        .filter(
-            enabled=True,
-            required=True,
-            organization__sso_domains__domain__iexact=domain,
-            organization__sso_domains__verified_at__isnull=False,
-        )
-        .first()
+        return SsoConnection.objects.none()
+    return SsoConnection.objects.select_related("organization").filter(
+        enabled=True,
+        organization__sso_domains__domain__iexact=domain,
+        organization__sso_domains__verified_at__isnull=False,
     )
+
+
+def connection_requiring_sso(email: str) -> SsoConnection | None:
+    """The enabled connection that requires SSO for this address's verified domain, if any."""
+    return _connections_for_domain_of(email).filter(required=True).first()
 
 
 def connection_for_email(email: str) -> SsoConnection | None:
     """The enabled connection of the organisation that verified this address's domain."""
-    domain = email_domain(email)
-    if not domain:
-        return None
-    return (
-        SsoConnection.objects.select_related("organization")
-        .filter(
-            enabled=True,
-            organization__sso_domains__domain__iexact=domain,
-            organization__sso_domains__verified_at__isnull=False,
-        )
-        .first()
-    )
+    return _connections_for_domain_of(email).first()
 
 
 # --- Domains ---

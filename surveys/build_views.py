@@ -275,15 +275,7 @@ def round_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Round “{round_.label}” scheduled.")
             return redirect("surveys:list", pk)
-    context = {
-        "cohort": survey.cohort,
-        "access": scope,
-        "survey": survey,
-        "form": form,
-        "round": None,
-    }
-    status = 400 if form.errors else 200
-    return render(request, "surveys/round_form.html", context, status=status)
+    return _round_form_page(request, scope, survey.cohort, survey, form, round_=None)
 
 
 @login_required
@@ -325,15 +317,19 @@ def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Round “{form.cleaned_data['label']}” moved.")
             return redirect("surveys:list", pk)
+    return _round_form_page(request, scope, round_.cohort, round_.survey, form, round_=round_)
+
+
+def _round_form_page(request, scope, cohort, survey, form, *, round_) -> HttpResponse:
+    """The round form to fill in again (400 with its errors); `round_` is None for a new one."""
     context = {
-        "cohort": round_.cohort,
+        "cohort": cohort,
         "access": scope,
-        "survey": round_.survey,
+        "survey": survey,
         "form": form,
         "round": round_,
     }
-    status = 400 if form.errors else 200
-    return render(request, "surveys/round_form.html", context, status=status)
+    return render(request, "surveys/round_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required

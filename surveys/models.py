@@ -120,17 +120,24 @@ class Question(models.Model):
         return range(bounds[0], bounds[1] + 1) if bounds else None
 
 
-class Choice(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+class AnswerChoice(models.Model):
+    """One of the answers offered by a question with choices: a survey question's (`Choice`) or a
+    spark's (`sparks.SparkChoice`), in the order shown."""
+
     position = models.PositiveSmallIntegerField(default=0)
     text = models.CharField(max_length=300)
     is_correct = models.BooleanField(default=False)
 
     class Meta:
+        abstract = True
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
         return self.text
+
+
+class Choice(AnswerChoice):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
 
 
 class RoundStatus(models.TextChoices):

@@ -100,30 +100,34 @@ def _name(text: str) -> dict:
     return {LANGUAGE: text}
 
 
+def _activity(kind: str, pk: int, definition: dict) -> dict:
+    return {"objectType": "Activity", "id": activity_id(kind, pk), "definition": definition}
+
+
 def _cohort_activity(cohort) -> dict:
-    return {
-        "objectType": "Activity",
-        "id": activity_id("cohort", cohort.pk),
-        "definition": {
+    return _activity(
+        "cohort",
+        cohort.pk,
+        {
             "name": _name(cohort.name),
             "type": ACTIVITY_TYPES["cohort"],
             "moreInfo": _base() + reverse("cohorts:detail", args=[cohort.pk]),
         },
-    }
+    )
 
 
 def _thread_activity(thread) -> dict:
     is_article = thread.kind == PostKind.ARTICLE
     page = _base() + reverse("discussions:thread", args=[thread.cohort_id, thread.pk])
-    return {
-        "objectType": "Activity",
-        "id": activity_id("thread", thread.pk),
-        "definition": {
+    return _activity(
+        "thread",
+        thread.pk,
+        {
             "name": _name(thread.title),
             "type": ACTIVITY_TYPES["article" if is_article else "discussion"],
             "moreInfo": (thread.url if is_article and thread.url else page),
         },
-    }
+    )
 
 
 def _statement(kind: str, pk: int, **parts) -> dict:
@@ -155,14 +159,11 @@ def reaction_statement(reaction: Reaction) -> dict:
         reaction.pk,
         actor=_actor(reaction.user_id),
         verb=_verb("liked"),
-        object={
-            "objectType": "Activity",
-            "id": activity_id("post", post.pk),
-            "definition": {
-                "name": _name(f"A post in “{post.thread.title}”"),
-                "type": ACTIVITY_TYPES["post"],
-            },
-        },
+        object=_activity(
+            "post",
+            post.pk,
+            {"name": _name(f"A post in “{post.thread.title}”"), "type": ACTIVITY_TYPES["post"]},
+        ),
         timestamp=_timestamp(reaction.created_at),
         context={
             "contextActivities": {
@@ -203,11 +204,7 @@ def spark_answer_statement(answer: SparkAnswer) -> dict:
         answer.pk,
         actor=_actor(delivery.participant_id),
         verb=_verb("answered"),
-        object={
-            "objectType": "Activity",
-            "id": activity_id("spark", spark.pk),
-            "definition": definition,
-        },
+        object=_activity("spark", spark.pk, definition),
         result=result,
         timestamp=_timestamp(answer.created_at),
         context={
@@ -234,14 +231,11 @@ def survey_response_statement(response: Response) -> dict:
         response.pk,
         actor=_actor(response.participant_id),
         verb=_verb("completed"),
-        object={
-            "objectType": "Activity",
-            "id": activity_id("survey-round", round_.pk),
-            "definition": {
-                "name": _name(f"{survey} · {round_.label}"),
-                "type": ACTIVITY_TYPES[kind],
-            },
-        },
+        object=_activity(
+            "survey-round",
+            round_.pk,
+            {"name": _name(f"{survey} · {round_.label}"), "type": ACTIVITY_TYPES[kind]},
+        ),
         result=result,
         timestamp=_timestamp(response.submitted_at),
         context={"contextActivities": {"grouping": [_cohort_activity(round_.cohort)]}},
