@@ -1,11 +1,10 @@
 from django.urls import path
 
-from discussions import moderation_views, prompt_views, views, waiting_views
+from discussions import moderation_views, prompt_views, views
 
 app_name = "discussions"
 
 urlpatterns = [
-    path("discussions/new-for-you/", waiting_views.waiting, name="waiting"),
     path("cohorts/<int:pk>/discussions/", views.space_feed, name="feed"),
     path("cohorts/<int:pk>/discussions/new/", views.thread_new, name="thread_new"),
     path(

@@ -59,7 +59,7 @@ def sparks_waiting(
     *, user: User, limit: int = WAITING_SHOWN, cohort: Cohort | None = None
 ) -> list[Delivery]:
     """The asks waiting for `user`'s answer (in `cohort`, or across cohorts), the one closing
-    soonest first, each with its `closes_at`: the inbox, the waiting page, the home page and the
+    soonest first, each with its `closes_at`: the inbox, the home page and the
     cohort's overview show these (one query).
 
     Asks not yet sent are not shown: a spark arrives when it is due, not before.

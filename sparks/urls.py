@@ -40,7 +40,6 @@ urlpatterns += [
     path("sparks/pick/<str:token>/", views.choice_link, name="pick"),
     path("sparks/<int:pk>/confidence/", views.confidence, name="confidence"),
     path("sparks/", views.inbox, name="inbox"),
-    path("sparks/waiting/", views.waiting, name="waiting"),
     path("sparks/cohorts/<int:cohort_pk>/settings/", views.spark_settings, name="my_settings"),
 ]
 

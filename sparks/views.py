@@ -193,17 +193,6 @@ def confidence(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def waiting(request: HttpRequest) -> HttpResponse:
-    """Sparks waiting for the participant's answer (the home page shows the same list)."""
-    asks = participants.sparks_waiting(user=request.user)
-    template = "sparks/waiting.html"
-    if request.htmx:
-        template += "#waiting"
-    return render(request, template, {"asks": asks})
-
-
-@login_required
-@require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     """The participant's asks across cohorts: waiting, answered and missed."""
     asks = participants.sparks_inbox(user=request.user)

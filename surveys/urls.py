@@ -66,7 +66,6 @@ urlpatterns = [
         name="round_cancel",
     ),
     # Answering and results.
-    path("surveys/", views.waiting, name="waiting"),
     path("cohorts/<int:cohort_pk>/surveys/rounds/<int:pk>/", views.answer, name="answer"),
     path(
         "cohorts/<int:cohort_pk>/surveys/rounds/<int:pk>/draft/",

@@ -223,17 +223,6 @@ def answer_draft(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def waiting(request: HttpRequest) -> HttpResponse:
-    """Surveys waiting for the signed-in participant (the home page shows the same list)."""
-    rounds = list(access.rounds_waiting_for(request.user, clock.now())[: access.WAITING_SHOWN])
-    template = "surveys/answer_waiting.html"
-    if request.htmx:
-        template += "#waiting"
-    return render(request, template, {"rounds": rounds})
-
-
-@login_required
-@require_GET
 def round_results(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
     round_ = access.get_round_for(request.user, cohort_pk, pk)
     context = {

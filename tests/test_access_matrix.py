@@ -391,14 +391,6 @@ CASES = [
         (NOT_FOUND,) * 5 + (SIGN_IN,),
     ),
     Case("survey link (tampered)", "/surveys/link/not-a-token/", "get", ANYONE),
-    Case("surveys waiting", "/surveys/", "get", ANY_MEMBER),
-    Case("surveys waiting (htmx)", "/surveys/", "get", ANY_MEMBER, htmx=True),
-    Case("sparks waiting", "/sparks/waiting/", "get", ANY_MEMBER),
-    Case("sparks waiting (htmx)", "/sparks/waiting/", "get", ANY_MEMBER, htmx=True),
-    Case("discussions new for you", "/discussions/new-for-you/", "get", ANY_MEMBER),
-    Case(
-        "discussions new for you (htmx)", "/discussions/new-for-you/", "get", ANY_MEMBER, htmx=True
-    ),
     Case("survey form", "/cohorts/{cohort}/surveys/rounds/{open_round}/", "get", OWN_FORM),
     Case("spark link (tampered)", "/sparks/link/not-a-token/", "get", ANYONE),
     Case("spark ask", "/sparks/{delivery}/", "get", OWN_FORM),

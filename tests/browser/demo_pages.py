@@ -158,7 +158,6 @@ def main_pages() -> dict[str, list[Page]]:
         Page("search", f"/cohorts/{recent.pk}/discussions/search/?q=team"),
         Page("people", f"/cohorts/{recent.pk}/people/"),
         Page("study groups", f"/cohorts/{recent.pk}/groups/"),
-        Page("surveys waiting", "/surveys/"),
         Page("survey form", f"/cohorts/{recent.pk}/surveys/rounds/{waiting_round.pk}/"),
         Page(
             "survey form after an empty submit",

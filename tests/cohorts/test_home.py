@@ -71,8 +71,7 @@ def test_it_shows_the_workshop_date_in_the_cohort_s_time_zone(client_for, world)
 def test_it_asks_no_second_request_to_assemble_a_participant_s_home(client_for, world):
     body = client_for(world.participant).get("/").content.decode()
     assert 'hx-trigger="load"' not in body
-    for url in ("/sparks/waiting/", "/surveys/", "/discussions/new-for-you/", "/coaching/card/"):
-        assert f'hx-get="{url}"' not in body
+    assert 'hx-get="/coaching/card/"' not in body
 
 
 def test_it_tells_a_member_in_no_cohort_yet_who_enrols_them(client_for, world):

@@ -2,8 +2,6 @@
 
 from discussions import follows
 
-HTMX = {"HX-Request": "true"}
-
 
 def test_it_lists_new_threads_and_new_replies_a_participant_may_see(
     world, client_for, start_thread, reply_to
@@ -13,22 +11,19 @@ def test_it_lists_new_threads_and_new_replies_a_participant_may_see(
     group = start_thread(study_group=world.group, title="Blue only")
     hidden = start_thread(study_group=world.other_group, title="Green only")
     client = client_for(world.participant)
-    body = client.get("/discussions/new-for-you/", headers=HTMX).text
+    body = client.get("/").text
     assert "New in your discussions" in body
     assert new.title in body and group.title in body
     assert mine.title not in body and hidden.title not in body
     # Read, then a peer replies: one new post waits.
     follows.thread_mark_read(thread=mine, user=world.participant)
     reply_to(mine, author=world.groupmate)
-    body = client.get("/discussions/new-for-you/", headers=HTMX).text
+    body = client.get("/").text
     assert "My own question" in body and "1 new" in body
 
 
 def test_it_says_nothing_when_nothing_is_new(world, client_for):
-    assert (
-        client_for(world.participant).get("/discussions/new-for-you/", headers=HTMX).text.strip()
-        == ""
-    )
+    assert "New in your discussions" not in client_for(world.participant).get("/").text
 
 
 def test_it_lists_them_on_the_home_page_and_the_cohort_s_overview(world, client_for, start_thread):

@@ -1,5 +1,4 @@
-"""Surveys waiting for a participant: listed on their home page, their cohort's overview, and
-alone."""
+"""Surveys waiting for a participant: listed on their home page and their cohort's overview."""
 
 from datetime import timedelta
 
@@ -21,9 +20,7 @@ def a_round(cohort, title, *, status=RoundStatus.OPEN, opens_in_days=-1):
     )
 
 
-def test_it_lists_open_unanswered_rounds_of_my_cohorts_only(
-    world, client_for, django_assert_max_num_queries
-):
+def test_it_lists_open_unanswered_rounds_of_my_cohorts_only(world, client_for):
     waiting = a_round(world.cohort, "How was the workshop?")
     done = a_round(world.cohort, "Already answered")
     Response.objects.create(
@@ -32,11 +29,8 @@ def test_it_lists_open_unanswered_rounds_of_my_cohorts_only(
     a_round(world.cohort, "Not open yet", status=RoundStatus.SCHEDULED, opens_in_days=3)
     a_round(world.cohort, "Closed", status=RoundStatus.CLOSED)
     a_round(world.other_cohort, "Another cohort's")
-    client = client_for(world.participant)
-    with django_assert_max_num_queries(6):
-        response = client.get(reverse("surveys:waiting"), headers={"HX-Request": "true"})
-    html = response.content.decode()
-    assert "Surveys waiting for you" in html and "<html" not in html
+    html = client_for(world.participant).get(reverse("home")).content.decode()
+    assert "Surveys waiting for you" in html
     assert "How was the workshop?" in html
     assert reverse("surveys:answer", args=[world.cohort.pk, waiting.pk]) in html
     for hidden in ("Already answered", "Not open yet", "Closed", "Another cohort"):
@@ -65,20 +59,6 @@ def test_it_lists_them_on_a_participant_home_page_and_cohort_overview(world, cli
 
 
 def test_it_leaves_the_home_page_alone_when_nothing_waits(world, client_for):
-    response = client_for(world.participant).get(
-        reverse("surveys:waiting"), headers={"HX-Request": "true"}
-    )
-    assert response.content.decode().strip() == ""
-
-
-def test_it_is_a_page_of_its_own_with_its_heading(world, client_for):
-    waiting = a_round(world.cohort, "How was the workshop?")
-    html = client_for(world.participant).get(reverse("surveys:waiting")).content.decode()
-    assert html.count("<h1>") == 1
-    assert "<h1>Surveys waiting for you</h1>" in html
-    assert reverse("surveys:answer", args=[world.cohort.pk, waiting.pk]) in html
-    nothing = (
-        client_for(world.other_cohort_participant).get(reverse("surveys:waiting")).content.decode()
-    )
-    assert "<h1>Surveys waiting for you</h1>" in nothing
-    assert "Nothing to answer right now." in nothing
+    a_round(world.cohort, "How was the workshop?")
+    html = client_for(world.other_cohort_participant).get(reverse("home")).content.decode()
+    assert "Surveys waiting for you" not in html
