@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import login
@@ -190,18 +192,12 @@ def member_role_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 @require_POST
 def invitation_resend_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_invitation_for(request.user, slug, pk)
-    error = ""
-    try:
-        invitation = invitation_resend(invitation=invitation)
-    except InvitationError as exc:
-        error = exc.message
-    return _row_or_back(
+    return _invitation_change(
         request,
-        invitation.organization,
-        "invitation-row",
-        {"invitation": invitation, "resent": not error},
+        invitation,
+        invitation_resend,
         done=f"A new link was sent to {invitation.email}; older links no longer work.",
-        error=error,
+        resent=True,
     )
 
 
@@ -209,16 +205,33 @@ def invitation_resend_view(request: HttpRequest, slug: str, pk: int) -> HttpResp
 @require_POST
 def invitation_revoke_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_invitation_for(request.user, slug, pk)
+    return _invitation_change(
+        request,
+        invitation,
+        invitation_revoke,
+        done=f"The invitation for {invitation.email} was withdrawn.",
+    )
+
+
+def _invitation_change(
+    request: HttpRequest,
+    invitation: Invitation,
+    change: Callable[..., Invitation],
+    *,
+    done: str,
+    resent: bool = False,
+) -> HttpResponse:
+    """Apply `change` (a service that refuses with InvitationError) and show the row or go back."""
     error = ""
     try:
-        invitation_revoke(invitation=invitation)
+        invitation = change(invitation=invitation)
     except InvitationError as exc:
         error = exc.message
     return _row_or_back(
         request,
         invitation.organization,
         "invitation-row",
-        {"invitation": invitation},
-        done=f"The invitation for {invitation.email} was withdrawn.",
+        {"invitation": invitation, "resent": resent and not error},
+        done=done,
         error=error,
     )

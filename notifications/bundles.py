@@ -69,11 +69,21 @@ def _gathered_email(*, user, template: str, key: str, kind: str, context: dict) 
     }
 
 
-def _waiting(user_ids: list[int], mode: str) -> dict[int, list[Notification]]:
+def _waiting(users: dict, mode: str) -> tuple[list[int], dict]:
+    """What waits for an email in `mode` for `users` (by id): the ids of every such notification,
+    all handled now, and for each person who can get an email the ones they have not read."""
     rows = Notification.objects.filter(
-        user_id__in=user_ids, email_mode=mode, emailed_at__isnull=True
+        user_id__in=list(users), email_mode=mode, emailed_at__isnull=True
     ).order_by("user_id", "created_at", "pk")
-    return {user_id: list(items) for user_id, items in groupby(rows, key=lambda n: n.user_id)}
+    handled, unread_by_user = [], {}
+    for user_id, items in groupby(rows, key=lambda n: n.user_id):
+        items = list(items)
+        handled.extend(item.pk for item in items)
+        user = users[user_id]
+        unread = [item for item in items if item.read_at is None]
+        if unread and user.is_active and user.email:
+            unread_by_user[user] = unread
+    return handled, unread_by_user
 
 
 def bundles_send(jobs: list[Job]) -> dict[int, datetime]:
@@ -84,20 +94,15 @@ def bundles_send(jobs: list[Job]) -> dict[int, datetime]:
     """
     now = clock.now()
     users = get_user_model().objects.in_bulk([job.target_id for job in jobs])
-    waiting = _waiting(list(users), EmailMode.BUNDLED)
-    messages, handled = [], []
-    for user_id, items in waiting.items():
-        user = users[user_id]
-        handled.extend(item.pk for item in items)
-        unread = [item for item in items if item.read_at is None]
-        if not unread or not user.is_active or not user.email:
-            continue
+    handled, waiting = _waiting(users, EmailMode.BUNDLED)
+    messages = []
+    for user, unread in waiting.items():
         topics = topics_of(unread)
         messages.append(
             _gathered_email(
                 user=user,
                 template="bundle",
-                key=f"bundle:{user_id}:{unread[0].pk}",
+                key=f"bundle:{user.pk}:{unread[0].pk}",
                 kind=BUNDLE,
                 context={"topics": topics, "count": len(unread), "topic_count": len(topics)},
             )
@@ -126,21 +131,16 @@ def digests_send() -> int:
     for start in range(0, len(user_ids), DIGEST_CHUNK):
         chunk = user_ids[start : start + DIGEST_CHUNK]
         users = get_user_model().objects.in_bulk(chunk)
-        waiting = _waiting(chunk, EmailMode.DAILY)
-        messages, handled, digested = [], [], []
-        for user_id, items in waiting.items():
-            user = users[user_id]
-            handled.extend(item.pk for item in items)
-            unread = [item for item in items if item.read_at is None]
-            if not unread or not user.is_active or not user.email:
-                continue
+        handled, waiting = _waiting(users, EmailMode.DAILY)
+        messages, digested = [], []
+        for user, unread in waiting.items():
             digested.append(user)
             topics = topics_of(unread)
             messages.append(
                 _gathered_email(
                     user=user,
                     template="digest",
-                    key=f"digest:{user_id}:{today.isoformat()}",
+                    key=f"digest:{user.pk}:{today.isoformat()}",
                     kind=DIGEST,
                     context={"topics": topics, "topic_count": len(topics)},
                 )
