@@ -269,7 +269,7 @@ def round_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
     form = RoundForm(request.POST if request.method == "POST" else None, cohort=survey.cohort)
     if form.is_valid():
         try:
-            round_ = rounds.round_schedule(survey=survey, **form.round_fields())
+            round_ = rounds.round_schedule(survey=survey, plan=form.round_plan())
         except rounds.RoundError as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -311,7 +311,7 @@ def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
         form.add_error(None, "This round has opened, so it can no longer be moved.")
     elif form.is_valid():
         try:
-            rounds.round_update(round_=round_, **form.round_fields())
+            rounds.round_update(round_=round_, plan=form.round_plan())
         except rounds.RoundError as refusal:
             form.add_error(None, str(refusal))
         else:

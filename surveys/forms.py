@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from cohorts.models import Cohort
 from cohorts.timeline import Anchor, local_moment, validate_timeline_day
 from surveys.models import Purpose, QuestionKind, Round, Survey
+from surveys.rounds import RoundPlan
 from surveys.starters import STARTERS
 
 # Building and scheduling.
@@ -338,17 +339,17 @@ class RoundForm(forms.Form):
             )
         return data
 
-    def round_fields(self) -> dict:
+    def round_plan(self) -> RoundPlan:
         data = self.cleaned_data
-        return {
-            "label": data["label"],
-            "anchor": data["anchor"],
-            "offset_days": data["offset_days"],
-            "release_time": data["at_time"],
-            "opens_at": data["opens_at"],
-            "open_days": data["open_days"],
-            "remind_after_days": data.get("remind_after_days"),
-        }
+        return RoundPlan(
+            label=data["label"],
+            anchor=data["anchor"],
+            offset_days=data["offset_days"],
+            release_time=data["at_time"],
+            opens_at=data["opens_at"],
+            open_days=data["open_days"],
+            remind_after_days=data.get("remind_after_days"),
+        )
 
 
 def round_initial(round_: Round) -> dict:

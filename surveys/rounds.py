@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
@@ -73,31 +74,36 @@ def round_opening(
     return moment
 
 
-def _round_window(
-    *,
-    cohort: Cohort,
-    anchor: str,
-    offset_days: int,
-    release_time: time,
-    opens_at: datetime | None,
-    open_days: int,
-    now: datetime,
-) -> tuple[datetime, datetime]:
-    """When a round opens and closes; refused if it would already be closed."""
-    opening = round_opening(
-        cohort=cohort,
-        anchor=anchor,
-        offset_days=offset_days,
-        release_time=release_time,
-        opens_at=opens_at,
-    )
-    # Aware arithmetic in the cohort's zone: the round closes at the local hour it opened.
-    closes_at = opening + timedelta(days=open_days)
-    if closes_at <= now:
-        raise RoundError(
-            "That round would already be closed. Choose a later point, or keep it open longer."
+@dataclass(frozen=True)
+class RoundPlan:
+    """A round as an instructor asks for it: its label, its point on the cohort's timeline (an
+    anchor and days, or `opens_at` for "at a date and time"), how long it stays open and when it
+    reminds. Scheduling a round and moving one both take it."""
+
+    label: str
+    anchor: str
+    offset_days: int = 0
+    release_time: time = time(9, 0)
+    opens_at: datetime | None = None
+    open_days: int = DEFAULT_OPEN_DAYS
+    remind_after_days: int | None = 3
+
+    def window(self, cohort: Cohort, now: datetime) -> tuple[datetime, datetime]:
+        """When the round opens and closes in `cohort`; refused if it would already be closed."""
+        opening = round_opening(
+            cohort=cohort,
+            anchor=self.anchor,
+            offset_days=self.offset_days,
+            release_time=self.release_time,
+            opens_at=self.opens_at,
         )
-    return opening, closes_at
+        # Aware arithmetic in the cohort's zone: the round closes at the local hour it opened.
+        closes_at = opening + timedelta(days=self.open_days)
+        if closes_at <= now:
+            raise RoundError(
+                "That round would already be closed. Choose a later point, or keep it open longer."
+            )
+        return opening, closes_at
 
 
 def round_steps_plan(round_: Round) -> dict[str, datetime]:
@@ -155,48 +161,29 @@ def rounds_schedule_standard(
             continue
         try:
             with transaction.atomic():
-                added.append(
-                    round_schedule(survey=survey, label=label, anchor=anchor, offset_days=days)
-                )
+                plan = RoundPlan(label=label, anchor=anchor, offset_days=days)
+                added.append(round_schedule(survey=survey, plan=plan))
         except RoundError:
             skipped.append(f"{label} (its time has passed)")
     return added, skipped
 
 
 @transaction.atomic
-def round_schedule(
-    *,
-    survey: Survey,
-    label: str,
-    anchor: str,
-    offset_days: int = 0,
-    release_time: time = time(9, 0),
-    opens_at: datetime | None = None,
-    open_days: int = DEFAULT_OPEN_DAYS,
-    remind_after_days: int | None = 3,
-) -> Round:
+def round_schedule(*, survey: Survey, plan: RoundPlan) -> Round:
     """Attach `survey` to its cohort at one point of its timeline, with open/remind/close rows."""
     check_survey_has_no_examples(survey)
     now = clock.now()
-    opening, closes_at = _round_window(
-        cohort=survey.cohort,
-        anchor=anchor,
-        offset_days=offset_days,
-        release_time=release_time,
-        opens_at=opens_at,
-        open_days=open_days,
-        now=now,
-    )
+    opening, closes_at = plan.window(survey.cohort, now)
     round_ = Round.objects.create(
         survey=survey,
         cohort=survey.cohort,
-        label=label,
-        anchor=anchor,
-        offset_days=offset_days,
-        release_time=release_time,
+        label=plan.label,
+        anchor=plan.anchor,
+        offset_days=plan.offset_days,
+        release_time=plan.release_time,
         opens_at=opening,
         closes_at=closes_at,
-        remind_after_days=remind_after_days,
+        remind_after_days=plan.remind_after_days,
     )
     RoundEvent.objects.bulk_create(
         RoundEvent(round=round_, step=step, due_at=due_at)
@@ -384,33 +371,15 @@ def _round_remind(round_: Round) -> None:
 
 
 @transaction.atomic
-def round_update(
-    *,
-    round_: Round,
-    label: str,
-    anchor: str,
-    offset_days: int = 0,
-    release_time: time = time(9, 0),
-    opens_at: datetime | None = None,
-    open_days: int = DEFAULT_OPEN_DAYS,
-    remind_after_days: int | None = 3,
-) -> Round:
+def round_update(*, round_: Round, plan: RoundPlan) -> Round:
     """Re-plan a round that has not opened: a new point on the timeline, length and reminder."""
     now = clock.now()
     round_ = Round.objects.select_for_update().select_related("cohort").get(pk=round_.pk)
     if round_.status != RoundStatus.SCHEDULED:
         raise RoundError("Only a round that has not opened yet can be changed.")
-    opening, closes_at = _round_window(
-        cohort=round_.cohort,
-        anchor=anchor,
-        offset_days=offset_days,
-        release_time=release_time,
-        opens_at=opens_at,
-        open_days=open_days,
-        now=now,
-    )
-    round_.label, round_.anchor, round_.offset_days = label, anchor, offset_days
-    round_.release_time, round_.remind_after_days = release_time, remind_after_days
+    opening, closes_at = plan.window(round_.cohort, now)
+    round_.label, round_.anchor, round_.offset_days = plan.label, plan.anchor, plan.offset_days
+    round_.release_time, round_.remind_after_days = plan.release_time, plan.remind_after_days
     round_.save(
         update_fields=["label", "anchor", "offset_days", "release_time", "remind_after_days"]
     )

@@ -706,7 +706,9 @@ def _ids(world) -> dict:
     other_survey = Survey.objects.create(cohort=world.other_cohort, title="Elsewhere")
     later = datetime(2030, 1, 1, tzinfo=UTC)
     round_, other_round = (
-        rounds.round_schedule(survey=s, label="Later", anchor="at", opens_at=later)
+        rounds.round_schedule(
+            survey=s, plan=rounds.RoundPlan(label="Later", anchor="at", opens_at=later)
+        )
         for s in (survey, other_survey)
     )
     now = clock.now()

@@ -165,9 +165,9 @@ def test_it_answers_a_survey_with_an_error_by_keyboard(phone, world):
     survey = _knowledge_survey(world)
     round_ = rounds.round_schedule(
         survey=survey,
-        label="Right after",
-        anchor=Anchor.AT,
-        opens_at=clock.now() - timedelta(minutes=1),
+        plan=rounds.RoundPlan(
+            label="Right after", anchor=Anchor.AT, opens_at=clock.now() - timedelta(minutes=1)
+        ),
     )
     scheduling.dispatch_all()
     useful = survey.questions.get(position=1)

@@ -43,9 +43,9 @@ def test_it_takes_a_participant_from_the_email_to_a_scored_response_and_the_inst
     survey = survey_for(world)
     round_ = rounds.round_schedule(
         survey=survey,
-        label="Right after",
-        anchor=Anchor.AT,
-        opens_at=clock.now() - timedelta(minutes=1),
+        plan=rounds.RoundPlan(
+            label="Right after", anchor=Anchor.AT, opens_at=clock.now() - timedelta(minutes=1)
+        ),
     )
     scheduling.dispatch_all()
     email = OutboxMessage.objects.get(to_email=world.participant.email)

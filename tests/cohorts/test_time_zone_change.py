@@ -34,7 +34,8 @@ def test_it_keeps_the_wall_clock_time_of_prompts_rounds_and_sparks(world, client
         cohort=world.cohort, title="Pulse", purpose="reaction", created_by=world.instructor
     )
     round_ = rounds.round_schedule(
-        survey=survey, label="Pulse", anchor=Anchor.AT, opens_at=paris_two_pm, open_days=7
+        survey=survey,
+        plan=rounds.RoundPlan(label="Pulse", anchor=Anchor.AT, opens_at=paris_two_pm, open_days=7),
     )
     Spark.objects.create(
         cohort=world.cohort,

@@ -51,9 +51,9 @@ def open_round(knowledge_survey):
     """A round of the knowledge survey, open since a minute ago."""
     round_ = rounds.round_schedule(
         survey=knowledge_survey,
-        label="Right after",
-        anchor=Anchor.AT,
-        opens_at=clock.now() - timedelta(minutes=1),
+        plan=rounds.RoundPlan(
+            label="Right after", anchor=Anchor.AT, opens_at=clock.now() - timedelta(minutes=1)
+        ),
     )
     Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
     round_.refresh_from_db()

@@ -12,9 +12,9 @@ def answered(survey, participant):
     """Give `survey` one stored answer, as the answer form would, so it is locked."""
     round_ = rounds.round_schedule(
         survey=survey,
-        label="Right after",
-        anchor=Anchor.AT,
-        opens_at=clock.now() - timedelta(minutes=1),
+        plan=rounds.RoundPlan(
+            label="Right after", anchor=Anchor.AT, opens_at=clock.now() - timedelta(minutes=1)
+        ),
     )
     response = Response.objects.create(round=round_, participant=participant)
     Answer.objects.create(response=response, question=survey.questions.first(), number=4)

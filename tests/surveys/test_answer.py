@@ -149,9 +149,9 @@ def test_it_says_a_closed_round_is_closed_and_refuses_answers(world, open_round,
 def test_it_says_when_a_round_not_yet_open_opens(world, knowledge_survey, client_for):
     later = rounds.round_schedule(
         survey=knowledge_survey,
-        label="+30 days",
-        anchor=Anchor.AT,
-        opens_at=clock.now() + timedelta(days=30),
+        plan=rounds.RoundPlan(
+            label="+30 days", anchor=Anchor.AT, opens_at=clock.now() + timedelta(days=30)
+        ),
     )
     html = client_for(world.participant).get(url(later)).content.decode()
     assert "This survey is not open yet" in html

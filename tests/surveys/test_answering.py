@@ -153,9 +153,9 @@ def test_it_refuses_meaning_changes_once_answered_and_versions_instead(
         building.check_survey_editable(knowledge_survey)
     later = rounds.round_schedule(
         survey=knowledge_survey,
-        label="+30 days",
-        anchor=Anchor.AT,
-        opens_at=clock.now() + timedelta(days=30),
+        plan=rounds.RoundPlan(
+            label="+30 days", anchor=Anchor.AT, opens_at=clock.now() + timedelta(days=30)
+        ),
     )
     copy = building.survey_copy(
         survey=knowledge_survey, cohort=world.cohort, user=world.instructor, as_new_version=True

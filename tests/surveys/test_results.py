@@ -20,10 +20,12 @@ from tests import factories
 def open_round_of(survey, label="Right after", days_ago=1):
     round_ = rounds.round_schedule(
         survey=survey,
-        label=label,
-        anchor=Anchor.AT,
-        opens_at=clock.now() - timedelta(days=days_ago),
-        open_days=days_ago + 7,
+        plan=rounds.RoundPlan(
+            label=label,
+            anchor=Anchor.AT,
+            opens_at=clock.now() - timedelta(days=days_ago),
+            open_days=days_ago + 7,
+        ),
     )
     Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
     round_.refresh_from_db()

@@ -148,7 +148,8 @@ def test_it_explains_that_a_cohort_without_sessions_needs_a_date(
 
 def test_it_moves_an_unopened_round_with_its_steps(world, client_for, knowledge_survey, new_york):
     round_ = rounds.round_schedule(
-        survey=knowledge_survey, label="Right after", anchor=Anchor.AFTER_LAST
+        survey=knowledge_survey,
+        plan=rounds.RoundPlan(label="Right after", anchor=Anchor.AFTER_LAST),
     )
     url = f"/cohorts/{world.cohort.pk}/surveys/rounds/{round_.pk}/edit/"
     client = client_for(world.instructor)
@@ -175,9 +176,9 @@ def test_it_moves_an_unopened_round_with_its_steps(world, client_for, knowledge_
 def test_it_refuses_to_move_or_cancel_an_open_round(world, client_for, knowledge_survey):
     round_ = rounds.round_schedule(
         survey=knowledge_survey,
-        label="Now",
-        anchor=Anchor.AT,
-        opens_at=clock.now() - timedelta(hours=1),
+        plan=rounds.RoundPlan(
+            label="Now", anchor=Anchor.AT, opens_at=clock.now() - timedelta(hours=1)
+        ),
     )
     Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
     client = client_for(world.instructor)
@@ -194,7 +195,8 @@ def test_it_refuses_to_move_or_cancel_an_open_round(world, client_for, knowledge
 
 def test_it_cancels_an_unopened_round(world, client_for, knowledge_survey):
     round_ = rounds.round_schedule(
-        survey=knowledge_survey, label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30
+        survey=knowledge_survey,
+        plan=rounds.RoundPlan(label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30),
     )
     client = client_for(world.manager)
     response = client.post(
@@ -208,7 +210,8 @@ def test_it_cancels_an_unopened_round(world, client_for, knowledge_survey):
 
 def test_it_does_not_reach_a_round_of_another_cohort(world, client_for, knowledge_survey):
     round_ = rounds.round_schedule(
-        survey=knowledge_survey, label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30
+        survey=knowledge_survey,
+        plan=rounds.RoundPlan(label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30),
     )
     world.other_cohort.enrolments.create(user=world.instructor, role="instructor")
     response = client_for(world.instructor).post(
@@ -221,9 +224,9 @@ def test_it_does_not_reach_a_round_of_another_cohort(world, client_for, knowledg
 def test_it_offers_the_date_of_a_round_placed_on_a_date(world, client_for, knowledge_survey):
     round_ = rounds.round_schedule(
         survey=knowledge_survey,
-        label="Check-in",
-        anchor=Anchor.AT,
-        opens_at=datetime(2030, 6, 15, 7, 0, tzinfo=UTC),
+        plan=rounds.RoundPlan(
+            label="Check-in", anchor=Anchor.AT, opens_at=datetime(2030, 6, 15, 7, 0, tzinfo=UTC)
+        ),
     )
     page = client_for(world.instructor).get(
         f"/cohorts/{world.cohort.pk}/surveys/rounds/{round_.pk}/edit/"

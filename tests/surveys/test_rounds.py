@@ -21,11 +21,13 @@ PARTICIPANTS = ("participant@example.test", "groupmate@example.test", "green@exa
 def round_now(knowledge_survey):
     return rounds.round_schedule(
         survey=knowledge_survey,
-        label="Right after",
-        anchor=Anchor.AT,
-        opens_at=clock.now() - timedelta(minutes=1),
-        open_days=7,
-        remind_after_days=3,
+        plan=rounds.RoundPlan(
+            label="Right after",
+            anchor=Anchor.AT,
+            opens_at=clock.now() - timedelta(minutes=1),
+            open_days=7,
+            remind_after_days=3,
+        ),
     )
 
 
@@ -48,10 +50,9 @@ def test_it_places_a_round_after_the_last_session_in_the_cohort_time_zone(world,
     session = world.cohort.sessions.get()
     round_ = rounds.round_schedule(
         survey=knowledge_survey,
-        label="+30 days",
-        anchor=Anchor.AFTER_LAST,
-        offset_days=30,
-        release_time=time(9, 0),
+        plan=rounds.RoundPlan(
+            label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30, release_time=time(9, 0)
+        ),
     )
     local = round_.opens_at.astimezone(world.cohort.tz)
     assert local.date() == session.ends_at.astimezone(world.cohort.tz).date() + timedelta(30)
@@ -68,7 +69,8 @@ def test_it_refuses_an_anchored_round_for_a_cohort_without_sessions(world, knowl
     world.cohort.sessions.all().delete()
     with pytest.raises(rounds.RoundError, match="no workshop sessions"):
         rounds.round_schedule(
-            survey=knowledge_survey, label="After", anchor=Anchor.AFTER_LAST, offset_days=1
+            survey=knowledge_survey,
+            plan=rounds.RoundPlan(label="After", anchor=Anchor.AFTER_LAST, offset_days=1),
         )
 
 
@@ -76,9 +78,9 @@ def test_it_refuses_a_round_that_would_already_be_closed(knowledge_survey):
     with pytest.raises(rounds.RoundError, match="already be closed"):
         rounds.round_schedule(
             survey=knowledge_survey,
-            label="Past",
-            anchor=Anchor.AT,
-            opens_at=datetime(2020, 1, 1, tzinfo=UTC),
+            plan=rounds.RoundPlan(
+                label="Past", anchor=Anchor.AT, opens_at=datetime(2020, 1, 1, tzinfo=UTC)
+            ),
         )
 
 
@@ -133,9 +135,9 @@ def test_it_closes_the_round_at_its_deadline(run_due, round_now):
 def test_it_never_opens_a_cancelled_round(run_due, world, knowledge_survey):
     round_ = rounds.round_schedule(
         survey=knowledge_survey,
-        label="Soon",
-        anchor=Anchor.AT,
-        opens_at=clock.now() + timedelta(hours=1),
+        plan=rounds.RoundPlan(
+            label="Soon", anchor=Anchor.AT, opens_at=clock.now() + timedelta(hours=1)
+        ),
     )
     rounds.round_cancel(round_=round_)
     run_due(now=clock.now() + timedelta(days=30))
@@ -149,7 +151,8 @@ def test_it_never_opens_a_cancelled_round(run_due, world, knowledge_survey):
 
 def test_it_moves_unopened_anchored_rounds_with_the_sessions(world, knowledge_survey):
     round_ = rounds.round_schedule(
-        survey=knowledge_survey, label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30
+        survey=knowledge_survey,
+        plan=rounds.RoundPlan(label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30),
     )
     session = world.cohort.sessions.get()
     session.starts_at += timedelta(days=7)

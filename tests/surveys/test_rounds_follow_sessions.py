@@ -12,10 +12,9 @@ from tests.cohort_edit import cohort_edit_post
 def test_it_moves_an_unopened_round_when_the_workshop_moves(world, client_for, knowledge_survey):
     round_ = rounds.round_schedule(
         survey=knowledge_survey,
-        label="+30 days",
-        anchor=Anchor.AFTER_LAST,
-        offset_days=30,
-        release_time=time(9, 0),
+        plan=rounds.RoundPlan(
+            label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30, release_time=time(9, 0)
+        ),
     )
     new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
 
@@ -32,7 +31,8 @@ def test_it_moves_an_unopened_round_when_the_workshop_moves(world, client_for, k
 def test_it_leaves_a_round_at_a_fixed_moment_where_it_is(world, client_for, knowledge_survey):
     fixed = clock.now() + timedelta(days=5)
     round_ = rounds.round_schedule(
-        survey=knowledge_survey, label="Pulse", anchor=Anchor.AT, opens_at=fixed
+        survey=knowledge_survey,
+        plan=rounds.RoundPlan(label="Pulse", anchor=Anchor.AT, opens_at=fixed),
     )
     new_start = (clock.now() + timedelta(days=40)).replace(tzinfo=None, hour=10, minute=0)
 

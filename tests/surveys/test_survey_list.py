@@ -11,7 +11,8 @@ from tests import factories
 def _survey_with_round(world, title, when=datetime(2030, 3, 4, 8, 0, tzinfo=UTC)):
     survey = Survey.objects.create(cohort=world.cohort, title=title, created_by=world.instructor)
     round_ = rounds.round_schedule(
-        survey=survey, label=f"{title} round", anchor=Anchor.AT, opens_at=when
+        survey=survey,
+        plan=rounds.RoundPlan(label=f"{title} round", anchor=Anchor.AT, opens_at=when),
     )
     return survey, round_
 
@@ -19,10 +20,9 @@ def _survey_with_round(world, title, when=datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
 def test_it_lists_surveys_with_rounds_in_the_cohort_time_zone(world, client_for, knowledge_survey):
     round_ = rounds.round_schedule(
         survey=knowledge_survey,
-        label="+30 days",
-        anchor=Anchor.AFTER_LAST,
-        offset_days=30,
-        release_time=time(9, 0),
+        plan=rounds.RoundPlan(
+            label="+30 days", anchor=Anchor.AFTER_LAST, offset_days=30, release_time=time(9, 0)
+        ),
     )
     Response.objects.create(
         round=round_, participant=world.participant, status=ResponseStatus.SUBMITTED
@@ -65,9 +65,9 @@ def test_it_costs_the_same_queries_for_many_surveys(
         survey, round_ = _survey_with_round(world, f"Survey {n}")
         rounds.round_schedule(
             survey=survey,
-            label="Again",
-            anchor=Anchor.AT,
-            opens_at=datetime(2031, 1, 1, tzinfo=UTC),
+            plan=rounds.RoundPlan(
+                label="Again", anchor=Anchor.AT, opens_at=datetime(2031, 1, 1, tzinfo=UTC)
+            ),
         )
         user = factories.UserFactory()
         factories.EnrolmentFactory(cohort=world.cohort, user=user)

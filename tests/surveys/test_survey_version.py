@@ -71,9 +71,9 @@ def test_it_makes_a_new_version_and_moves_unopened_rounds(world, client_for, kno
     Round.objects.filter(pk=opened.pk).update(status=RoundStatus.OPEN)
     later = rounds.round_schedule(
         survey=knowledge_survey,
-        label="+30 days",
-        anchor=Anchor.AT,
-        opens_at=datetime(2030, 1, 1, tzinfo=UTC),
+        plan=rounds.RoundPlan(
+            label="+30 days", anchor=Anchor.AT, opens_at=datetime(2030, 1, 1, tzinfo=UTC)
+        ),
     )
     client = client_for(world.instructor)
 
