@@ -27,13 +27,7 @@ def lti_deep_link_request_create(
     `lti_nonce_use` first)."""
     if lti_role(data.get(LTI + "roles") or []) != CohortRole.INSTRUCTOR:
         raise LtiError("Only the course's instructors add content from Social training.")
-    user = lti_user_resolve(
-        platform=platform,
-        sub=str(data["sub"]),
-        email=data.get("email", ""),
-        name=data.get("name", ""),
-        signed_in=signed_in,
-    )
+    user = lti_user_resolve(platform=platform, data=data, signed_in=signed_in)
     context = lti_context_record(platform=platform, data=data, cohort=None)
     return LtiDeepLinkRequest.objects.create(
         token=secrets.token_urlsafe(32),

@@ -72,19 +72,19 @@ def _domain_verified_by(organization: Organization, email: str) -> bool:
     ).exists()
 
 
-def lti_user_resolve(
-    *, platform: LtiPlatform, sub: str, email: str, name: str, signed_in: User | None
-) -> User:
-    """The account of the platform's person `sub`: linked before, linked now, or created.
+def lti_user_resolve(*, platform: LtiPlatform, data: dict, signed_in: User | None) -> User:
+    """The account of the launch's person (its `sub` claim): linked before, linked now, or
+    created.
 
     An existing account is linked only when the organisation verified its address's domain or
     that person is signed in here: otherwise an LMS could name anyone's address and sign in as
     them.
     """
+    sub, name = str(data["sub"]), data.get("name", "")
     link = LtiUser.objects.select_related("user").filter(platform=platform, sub=sub).first()
     if link:
         return link.user
-    email = (email or "").strip().lower()
+    email = (data.get("email", "") or "").strip().lower()
     organization = platform.organization
     if email:
         user = User.objects.filter(email__iexact=email).first()
@@ -205,13 +205,7 @@ def lti_launch(*, platform: LtiPlatform, data: dict, signed_in: User | None) -> 
             "This course is not linked to a cohort yet. An instructor adds the cohort to the "
             "course with “Add content” (deep linking)."
         )
-    user = lti_user_resolve(
-        platform=platform,
-        sub=str(data["sub"]),
-        email=data.get("email", ""),
-        name=data.get("name", ""),
-        signed_in=signed_in,
-    )
+    user = lti_user_resolve(platform=platform, data=data, signed_in=signed_in)
     role = lti_role(data.get(LTI + "roles") or [])
     lti_enrol(cohort=cohort, user=user, role=role)
     _roster_mark_active(context=context, user=user, role=role)
