@@ -175,16 +175,15 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
     coached = cohort.enrolments.filter(coach__isnull=False).aggregate(
         people=Count("pk"), coaches=Count("coach", distinct=True)
     )
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "boosters": [
+    context = scope.context(
+        cohort,
+        boosters=[
             (b, BoosterForm(initial={"starter": b.starter}, prefix=f"b{b.pk}")) for b in boosters
         ],
-        "rounds": rounds,
-        "coached": coached,
-        "pending": DueStatus.PENDING,
-    }
+        rounds=rounds,
+        coached=coached,
+        pending=DueStatus.PENDING,
+    )
     return render(request, "coaching/plan.html", context)
 
 

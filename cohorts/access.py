@@ -63,6 +63,11 @@ class CohortAccess:
     def allows(self, action: Action) -> bool:
         return {"view": self.can_view, "teach": self.can_teach, "manage": self.can_manage}[action]
 
+    def context(self, cohort: Cohort, **values) -> dict:
+        """A cohort page's template context: the cohort, this access as its own variable `access`
+        (never attached to the instance) and the page's other `values`."""
+        return {"cohort": cohort, "access": self, **values}
+
 
 NO_ACCESS = CohortAccess(role=None)
 
@@ -70,7 +75,7 @@ NO_ACCESS = CohortAccess(role=None)
 class CohortScope(NamedTuple):
     """A cohort and what the person who asked for it may do there: returned together, as Zulip's
     `access_stream_by_id` returns `(stream, sub)`, never attached to the instance. Views pass
-    `access` to templates as its own variable."""
+    `access` to templates as its own variable (`CohortAccess.context`)."""
 
     cohort: Cohort
     access: CohortAccess

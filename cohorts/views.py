@@ -93,13 +93,9 @@ def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, "Cohort saved.")
             return redirect("cohorts:detail", cohort.pk)
-        context = {
-            "organization": cohort.organization,
-            "cohort": cohort,
-            "access": scope,
-            "form": form,
-            "sessions": sessions,
-        }
+        context = scope.context(
+            cohort, organization=cohort.organization, form=form, sessions=sessions
+        )
         return render(request, "cohorts/form.html", context, status=400 if data else 200)
 
 
@@ -129,7 +125,7 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
     )
     page = Paginator(enrolments, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     groups = list(cohort.study_groups.all()) if scope.can_teach else []
-    context = {"cohort": cohort, "access": scope, "page": page, "form": form, "groups": groups}
+    context = scope.context(cohort, page=page, form=form, groups=groups)
     return render(request, "cohorts/people.html", context, status=400 if form.errors else 200)
 
 
@@ -186,7 +182,7 @@ def roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("cohorts:roster_import", cohort.pk, roster_import.pk)
     imports = cohort.roster_imports.defer("rows", "errors")[:10]
-    context = {"cohort": cohort, "access": scope, "form": form, "imports": imports}
+    context = scope.context(cohort, form=form, imports=imports)
     return render(request, "cohorts/roster.html", context, status=400 if form.errors else 200)
 
 
@@ -205,7 +201,7 @@ def roster_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse
         return render(
             request,
             "cohorts/roster_import.html#progress",
-            {"cohort": roster_import.cohort, "access": scope, "roster_import": roster_import},
+            scope.context(roster_import.cohort, roster_import=roster_import),
         )
     if request.method == "POST":
         if not roster_import.rows:
@@ -213,12 +209,11 @@ def roster_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse
         else:
             roster_imports.roster_import_confirm(roster_import=roster_import, user=request.user)
         return redirect("cohorts:roster_import", pk, import_pk)
-    context = {
-        "cohort": roster_import.cohort,
-        "access": scope,
-        "roster_import": roster_import,
-        "preview_rows": roster_import.rows[:ROSTER_PREVIEW_ROWS],
-    }
+    context = scope.context(
+        roster_import.cohort,
+        roster_import=roster_import,
+        preview_rows=roster_import.rows[:ROSTER_PREVIEW_ROWS],
+    )
     return render(request, "cohorts/roster_import.html", context)
 
 
@@ -242,14 +237,9 @@ def _groups_page(request, cohort, scope, *, form, split_form) -> HttpResponse:
     unassigned = cohort.enrolments.filter(
         role=CohortRole.PARTICIPANT, study_group__isnull=True
     ).count()
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "groups": list(groups),
-        "form": form,
-        "split_form": split_form,
-        "unassigned": unassigned,
-    }
+    context = scope.context(
+        cohort, groups=list(groups), form=form, split_form=split_form, unassigned=unassigned
+    )
     status = 400 if form.errors or split_form.errors else 200
     return render(request, "cohorts/groups.html", context, status=status)
 
@@ -279,13 +269,12 @@ def group_detail(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
     group, scope = access.get_study_group_for(request.user, pk, group_pk)
     cohort = group.cohort
     members = group.enrolments.select_related("user").order_by("user__display_name", "user__email")
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "group": group,
-        "members": list(members),
-        "groups": list(cohort.study_groups.all()) if scope.can_teach else [],
-    }
+    context = scope.context(
+        cohort,
+        group=group,
+        members=list(members),
+        groups=list(cohort.study_groups.all()) if scope.can_teach else [],
+    )
     return render(request, "cohorts/group_detail.html", context)
 
 
@@ -303,11 +292,11 @@ def group_rename(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
         services.study_group_rename(study_group=group, name=form.cleaned_data["name"])
         if request.htmx:
             group.member_count = group.enrolments.count()
-            context = {"cohort": group.cohort, "access": scope, "group": group}
+            context = scope.context(group.cohort, group=group)
             return render(request, "cohorts/groups.html#group-row", context)
         messages.success(request, f"Renamed to “{group.name}”.")
         return redirect("cohorts:groups", pk)
-    context = {"cohort": group.cohort, "access": scope, "group": group, "form": form}
+    context = scope.context(group.cohort, group=group, form=form)
     if request.htmx:
         # htmx swaps only 2xx responses; the row shows the error next to the kept text.
         return render(request, "cohorts/groups.html#rename-row", context)

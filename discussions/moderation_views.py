@@ -95,7 +95,7 @@ def moderation_queue(request: HttpRequest, pk: int) -> HttpResponse:
     moderation.attach_open_flags(items)
     for item in items:
         item.link = post_link(item)
-    context = {"cohort": cohort, "access": scope, "page": page, "items": items}
+    context = scope.context(cohort, page=page, items=items)
     return render(request, "discussions/moderation_queue.html", context)
 
 

@@ -33,13 +33,7 @@ def _prompt_timeline_page(
         .order_by("due_at", "pk")
     )
     page = Paginator(scheduled, PROMPTS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "page": page,
-        "has_sessions": cohort.sessions.exists(),
-        "error": error,
-    }
+    context = scope.context(cohort, page=page, has_sessions=cohort.sessions.exists(), error=error)
     return render(request, "discussions/prompt_timeline.html", context, status=status)
 
 
@@ -87,7 +81,7 @@ def prompt_new(request: HttpRequest, pk: int) -> HttpResponse:
         if prompt is not None:
             _prompt_saved_message(request, prompt)
             return redirect("discussions:prompt_timeline", cohort.pk)
-        context = {"cohort": cohort, "access": scope, "form": form}
+        context = scope.context(cohort, form=form)
         return render(
             request, "discussions/prompt_form.html", context, status=400 if form.errors else 200
         )
@@ -121,13 +115,9 @@ def prompt_edit(request: HttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
         if saved is not None:
             _prompt_saved_message(request, saved)
             return redirect("discussions:prompt_timeline", prompt.cohort.pk)
-        context = {
-            "cohort": prompt.cohort,
-            "access": scope,
-            "prompt": prompt,
-            "form": form,
-            "editable": prompt.status in EDITABLE_PROMPT,
-        }
+        context = scope.context(
+            prompt.cohort, prompt=prompt, form=form, editable=prompt.status in EDITABLE_PROMPT
+        )
         return render(
             request, "discussions/prompt_form.html", context, status=400 if form.errors else 200
         )
@@ -145,7 +135,7 @@ def _prompt_changed(
         prompt.refresh_from_db()
     if request.htmx:
         # htmx swaps only 2xx answers: the row comes back with the refusal written in it.
-        context = {"cohort": prompt.cohort, "access": scope, "prompt": prompt, "row_error": error}
+        context = scope.context(prompt.cohort, prompt=prompt, row_error=error)
         return render(request, "discussions/prompt_timeline.html#prompt-row", context)
     if error:
         return _prompt_timeline_page(request, prompt.cohort, scope, error=error, status=400)

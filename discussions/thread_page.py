@@ -65,12 +65,9 @@ def thread_context(thread: Thread, access: CohortAccess) -> dict:
     A post's links are `posts_url` + `<id>/<action>/`: one reverse() for the page rather than
     several per post (tests/discussions/test_thread_page.py holds them to the URLconf).
     """
-    return {
-        "cohort": thread.cohort,
-        "access": access,
-        "thread": thread,
-        "posts_url": f"{thread.get_absolute_url()}posts/",
-    }
+    return access.context(
+        thread.cohort, thread=thread, posts_url=f"{thread.get_absolute_url()}posts/"
+    )
 
 
 def decorate_posts(posts: list[Post], user, *, thread: Thread, access: CohortAccess) -> None:

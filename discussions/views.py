@@ -59,19 +59,17 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
     if unanswered:
         threads = threads.filter(reply_count=0)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "cohort": space.cohort,
-        "access": scope,
-        # The moderators' to-do count, with the page (the htmx list of threads shows no link).
-        "open_flags": open_flag_count(space.cohort) if scope.can_teach and not request.htmx else 0,
-        "space": space,
-        "page": page,
-        "sort": sort,
-        "unanswered": unanswered,
-        "groups": []
+    context = scope.context(
+        space.cohort,
+        open_flags=open_flag_count(space.cohort) if scope.can_teach and not request.htmx else 0,
+        space=space,
+        page=page,
+        sort=sort,
+        unanswered=unanswered,
+        groups=[]
         if space.study_group
         else list(study_groups_visible_to(request.user, space.cohort, scope)),
-    }
+    )
     template = "discussions/feed.html"
     if request.htmx:
         template += "#thread-list"
@@ -99,7 +97,7 @@ def thread_new(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
             form.add_error(None, str(error))
         else:
             return redirect("discussions:thread", space.cohort.pk, thread.pk)
-    context = {"cohort": space.cohort, "access": scope, "space": space, "form": form}
+    context = scope.context(space.cohort, space=space, form=form)
     return render(
         request, "discussions/thread_new.html", context, status=400 if form.errors else 200
     )
@@ -320,7 +318,7 @@ def search(request: HttpRequest, pk: int) -> HttpResponse:
         page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
         for post in page.object_list:
             post.link = post_link(post)
-    context = {"cohort": cohort, "access": scope, "form": form, "q": text, "page": page}
+    context = scope.context(cohort, form=form, q=text, page=page)
     template = "discussions/search.html"
     if request.htmx:
         template += "#results"

@@ -32,12 +32,7 @@ def get_alert_for(user, cohort_pk: int, pk: int) -> tuple[ConfidentWrongAlert, C
 @require_GET
 def confident_wrong_list(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     cohort, scope = access.get_cohort_for(request.user, cohort_pk, "teach")
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "section": "insights",
-        "alerts": list(alerts_for(cohort)[:100]),
-    }
+    context = scope.context(cohort, section="insights", alerts=list(alerts_for(cohort)[:100]))
     return render(request, "insights/cohort/confident_wrong_list.html", context)
 
 
@@ -45,14 +40,13 @@ def confident_wrong_list(request: HttpRequest, cohort_pk: int) -> HttpResponse:
 @require_GET
 def confident_wrong(request: HttpRequest, cohort_pk: int, pk: int) -> HttpResponse:
     alert, scope = get_alert_for(request.user, cohort_pk, pk)
-    context = {
-        "cohort": alert.cohort,
-        "access": scope,
-        "section": "insights",
-        "alert": alert,
-        "distribution": alert_distribution(alert),
-        "sure_confidence": SURE_CONFIDENCE,
-    }
+    context = scope.context(
+        alert.cohort,
+        section="insights",
+        alert=alert,
+        distribution=alert_distribution(alert),
+        sure_confidence=SURE_CONFIDENCE,
+    )
     return render(request, "insights/cohort/confident_wrong.html", context)
 
 

@@ -21,15 +21,14 @@ from sparks.lift_design import PROBE_FIRST_DAY, PROBE_LAST_DAY
 @require_GET
 def cohort_lift_page(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     cohort, scope = access.get_cohort_for(request.user, cohort_pk, "teach")
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "section": "insights",
-        "lift": cohort_lift(cohort),
-        "minimum_people": MINIMUM_PEOPLE,
-        "probe_first_day": PROBE_FIRST_DAY,
-        "probe_last_day": PROBE_LAST_DAY,
-    }
+    context = scope.context(
+        cohort,
+        section="insights",
+        lift=cohort_lift(cohort),
+        minimum_people=MINIMUM_PEOPLE,
+        probe_first_day=PROBE_FIRST_DAY,
+        probe_last_day=PROBE_LAST_DAY,
+    )
     template = "insights/cohort/lift.html"
     if request.htmx:
         template += "#lift-result"

@@ -107,14 +107,13 @@ def cohort_overview(request: HttpRequest, pk: int) -> HttpResponse:
         member_count=Count("enrolments")
     )
     participates = scope.role == CohortRole.PARTICIPANT
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "sessions": sessions,
-        "counts": counts,
-        "instructors": instructors,
-        "groups": list(groups),
-        "waiting": waiting_for(request.user, cohort=cohort) if participates else None,
-        "open_flags": open_flag_count(cohort) if scope.can_teach else 0,
-    }
+    context = scope.context(
+        cohort,
+        sessions=sessions,
+        counts=counts,
+        instructors=instructors,
+        groups=list(groups),
+        waiting=waiting_for(request.user, cohort=cohort) if participates else None,
+        open_flags=open_flag_count(cohort) if scope.can_teach else 0,
+    )
     return render(request, "portal/cohort_overview.html", context)

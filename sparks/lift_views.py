@@ -59,14 +59,13 @@ def lift(request: HttpRequest, pk: int) -> HttpResponse:
     cohort, access = get_cohort_for(request.user, pk, "teach")
     study = LiftStudy.objects.filter(cohort=cohort).first()
     sent_at = first_ask_sent_at(cohort)
-    context = {
-        "cohort": cohort,
-        "access": access,
-        "study": study,
-        "first_sent_at": sent_at,
-        "probe_first_day": PROBE_FIRST_DAY,
-        "probe_last_day": PROBE_LAST_DAY,
-    }
+    context = access.context(
+        cohort,
+        study=study,
+        first_sent_at=sent_at,
+        probe_first_day=PROBE_FIRST_DAY,
+        probe_last_day=PROBE_LAST_DAY,
+    )
     if study is None:
         objectives = lift_objectives(cohort)
         context |= {

@@ -122,15 +122,14 @@ def _plan_page(
     page = Paginator(_timeline_sparks(cohort), SPARKS_PER_PAGE).get_page(request.GET.get("page"))
     _decorate(page.object_list, cohort, _mastered_by_spark(cohort))
     schedule = planning.schedule_for(cohort)
-    context = {
-        "cohort": cohort,
-        "access": access,
-        "page": page,
-        "schedule": schedule,
-        "repeat_help": REPEAT_MODE_HELP[schedule.repeat_mode],
-        "participants": cohort.enrolments.filter(role=CohortRole.PARTICIPANT).count(),
-        "error": error,
-    }
+    context = access.context(
+        cohort,
+        page=page,
+        schedule=schedule,
+        repeat_help=REPEAT_MODE_HELP[schedule.repeat_mode],
+        participants=cohort.enrolments.filter(role=CohortRole.PARTICIPANT).count(),
+        error=error,
+    )
     return render(request, "sparks/plan/timeline.html", context, status=status)
 
 
@@ -176,15 +175,9 @@ def _spark_form_page(
             verb = "saved" if spark else "added to the plan"
             messages.success(request, f"Spark “{saved.question}” {verb}.")
             return redirect("sparks:plan", cohort.pk)
-    context = {
-        "cohort": cohort,
-        "access": access,
-        "spark": spark,
-        "sent": sent,
-        "source_post": source_post,
-        "form": form,
-        "choices": choices,
-    }
+    context = access.context(
+        cohort, spark=spark, sent=sent, source_post=source_post, form=form, choices=choices
+    )
     status = 400 if data is not None else 200
     return render(request, "sparks/plan/spark_form.html", context, status=status)
 
@@ -318,15 +311,14 @@ def two_two_two(request: HttpRequest, pk: int) -> HttpResponse:
     start = request.POST.get("start", "")
     if passed and start not in ("today", "ahead"):
         since = planning.days_since_workshop(cohort)
-        context = {
-            "cohort": cohort,
-            "access": access,
-            "since": since,
-            "passed": passed,
-            "ahead": [d for d, _, _ in planning.TWO_TWO_TWO if d not in passed],
-            "from_today": [since + d for d, _, _ in planning.TWO_TWO_TWO],
-            "too_late": since + planning.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS,
-        }
+        context = access.context(
+            cohort,
+            since=since,
+            passed=passed,
+            ahead=[d for d, _, _ in planning.TWO_TWO_TWO if d not in passed],
+            from_today=[since + d for d, _, _ in planning.TWO_TWO_TWO],
+            too_late=since + planning.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS,
+        )
         return render(request, "sparks/plan/two_two_two.html", context)
     from_day = planning.days_since_workshop(cohort) if passed and start == "today" else 0
     if from_day + planning.TWO_TWO_TWO[-1][0] > MAX_OFFSET_DAYS:
@@ -363,6 +355,6 @@ def schedule_settings(request: HttpRequest, pk: int) -> HttpResponse:
         planning.spark_schedule_update(cohort=cohort, **form.cleaned_data)
         messages.success(request, "Send settings saved; asks still to go follow them.")
         return redirect("sparks:plan", cohort.pk)
-    context = {"cohort": cohort, "access": access, "form": form, "repeat_help": REPEAT_MODE_HELP}
+    context = access.context(cohort, form=form, repeat_help=REPEAT_MODE_HELP)
     status = 400 if form.errors else 200
     return render(request, "sparks/plan/settings.html", context, status=status)

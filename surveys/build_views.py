@@ -46,12 +46,7 @@ def survey_list(request: HttpRequest, pk: int) -> HttpResponse:
         Prefetch("rounds", queryset=answered_rounds)
     )
     participants = cohort.enrolments.filter(role=CohortRole.PARTICIPANT).count()
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "surveys": list(surveys),
-        "participants": participants,
-    }
+    context = scope.context(cohort, surveys=list(surveys), participants=participants)
     return render(request, "surveys/survey_list.html", context)
 
 
@@ -67,7 +62,7 @@ def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
         survey = _survey_start(request, cohort, form.cleaned_data)
         messages.success(request, f"Survey “{survey.title}” created. Adapt its questions below.")
         return redirect("surveys:build", cohort.pk, survey.pk)
-    context = {"cohort": cohort, "access": scope, "form": form, "starters": STARTERS.values()}
+    context = scope.context(cohort, form=form, starters=STARTERS.values())
     return render(request, "surveys/survey_new.html", context, status=400 if form.errors else 200)
 
 
@@ -95,15 +90,14 @@ def _survey_start(request: HttpRequest, cohort: Cohort, data: dict) -> Survey:
 @require_GET
 def survey_build(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
     survey, scope = access.get_survey_for(request.user, pk, survey_pk)
-    context = {
-        "cohort": survey.cohort,
-        "access": scope,
-        "survey": survey,
-        "questions": _survey_questions(survey),
-        "locked": building.survey_has_answers(survey),
-        "rounds": list(survey.rounds.all()),
-        "kinds": QuestionKind.choices,
-    }
+    context = scope.context(
+        survey.cohort,
+        survey=survey,
+        questions=_survey_questions(survey),
+        locked=building.survey_has_answers(survey),
+        rounds=list(survey.rounds.all()),
+        kinds=QuestionKind.choices,
+    )
     return render(request, "surveys/survey_build.html", context)
 
 
@@ -123,7 +117,7 @@ def survey_settings(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespon
         else:
             messages.success(request, "Survey settings saved.")
             return redirect("surveys:build", pk, survey.pk)
-    context = {"cohort": survey.cohort, "access": scope, "survey": survey, "form": form}
+    context = scope.context(survey.cohort, survey=survey, form=form)
     status = 400 if form.errors else 200
     return render(request, "surveys/survey_settings.html", context, status=status)
 
@@ -162,12 +156,7 @@ def question_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpRespon
     survey, scope = access.get_survey_for(request.user, pk, survey_pk)
     kind = request.GET.get("kind", "")
     if kind not in QuestionKind.values:
-        context = {
-            "cohort": survey.cohort,
-            "access": scope,
-            "survey": survey,
-            "kinds": QuestionKind.choices,
-        }
+        context = scope.context(survey.cohort, survey=survey, kinds=QuestionKind.choices)
         status = 400 if kind or request.method == "POST" else 200
         return render(request, "surveys/question_kinds.html", context, status=status)
     return _question_form(request, survey, scope, kind=kind, question=None)
@@ -212,17 +201,16 @@ def _question_form(
         else:
             messages.success(request, "Question saved." if question else "Question added.")
             return redirect("surveys:build", survey.cohort_id, survey.pk)
-    context = {
-        "cohort": survey.cohort,
-        "access": scope,
-        "survey": survey,
-        "question": question,
-        "kind": kind,
-        "kind_label": QuestionKind(kind).label,
-        "form": form,
-        "choices": choices,
-        "refused": refused,
-    }
+    context = scope.context(
+        survey.cohort,
+        survey=survey,
+        question=question,
+        kind=kind,
+        kind_label=QuestionKind(kind).label,
+        form=form,
+        choices=choices,
+        refused=refused,
+    )
     status = 400 if data is not None else 200
     return render(request, "surveys/question_form.html", context, status=status)
 
@@ -322,13 +310,7 @@ def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
 
 def _round_form_page(request, scope, cohort, survey, form, *, round_) -> HttpResponse:
     """The round form to fill in again (400 with its errors); `round_` is None for a new one."""
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "survey": survey,
-        "form": form,
-        "round": round_,
-    }
+    context = scope.context(cohort, survey=survey, form=form, round=round_)
     return render(request, "surveys/round_form.html", context, status=400 if form.errors else 200)
 
 

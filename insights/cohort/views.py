@@ -50,28 +50,25 @@ def _dashboard(
 ) -> HttpResponse:
     metrics, quiet = _metrics(request, cohort)
     selected = set(nudge_form.data.getlist("people")) if nudge_form else set()
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "section": "insights",
-        "metrics": metrics,
-        "quiet": quiet,
-        "charts": {name: build(metrics) for name, build in CHARTS.items()},
-        "nudge_form": nudge_form,
-        "nudge_message": (
-            nudge_form.data.get("message", "")
-            if nudge_form
-            else nudge_message_default(sender=request.user)
-        ),
-        "nudge_id": uuid.uuid4().hex,
-        "selected": {int(pk) for pk in selected if pk.isdigit()},
-        "page": Paginator(metrics.participants, PARTICIPANTS_PER_PAGE).get_page(
+    context = scope.context(
+        cohort,
+        section="insights",
+        metrics=metrics,
+        quiet=quiet,
+        charts={name: build(metrics) for name, build in CHARTS.items()},
+        nudge_form=nudge_form,
+        nudge_message=nudge_form.data.get("message", "")
+        if nudge_form
+        else nudge_message_default(sender=request.user),
+        nudge_id=uuid.uuid4().hex,
+        selected={int(pk) for pk in selected if pk.isdigit()},
+        page=Paginator(metrics.participants, PARTICIPANTS_PER_PAGE).get_page(
             request.GET.get("page")
         ),
-        "at_risk": metrics.at_risk[:AT_RISK_SHOWN],
-        "minimum": ANONYMOUS_MINIMUM,
-        "observed": observed_behaviour(cohort),
-    }
+        at_risk=metrics.at_risk[:AT_RISK_SHOWN],
+        minimum=ANONYMOUS_MINIMUM,
+        observed=observed_behaviour(cohort),
+    )
     return render(request, "insights/cohort/dashboard.html", context, status=status)
 
 
@@ -148,15 +145,14 @@ def cohort_participant(request: HttpRequest, cohort_pk: int, enrolment_pk: int) 
     timeline = participant_timeline(
         cohort, enrolment.user, now=clock.now(), enrolment_pk=enrolment.pk
     )
-    context = {
-        "cohort": cohort,
-        "access": scope,
-        "section": "insights",
-        "enrolment": enrolment,
-        "person": enrolment.user,
-        "timeline": timeline,
-        "now": timeline.scores.fresh_at,
-    }
+    context = scope.context(
+        cohort,
+        section="insights",
+        enrolment=enrolment,
+        person=enrolment.user,
+        timeline=timeline,
+        now=timeline.scores.fresh_at,
+    )
     return render(request, "insights/cohort/participant.html", context)
 
 
