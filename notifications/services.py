@@ -300,6 +300,5 @@ def notifications_mark_read(*, user: User, notification_id: int | None = None) -
 def notifications_mark_topic_read(*, user: User, topic_key: str) -> int:
     """Seen on the page itself (a thread read): its notifications are read, and no bundle or
     digest will email them again."""
-    return Notification.objects.filter(user=user, topic_key=topic_key, read_at__isnull=True).update(
-        read_at=clock.now()
-    )
+    unread = Notification.objects.unread_by(user).filter(topic_key=topic_key)
+    return unread.update(read_at=clock.now())
