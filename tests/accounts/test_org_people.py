@@ -57,6 +57,29 @@ def test_it_costs_the_same_queries_for_many_members(
     assert body.count('id="invitation-') == 50
 
 
+def test_it_pages_members_and_invitations_each_with_its_own_parameter(world, client_for):
+    for n in range(55):
+        factories.MembershipFactory(
+            organization=world.organization, user=factories.UserFactory(email=f"m{n}@example.test")
+        )
+        Invitation.objects.create(
+            organization=world.organization,
+            email=f"i{n}@example.test",
+            expires_at=Invitation.default_expiry(),
+            invited_by=world.manager,
+        )
+    client = client_for(world.manager)
+    body = client.get(URL).content.decode()
+    members_nav = body.split('<nav aria-label="Pages of members"')[1].split("</nav>")[0]
+    invitations_nav = body.split('<nav aria-label="Pages of invitations"')[1].split("</nav>")[0]
+    assert '<a href="?page=2">Next</a>' in members_nav
+    assert '<a href="?invitations_page=2">Next</a>' in invitations_nav
+    second = client.get(f"{URL}?invitations_page=2").content.decode()
+    assert second.count('id="invitation-') == 5
+    assert '<a href="?invitations_page=1">Previous</a>' in second
+    assert second.count('id="member-') == 50
+
+
 def test_it_invites_someone_by_email(world, client_for, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(world.manager).post(
