@@ -61,6 +61,7 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     context = scope.context(
         space.cohort,
+        # The moderators' to-do count, with the page (the htmx list of threads shows no link).
         open_flags=open_flag_count(space.cohort) if scope.can_teach and not request.htmx else 0,
         space=space,
         page=page,
