@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import NotRequired, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -169,23 +170,45 @@ def _schedule(prompt: Prompt, *, at: datetime | None, now: datetime) -> None:
         )
 
 
+class PromptContent(TypedDict):
+    """What an instructor writes and schedules for a prompt, as the create and edit forms give."""
+
+    kind: str
+    title: str
+    body: str
+    url: NotRequired[str]
+    quote: NotRequired[str]
+    target: NotRequired[str]
+    post_first: NotRequired[bool]
+    anchor: NotRequired[str]
+    offset_days: NotRequired[int]
+    release_time: NotRequired[time | None]
+
+
+def _content_set(prompt: Prompt, content: PromptContent, *, at: datetime | None) -> None:
+    """Put the content on the prompt and schedule it from its anchor (`at` for a chosen moment)."""
+    prompt.kind, prompt.title, prompt.body = content["kind"], content["title"], content["body"]
+    prompt.url, prompt.quote = content.get("url", ""), content.get("quote", "")
+    prompt.target = content.get("target", Target.COHORT)
+    prompt.post_first = content.get("post_first", False)
+    prompt.anchor = content.get("anchor", Anchor.NOW)
+    prompt.offset_days = content.get("offset_days") or 0
+    prompt.release_time = content.get("release_time") or time(9, 0)
+    _schedule(prompt, at=at, now=clock.now())
+
+
+# The fields `_content_set` writes, for `save(update_fields=...)`.
+CONTENT_FIELDS = [*PromptContent.__annotations__, "due_at"]
+
+
 @transaction.atomic
 def prompt_create(
     *,
     cohort: Cohort,
     author: User,
-    kind: str,
-    title: str,
-    body: str,
-    url: str = "",
-    quote: str = "",
-    target: str = Target.COHORT,
-    post_first: bool = False,
-    anchor: str = Anchor.NOW,
     at: datetime | None = None,
-    offset_days: int = 0,
-    release_time: time | None = None,
     idempotency_key: str = "",
+    **content: Unpack[PromptContent],
 ) -> Prompt:
     """Schedule a prompt; one for "now" is released straight away by the same task.
 
@@ -195,22 +218,8 @@ def prompt_create(
         existing = Prompt.objects.filter(author=author, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    prompt = Prompt(
-        idempotency_key=idempotency_key,
-        cohort=cohort,
-        author=author,
-        kind=kind,
-        title=title,
-        body=body,
-        url=url,
-        quote=quote,
-        target=target,
-        post_first=post_first,
-        anchor=anchor,
-        offset_days=offset_days or 0,
-        release_time=release_time or time(9, 0),
-    )
-    _schedule(prompt, at=at, now=clock.now())
+    prompt = Prompt(idempotency_key=idempotency_key, cohort=cohort, author=author)
+    _content_set(prompt, content, at=at)
     try:
         with transaction.atomic():
             prompt.save()
@@ -247,53 +256,14 @@ def _lock_for_change(prompt: Prompt, *, allowed=(DueStatus.PENDING, DueStatus.FA
 
 @transaction.atomic
 def prompt_update(
-    *,
-    prompt: Prompt,
-    kind: str,
-    title: str,
-    body: str,
-    url: str = "",
-    quote: str = "",
-    target: str = Target.COHORT,
-    post_first: bool = False,
-    anchor: str,
-    at: datetime | None = None,
-    offset_days: int = 0,
-    release_time: time | None = None,
+    *, prompt: Prompt, at: datetime | None = None, **content: Unpack[PromptContent]
 ) -> Prompt:
     """Change an upcoming prompt's content and schedule; rescheduling recomputes `due_at`."""
     locked = _lock_for_change(prompt)
-    locked.kind, locked.title, locked.body, locked.url, locked.quote = (
-        kind,
-        title,
-        body,
-        url,
-        quote,
-    )
-    locked.target, locked.post_first = target, post_first
-    locked.anchor, locked.offset_days = anchor, offset_days or 0
-    locked.release_time = release_time or time(9, 0)
-    _schedule(locked, at=at, now=clock.now())
+    _content_set(locked, content, at=at)
     # A failed prompt that is edited gets a fresh start.
     locked.status, locked.attempts, locked.last_error = DueStatus.PENDING, 0, ""
-    locked.save(
-        update_fields=[
-            "kind",
-            "title",
-            "body",
-            "url",
-            "quote",
-            "target",
-            "post_first",
-            "anchor",
-            "offset_days",
-            "release_time",
-            "due_at",
-            "status",
-            "attempts",
-            "last_error",
-        ]
-    )
+    locked.save(update_fields=[*CONTENT_FIELDS, "status", "attempts", "last_error"])
     if locked.anchor == Anchor.NOW:
         _release_after_commit(locked)
     return locked
