@@ -136,7 +136,10 @@ def pytest_terminal_summary(terminalreporter):
     passed: dict[str, set[str]] = {name: set() for name in CASE_TABLES}
     for reports in terminalreporter.stats.values():
         for report in reports:
-            nodeid = getattr(report, "nodeid", "")
+            # Only test reports: `-k` or `-m` files the items it left out under "deselected".
+            if not hasattr(report, "when"):
+                continue
+            nodeid = report.nodeid
             for name, functions in CASE_TABLES.items():
                 if nodeid.split("[")[0] in functions:
                     ran[name].add(nodeid)
