@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 import pytest
 from django.conf import settings as django_settings
@@ -26,7 +27,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from xdist.scheduler import LoadScopeScheduling
 
-from accounts.models import Role
+from accounts.models import Role, User
 from cohorts.models import CohortRole
 from socialtraining import clock
 from tests import demo_snapshot, factories
@@ -311,6 +312,29 @@ def kept_world(module_world, db) -> World:
     return copy.deepcopy(module_world)
 
 
+@pytest.fixture(scope="module")
+def module_sessions(module_world, django_db_blocker) -> dict[str, str]:
+    """Each person of `module_world` signed in once for the module: their session key by
+    persona name (the World's field). Sent as the session cookie, it is what a browser sends once
+    signed in; the sessions live in the module's transaction, so a test that logs out or rotates a
+    session has it back for the next test."""
+    from django.contrib.auth import login
+    from django.http import HttpRequest
+
+    engine = import_module(django_settings.SESSION_ENGINE)
+    sessions = {}
+    with django_db_blocker.unblock():
+        for persona, user in vars(module_world).items():
+            if not isinstance(user, User):
+                continue
+            request = HttpRequest()
+            request.session = engine.SessionStore()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.save()
+            sessions[persona] = request.session.session_key
+    return sessions
+
+
 def world_build() -> World:
     f = factories
     org = f.OrganizationFactory(name="Acme Learning", slug="acme")
@@ -372,7 +396,10 @@ def client_for(client):
     """Return a test client signed in as `user` (or anonymous for None)."""
 
     def sign_in(user):
-        client.logout()
+        # A client that never signed in has nothing to log out of (and `logout` would first
+        # write a session just to delete it).
+        if django_settings.SESSION_COOKIE_NAME in client.cookies:
+            client.logout()
         if user is not None:
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client

@@ -10,8 +10,8 @@ every member reaches) and 404 everywhere else. Anything a persona may not reach 
 form, so "allowed" means the view answered (a page, a redirect or a 400 with the form), not 404.
 
 The world and the rows of `_ids` are built once for the module (`module_world`, rolled back after
-it); every case runs in its own savepoint on top, so one persona's write never changes what the
-next one sees.
+it), and each persona signs in once for it (`module_sessions`); every case runs in its own
+savepoint on top, so one persona's write never changes what the next one sees.
 
 To add a case: append a `Case(name, url, method, expected)` to CASES, with `expected` one of the
 rows below (or a tuple of six outcomes in PERSONAS order), `coaches=(coach, other coach)` when the
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 
 from accounts.models import Invitation, Membership
 from coaching.models import CoachingBooster, ObservationRound
@@ -799,11 +800,6 @@ def _outcome(response) -> object:
     return OK
 
 
-@pytest.fixture
-def world(kept_world):
-    return kept_world
-
-
 @pytest.fixture(scope="module")
 def ids(module_world, django_db_blocker) -> dict:
     # Inside module_world's transaction: rolled back with it after the module.
@@ -813,9 +809,13 @@ def ids(module_world, django_db_blocker) -> dict:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.name}")
-def test_it_gives_each_persona_the_expected_outcome(case, persona, world, ids, client_for):
+def test_it_gives_each_persona_the_expected_outcome(
+    case, persona, ids, module_sessions, client, db
+):
     url = case.url.format(**ids)
-    client = client_for(None if persona == "anonymous" else getattr(world, persona))
+    if persona != "anonymous":
+        # Signed in once for the module (tests/conftest.py `module_sessions`).
+        client.cookies[settings.SESSION_COOKIE_NAME] = module_sessions[persona]
     headers = {"HX-Request": "true"} if case.htmx else {}
     response = getattr(client, case.method)(url, headers=headers)
     assert _outcome(response) == case.outcomes[PERSONAS.index(persona)]

@@ -223,11 +223,6 @@ def test_it_finds_post_views_by_their_decorators():
     assert "invitations/<str:token>/" in routes
 
 
-@pytest.fixture
-def world(kept_world):
-    return kept_world
-
-
 @pytest.fixture(scope="module")
 def ids(module_world, django_db_blocker) -> dict:
     # Inside module_world's transaction: rolled back with it after the module.
@@ -241,12 +236,11 @@ def ids(module_world, django_db_blocker) -> dict:
         }
 
 
-def _client(world, case: Case) -> Client:
+def _client(sessions: dict[str, str], case: Case) -> Client:
     client = Client(enforce_csrf_checks=True)
     if case.as_user != "anonymous":
-        client.force_login(
-            getattr(world, case.as_user), backend="django.contrib.auth.backends.ModelBackend"
-        )
+        # Signed in once for the module (tests/conftest.py `module_sessions`).
+        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[case.as_user]
     return client
 
 
@@ -257,16 +251,16 @@ def _is_csrf_refusal(response) -> bool:
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.url)
-def test_it_refuses_a_post_without_the_token(world, ids, case, htmx):
+def test_it_refuses_a_post_without_the_token(module_sessions, ids, case, htmx, db):
     headers = {"HX-Request": "true"} if htmx else {}
-    response = _client(world, case).post(case.url.format(**ids), headers=headers)
+    response = _client(module_sessions, case).post(case.url.format(**ids), headers=headers)
     assert _is_csrf_refusal(response)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.url)
-def test_it_accepts_a_post_with_the_token(world, ids, case, htmx):
-    client = _client(world, case)
+def test_it_accepts_a_post_with_the_token(module_sessions, ids, case, htmx, db):
+    client = _client(module_sessions, case)
     # What a page gives the browser: the secret in the cookie; the form or hx-headers send it back.
     secret = get_random_string(32)
     client.cookies[settings.CSRF_COOKIE_NAME] = secret
