@@ -1,12 +1,14 @@
 from datetime import timedelta
 
 import factory
+from faker import Faker
 
 from accounts.models import Membership, Organization, Role, User
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup, WorkshopSession
 from socialtraining import clock
 
 PASSWORD = "a-long-test-password-42"
+fake = Faker()
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -27,6 +29,22 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(
                 user=self, email=self.email, defaults={"verified": True, "primary": True}
             )
+
+
+def users_bulk_create(emails: list[str]) -> list[User]:
+    """The users UserFactory makes (password, verified primary address), in two inserts rather
+    than four queries each: for tests that need hundreds of people."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.hashers import make_password
+
+    password = make_password(PASSWORD)
+    users = User.objects.bulk_create(
+        User(email=email, display_name=fake.name(), password=password) for email in emails
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
+    )
+    return users
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

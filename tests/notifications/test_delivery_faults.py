@@ -39,7 +39,7 @@ def _redis_url() -> str:
 def due_asks(world) -> set[str]:
     """ASKS open spark asks due now, one per participant; the outbox keys their mails will carry."""
     spark = Spark.objects.create(cohort=world.cohort, question="What did you try?", offset_days=1)
-    people = [factories.UserFactory(email=f"p{n}@faults.test") for n in range(ASKS)]
+    people = factories.users_bulk_create([f"p{n}@faults.test" for n in range(ASKS)])
     Enrolment.objects.bulk_create(
         Enrolment(cohort=world.cohort, user=p, role=CohortRole.PARTICIPANT) for p in people
     )
