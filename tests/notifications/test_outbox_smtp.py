@@ -85,15 +85,20 @@ def test_it_sends_a_batch_over_one_connection_and_fails_a_refused_mailbox_alone(
         assert not any(b"RCPT" in w for w in envelopes)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_fails_a_refused_content_alone_and_the_next_message_still_goes(sink):
-    sink.refused_keys = {"k1"}
+def enqueue_short_emails(count: int) -> None:
+    """Emails k0, k1, … to p0@, p1@, …; tasks run eagerly, so they go out as this commits."""
     outbox_enqueue_many(
         [
             {"key": f"k{n}", "to_email": f"p{n}@example.test", "subject": "Hi", "body_text": "x"}
-            for n in range(3)
+            for n in range(count)
         ]
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_fails_a_refused_content_alone_and_the_next_message_still_goes(sink):
+    sink.refused_keys = {"k1"}
+    enqueue_short_emails(3)
 
     # Pipelined, k2's envelope was already on its way when the server refused k1's content.
     sink.wait_for(2, timeout=10)
@@ -107,12 +112,7 @@ def test_it_fails_a_refused_content_alone_and_the_next_message_still_goes(sink):
 @pytest.mark.django_db(transaction=True)
 def test_it_sends_the_rest_over_a_new_connection_when_the_server_hangs_up_mid_batch(sink):
     sink.hang_up_on = {"k2"}
-    outbox_enqueue_many(
-        [
-            {"key": f"k{n}", "to_email": f"p{n}@example.test", "subject": "Hi", "body_text": "x"}
-            for n in range(5)
-        ]
-    )
+    enqueue_short_emails(5)
 
     # k2 was in flight when the server hung up: sent again on a second connection, with the rest.
     sink.wait_for(5, timeout=10)
