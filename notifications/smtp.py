@@ -21,13 +21,6 @@ Envelope = tuple[str, Callable[[], bytes]]
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 
 
-def mail_transaction(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
-    """One mail transaction (MAIL, RCPT, DATA); raises the SMTP error of a refusal."""
-    for error in mail_transactions(smtp, sender, [(recipient, lambda: data)]):
-        if error is not None:
-            raise error
-
-
 def mail_transactions(
     smtp: smtplib.SMTP, sender: str, envelopes: Iterable[Envelope]
 ) -> Iterator[smtplib.SMTPException | None]:

@@ -10,7 +10,7 @@ from django.test.utils import override_settings
 from notifications.models import OutboxMessage
 from notifications.outbox import outbox_enqueue_many
 from notifications.scheduling import DueStatus
-from notifications.smtp import mail_transaction
+from notifications.smtp import mail_transactions
 from tests.smtp_sink import SmtpSink, text_of
 
 pytestmark = pytest.mark.postgres
@@ -123,12 +123,9 @@ def test_it_sends_the_rest_over_a_new_connection_when_the_server_hangs_up_mid_ba
 
 def test_it_sends_lines_that_start_with_a_dot_as_written(sink):
     # Bodies go out in base64, which has no dots; a raw message shows the DATA dot-stuffing.
+    raw = b"Subject: dots\r\n\r\n.hidden\r\n.\r\n..two\r\nlast\r\n"
     with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
-        mail_transaction(
-            smtp,
-            "noreply@example.test",
-            "a@example.test",
-            b"Subject: dots\r\n\r\n.hidden\r\n.\r\n..two\r\nlast\r\n",
-        )
+        sent = mail_transactions(smtp, "noreply@example.test", [("a@example.test", lambda: raw)])
+        assert list(sent) == [None]
     sink.wait_for(1, timeout=10)
     assert sink.messages[0].get_payload() == ".hidden\r\n.\r\n..two\r\nlast\r\n"
