@@ -80,9 +80,8 @@ def outbox_enqueue_many(messages: list[dict]) -> int:
     stored = _templates_store([m["template"] for m in new if m.get("template")])
     # A worker's batch writes its emails already taken by a run of their own (`sent_by_this_run`).
     token = secrets.token_hex(16) if _sent_by_this_run.get() else ""
-    taken = {"status": DueStatus.CLAIMED, "run_token": token, "attempts": 1} if token else {}
-    if token:
-        taken["claimed_until"] = now + scheduling.lease()
+    lease = {"claimed_until": now + scheduling.lease(), "attempts": 1}
+    taken = {"status": DueStatus.CLAIMED, "run_token": token, **lease} if token else {}
     rows = []
     for m in new:
         template = m.get("template")
