@@ -14,11 +14,13 @@ def _add_unassigned(world, n):
 
 def test_it_lists_every_group_for_teachers_and_only_their_own_for_participants(world, client_for):
     # Group names as the list links them: a person may be called Robin Green.
-    assert ">Green</a>" in client_for(world.instructor).get(_groups_url(world)).content.decode()
+    teacher = client_for(world.instructor).get(_groups_url(world)).content.decode()
+    assert ">Green</a>" in teacher and 'id="split-heading"' in teacher
     body = client_for(world.participant).get(_groups_url(world)).content.decode()
     assert ">Blue</a>" in body
     assert ">Green</a>" not in body
-    assert ">Split</a>" not in body
+    # Nor the teacher's split control.
+    assert 'id="split-heading"' not in body
 
 
 def test_it_creates_a_group(world, client_for):
