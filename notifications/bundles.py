@@ -69,7 +69,7 @@ def _gathered_email(*, user, template: str, key: str, kind: str, context: dict) 
     }
 
 
-def _waiting(users: dict, mode: str) -> tuple[list[int], dict]:
+def _notifications_to_email(users: dict, mode: str) -> tuple[list[int], dict]:
     """What waits for an email in `mode` for `users` (by id): the ids of every such notification,
     all handled now, and for each person who can get an email the ones they have not read."""
     rows = Notification.objects.filter(
@@ -94,7 +94,7 @@ def bundles_send(jobs: list[Job]) -> dict[int, datetime]:
     """
     now = clock.now()
     users = get_user_model().objects.in_bulk([job.target_id for job in jobs])
-    handled, waiting = _waiting(users, EmailMode.BUNDLED)
+    handled, waiting = _notifications_to_email(users, EmailMode.BUNDLED)
     messages = []
     for user, unread in waiting.items():
         topics = topics_of(unread)
@@ -131,10 +131,9 @@ def digests_send() -> int:
     for start in range(0, len(user_ids), DIGEST_CHUNK):
         chunk = user_ids[start : start + DIGEST_CHUNK]
         users = get_user_model().objects.in_bulk(chunk)
-        handled, waiting = _waiting(users, EmailMode.DAILY)
-        messages, digested = [], []
+        handled, waiting = _notifications_to_email(users, EmailMode.DAILY)
+        messages = []
         for user, unread in waiting.items():
-            digested.append(user)
             topics = topics_of(unread)
             messages.append(
                 _gathered_email(
@@ -148,7 +147,7 @@ def digests_send() -> int:
         sent += outbox_enqueue_many(messages)
         Notification.objects.filter(pk__in=handled).update(emailed_at=now)
         NotificationPreference.objects.bulk_create(
-            [NotificationPreference(user=user, last_digest_at=now) for user in digested],
+            [NotificationPreference(user=user, last_digest_at=now) for user in waiting],
             update_conflicts=True,
             unique_fields=["user"],
             update_fields=["last_digest_at"],
