@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -263,7 +264,7 @@ def round_create(request: HttpRequest, pk: int, survey_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Round “{round_.label}” scheduled.")
             return redirect("surveys:list", pk)
-    return _round_form_page(request, scope, survey.cohort, survey, form, round_=None)
+    return _round_form_page(request, scope, survey, form, round_=None)
 
 
 @login_required
@@ -305,12 +306,19 @@ def round_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Round “{form.cleaned_data['label']}” moved.")
             return redirect("surveys:list", pk)
-    return _round_form_page(request, scope, round_.cohort, round_.survey, form, round_=round_)
+    return _round_form_page(request, scope, round_.survey, form, round_=round_)
 
 
-def _round_form_page(request, scope, cohort, survey, form, *, round_) -> HttpResponse:
+def _round_form_page(
+    request: HttpRequest,
+    scope: CohortAccess,
+    survey: Survey,
+    form: Form,
+    *,
+    round_: Round | None,
+) -> HttpResponse:
     """The round form to fill in again (400 with its errors); `round_` is None for a new one."""
-    context = scope.context(cohort, survey=survey, form=form, round=round_)
+    context = scope.context(survey.cohort, survey=survey, form=form, round=round_)
     return render(request, "surveys/round_form.html", context, status=400 if form.errors else 200)
 
 
