@@ -181,7 +181,7 @@ class PromptContent(TypedDict):
     target: NotRequired[str]
     post_first: NotRequired[bool]
     anchor: NotRequired[str]
-    offset_days: NotRequired[int]
+    offset_days: NotRequired[int | None]
     release_time: NotRequired[time | None]
 
 
@@ -197,7 +197,8 @@ def _content_set(prompt: Prompt, content: PromptContent, *, at: datetime | None)
     _schedule(prompt, at=at, now=clock.now())
 
 
-# The fields `_content_set` writes, for `save(update_fields=...)`.
+# The fields `_content_set` writes, for `save(update_fields=...)`: every key of PromptContent is a
+# Prompt field of the same name.
 CONTENT_FIELDS = [*PromptContent.__annotations__, "due_at"]
 
 
