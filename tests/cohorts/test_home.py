@@ -83,3 +83,51 @@ def test_it_tells_a_member_in_no_cohort_yet_who_enrols_them(client_for, world):
     assert "You joined <strong>Acme Learning</strong> as a participant" in body
     assert f'<a href="mailto:{world.manager.email}">{world.manager.name}</a>' in body
     assert 'href="/notifications/preferences/"' in body
+
+
+def _something_waiting_in(cohort, participant, author) -> None:
+    """An open survey round, a sent spark ask and a new thread, all waiting for `participant`."""
+    from datetime import timedelta
+
+    from discussions.models import Thread
+    from socialtraining import clock
+    from sparks.models import Delivery, Spark
+    from surveys.models import Round, RoundStatus, Survey
+
+    now = clock.now()
+    Round.objects.create(
+        survey=Survey.objects.create(cohort=cohort, title=f"Survey of {cohort.name}"),
+        cohort=cohort,
+        label="Right after",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=6),
+        status=RoundStatus.OPEN,
+    )
+    spark = Spark.objects.create(
+        cohort=cohort, question=f"Tried it in {cohort.name}?", offset_days=1
+    )
+    Delivery.objects.create(spark=spark, participant=participant, sent_at=now, due_at=now)
+    Thread.objects.create(cohort=cohort, author=author, title=f"New in {cohort.name}")
+
+
+def test_it_shows_a_participant_what_waits_at_a_constant_number_of_queries(
+    client_for, world, django_assert_max_num_queries
+):
+    from tests import factories
+
+    _something_waiting_in(world.cohort, world.participant, world.instructor)
+    client = client_for(world.participant)
+    with django_assert_max_num_queries(20) as one_cohort:
+        body = client.get("/").content.decode()
+    assert f"Survey of {world.cohort.name}" in body
+    assert f"Tried it in {world.cohort.name}?" in body
+    assert f"New in {world.cohort.name}" in body
+
+    for _ in range(3):
+        cohort = factories.CohortFactory(organization=world.organization)
+        factories.EnrolmentFactory(cohort=cohort, user=world.participant)
+        _something_waiting_in(cohort, world.participant, world.instructor)
+    # Three more cohorts, each with its round, ask and thread: not one query more.
+    with django_assert_max_num_queries(len(one_cohort)):
+        body = client.get("/").content.decode()
+    assert body.count("Survey of ") == 4
