@@ -67,9 +67,7 @@ def lti_nonce_use(*, platform: LtiPlatform, nonce: str) -> None:
 
 
 def _domain_verified_by(organization: Organization, email: str) -> bool:
-    return organization.sso_domains.filter(
-        domain__iexact=email_domain(email), verified_at__isnull=False
-    ).exists()
+    return organization.sso_domains.verified(email_domain(email)).exists()
 
 
 def lti_user_resolve(*, platform: LtiPlatform, data: dict, signed_in: User | None) -> User:

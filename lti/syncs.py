@@ -57,9 +57,7 @@ def _roster_people(*, platform: LtiPlatform, members: list[dict]) -> dict[str, t
     by_email = dict(
         User.objects.filter(email__in=emails).values_list("email", "pk") if emails else []
     )
-    verified = set(
-        organization.sso_domains.filter(verified_at__isnull=False).values_list("domain", flat=True)
-    )
+    verified = set(organization.sso_domains.verified().values_list("domain", flat=True))
     links, accounts = [], []
     for member in new:
         sub, email = str(member["user_id"]), (member.get("email") or "").strip().lower()

@@ -107,6 +107,13 @@ def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class SsoDomainQuerySet(models.QuerySet):
+    def verified(self, domain: str | None = None) -> SsoDomainQuerySet:
+        """Domains proved by their organisation (this one, in any letter case, when given)."""
+        rows = self.filter(verified_at__isnull=False)
+        return rows if domain is None else rows.filter(domain__iexact=domain)
+
+
 class SsoDomain(models.Model):
     """An email domain an organisation claims; its identity provider speaks for it once verified.
 
@@ -124,6 +131,8 @@ class SsoDomain(models.Model):
     token = models.CharField(max_length=40, default=_new_token)
     verification_sent_to = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=clock.now)
+
+    objects = SsoDomainQuerySet.as_manager()
 
     class Meta:
         ordering = ["domain"]

@@ -268,11 +268,7 @@ def _user_holds_verified_address_at(user: User, domain: str) -> str:
 
 
 def _domain_verified_elsewhere(domain: str, organization: Organization) -> bool:
-    return (
-        SsoDomain.objects.filter(domain__iexact=domain, verified_at__isnull=False)
-        .exclude(organization=organization)
-        .exists()
-    )
+    return SsoDomain.objects.verified(domain).exclude(organization=organization).exists()
 
 
 @transaction.atomic
@@ -385,12 +381,7 @@ def sso_admission(*, connection: SsoConnection, email: str, user: User | None) -
     """
     organization = connection.organization
     domain = email_domain(email)
-    if (
-        not email
-        or not organization.sso_domains.filter(
-            domain__iexact=domain, verified_at__isnull=False
-        ).exists()
-    ):
+    if not email or not organization.sso_domains.verified(domain).exists():
         raise SsoError(
             f"{organization.name}'s single sign-on is for its own verified email domains; "
             f"{email or 'your account'} is not one of them. Sign in with your password or a code."
