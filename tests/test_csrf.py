@@ -244,6 +244,15 @@ def _client(sessions: dict[str, str], case: Case) -> Client:
     return client
 
 
+def _signed_in_as_the_case_says(response, case: Case) -> bool:
+    """The module's session cookie really signed the persona in: an anonymous request would be
+    sent to sign in, which neither walk can tell from a success by its status. (Signing out
+    ends the session the request came with.)"""
+    if case.as_user == "anonymous" or case.url == "/accounts/logout/":
+        return True
+    return response.wsgi_request.user.is_authenticated
+
+
 def _is_csrf_refusal(response) -> bool:
     # templates/403_csrf.html, the page Django's CSRF failure view renders.
     return response.status_code == 403 and b"That form had expired" in response.content
@@ -255,6 +264,7 @@ def test_it_refuses_a_post_without_the_token(module_sessions, ids, case, htmx, d
     headers = {"HX-Request": "true"} if htmx else {}
     response = _client(module_sessions, case).post(case.url.format(**ids), headers=headers)
     assert _is_csrf_refusal(response)
+    assert _signed_in_as_the_case_says(response, case)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
@@ -267,3 +277,4 @@ def test_it_accepts_a_post_with_the_token(module_sessions, ids, case, htmx, db):
     headers = {"X-CSRFToken": secret, **({"HX-Request": "true"} if htmx else {})}
     response = client.post(case.url.format(**ids), headers=headers)
     assert response.status_code != 403, response.content[:300]
+    assert _signed_in_as_the_case_says(response, case)
