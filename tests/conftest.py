@@ -11,20 +11,18 @@ scope ends, as Django's `setUpTestData` does for a class. Each test still runs i
 savepoint on top, so it sees the rows fresh whatever the test before it wrote.
 """
 
-import copy
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import import_module
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from xdist.scheduler import LoadScopeScheduling
 
 from accounts.models import Role, User
@@ -220,7 +218,7 @@ def _test_settings():
 KEPT_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
 
 
-def _tables_emptied(test_case) -> None:
+def _tables_emptied() -> None:
     """A transactional test's cleanup on PostgreSQL: every row the test left is deleted, as Django's
     flush deletes them, but with DELETE rather than TRUNCATE and without writing the content types
     and permissions again. TRUNCATE gives each of the ~75 tables and their indexes new files, a
@@ -242,7 +240,7 @@ def _transactional_cleanup():
     def fixture_teardown(test_case) -> None:
         plain = test_case.available_apps is None and not test_case.serialized_rollback
         if connection.vendor == "postgresql" and plain and test_case.databases == {"default"}:
-            _tables_emptied(test_case)
+            _tables_emptied()
         else:
             flush(test_case)
 
@@ -335,17 +333,9 @@ def world(db) -> World:
 
 @pytest.fixture(scope="module")
 def module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    """The world built once for a module that only reads it; rolled back after the module.
-    A module overrides `world` with `kept_world` to use it."""
+    """The world built once for a module that only reads it; rolled back after the module."""
     with rows_kept(django_db_blocker, "module_world"):
         yield world_build()
-
-
-@pytest.fixture
-def kept_world(module_world, db) -> World:
-    # A copy per test, as setUpTestData gives: in-memory changes to one test's objects (a
-    # force_login's last_login, a cached property) never reach the next test.
-    return copy.deepcopy(module_world)
 
 
 @pytest.fixture(scope="module")
@@ -354,20 +344,13 @@ def module_sessions(module_world, django_db_blocker) -> dict[str, str]:
     persona name (the World's field). Sent as the session cookie, it is what a browser sends once
     signed in; the sessions live in the module's transaction, so a test that logs out or rotates a
     session has it back for the next test."""
-    from django.contrib.auth import login
-    from django.http import HttpRequest
-
-    engine = import_module(django_settings.SESSION_ENGINE)
     sessions = {}
     with django_db_blocker.unblock():
         for persona, user in vars(module_world).items():
-            if not isinstance(user, User):
-                continue
-            request = HttpRequest()
-            request.session = engine.SessionStore()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            request.session.save()
-            sessions[persona] = request.session.session_key
+            if isinstance(user, User):
+                client = Client()
+                client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+                sessions[persona] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     return sessions
 
 
