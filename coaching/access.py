@@ -9,7 +9,7 @@ from django.http import Http404
 from accounts.models import User
 from coaching import links
 from coaching.models import CoachingBooster, ObservationRound
-from cohorts.access import get_cohort_for
+from cohorts.access import get_cohort_row_for
 from cohorts.models import CohortRole, Enrolment
 
 
@@ -56,9 +56,8 @@ def get_observing_for(request, round_pk: int, enrolment_pk: int) -> Observing:
 
 
 def get_booster_for(user: User, cohort_pk: int, pk: int) -> CoachingBooster:
-    cohort, _ = get_cohort_for(user, cohort_pk, "teach")
-    booster = CoachingBooster.objects.filter(cohort=cohort, pk=pk).first()
-    if booster is None:
-        raise Http404("No such coaching prompt.")
-    booster.cohort = cohort
+    boosters = CoachingBooster.objects.all()
+    booster, _ = get_cohort_row_for(
+        user, cohort_pk, boosters, pk, missing="No such coaching prompt."
+    )
     return booster

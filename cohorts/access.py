@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.access import get_organization_for, managed_organization_ids, organizations_managed_by
@@ -30,6 +30,7 @@ __all__ = [
     "enrolments_coached_by",
     "get_coached_enrolment_for",
     "get_cohort_for",
+    "get_cohort_row_for",
     "get_enrolment_for",
     "get_organization_for",
     "get_own_enrolment_for",
@@ -187,6 +188,25 @@ def people_who_see(cohort: Cohort, study_group: StudyGroup | None = None) -> Que
     )
 
 
+def get_cohort_row_for[M: Model](
+    user: User,
+    cohort_pk: int,
+    rows: QuerySet[M],
+    pk: int,
+    *,
+    missing: str,
+    action: Action = "teach",
+) -> tuple[M, CohortAccess]:
+    """Row `pk` of `rows` (a model with a `cohort`) in a cohort `user` may `action`, with their
+    access there; a 404 saying `missing` otherwise. The row's `cohort` is the one checked."""
+    cohort, access = get_cohort_for(user, cohort_pk, action)
+    row = rows.filter(cohort=cohort, pk=pk).first()
+    if row is None:
+        raise Http404(missing)
+    row.cohort = cohort
+    return row, access
+
+
 def get_study_group_for(
     user: User, cohort_pk: int, pk: int, action: Action = "view"
 ) -> tuple[StudyGroup, CohortAccess]:
@@ -202,28 +222,19 @@ def get_roster_import_for(
     user: User, cohort_pk: int, pk: int, *, without_rows: bool = False
 ) -> tuple[RosterImport, CohortAccess]:
     """The import; `without_rows` leaves its (possibly 5,000-row) lists in the database."""
-    cohort, access = get_cohort_for(user, cohort_pk, "teach")
-    imports = RosterImport.objects.filter(cohort=cohort, pk=pk)
+    imports = RosterImport.objects.all()
     if without_rows:
         imports = imports.defer("rows", "errors")
-    roster_import = imports.first()
-    if roster_import is None:
-        raise Http404("No such roster import.")
-    roster_import.cohort = cohort
-    return roster_import, access
+    return get_cohort_row_for(user, cohort_pk, imports, pk, missing="No such roster import.")
 
 
 def get_enrolment_for(
     user: User, cohort_pk: int, pk: int, action: Action = "teach"
 ) -> tuple[Enrolment, CohortAccess]:
-    cohort, access = get_cohort_for(user, cohort_pk, action)
-    enrolment = (
-        Enrolment.objects.select_related("user", "study_group").filter(cohort=cohort, pk=pk).first()
+    enrolments = Enrolment.objects.select_related("user", "study_group")
+    return get_cohort_row_for(
+        user, cohort_pk, enrolments, pk, action=action, missing="No such enrolment."
     )
-    if enrolment is None:
-        raise Http404("No such enrolment.")
-    enrolment.cohort = cohort
-    return enrolment, access
 
 
 # Coaches: a person's line manager or mentor sees their own people only, never the cohort.

@@ -14,7 +14,13 @@ from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import User
-from cohorts.access import Action, CohortAccess, get_cohort_for, get_study_group_for
+from cohorts.access import (
+    Action,
+    CohortAccess,
+    get_cohort_for,
+    get_cohort_row_for,
+    get_study_group_for,
+)
 from cohorts.models import Cohort, CohortRole, Enrolment, StudyGroup
 from discussions.models import Post, Prompt, Thread
 
@@ -106,9 +112,4 @@ def get_post_for(
 
 def get_prompt_for(user: User, cohort_pk: int, pk: int) -> tuple[Prompt, CohortAccess]:
     """A prompt of the cohort, for its instructors and the organisation's managers only."""
-    cohort, access = get_cohort_for(user, cohort_pk, "teach")
-    prompt = Prompt.objects.filter(cohort=cohort, pk=pk).first()
-    if prompt is None:
-        raise Http404("No such prompt.")
-    prompt.cohort = cohort
-    return prompt, access
+    return get_cohort_row_for(user, cohort_pk, Prompt.objects.all(), pk, missing="No such prompt.")

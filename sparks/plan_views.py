@@ -13,13 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cohorts.access import CohortAccess, get_cohort_for
+from cohorts.access import CohortAccess, get_cohort_for, get_cohort_row_for
 from cohorts.models import Cohort, CohortRole
 from discussions.access import get_post_for
 from discussions.fanout import plain_text
@@ -42,12 +42,7 @@ SPARKS_PER_PAGE = 50
 
 def get_spark_for(user, cohort_pk: int, pk: int) -> tuple[Spark, CohortAccess]:
     """A spark of the cohort, for its instructors and the organisation's managers; else 404."""
-    cohort, access = get_cohort_for(user, cohort_pk, "teach")
-    spark = Spark.objects.filter(cohort=cohort, pk=pk).first()
-    if spark is None:
-        raise Http404("No such spark.")
-    spark.cohort = cohort
-    return spark, access
+    return get_cohort_row_for(user, cohort_pk, Spark.objects.all(), pk, missing="No such spark.")
 
 
 def _timeline_sparks(cohort: Cohort) -> QuerySet[Spark]:

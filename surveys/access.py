@@ -14,7 +14,12 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from accounts.models import User
-from cohorts.access import Action, CohortAccess, cohorts_taught_by, get_cohort_for
+from cohorts.access import (
+    Action,
+    CohortAccess,
+    cohorts_taught_by,
+    get_cohort_row_for,
+)
 from cohorts.models import CohortRole, Enrolment
 from surveys import links
 from surveys.links import LinkGrant
@@ -47,12 +52,7 @@ def is_round_participant(user: User, round_: Round) -> bool:
 def get_survey_for(user: User, cohort_pk: int, pk: int) -> tuple[Survey, CohortAccess]:
     """A survey of cohort `cohort_pk` that `user` may build, and their access there; 404
     otherwise. Sets `survey.cohort`."""
-    cohort, access = get_cohort_for(user, cohort_pk, "teach")
-    survey = Survey.objects.filter(cohort=cohort, pk=pk).first()
-    if survey is None:
-        raise Http404("No such survey.")
-    survey.cohort = cohort
-    return survey, access
+    return get_cohort_row_for(user, cohort_pk, Survey.objects.all(), pk, missing="No such survey.")
 
 
 def get_question_for(
@@ -68,11 +68,9 @@ def get_question_for(
 
 def get_round_to_schedule_for(user: User, cohort_pk: int, pk: int) -> tuple[Round, CohortAccess]:
     """A round of the cohort that `user` may reschedule or cancel (teach); 404 otherwise."""
-    cohort, access = get_cohort_for(user, cohort_pk, "teach")
-    round_ = Round.objects.filter(cohort=cohort, pk=pk).select_related("survey").first()
-    if round_ is None:
-        raise Http404("No such round.")
-    round_.cohort = round_.survey.cohort = cohort
+    rounds = Round.objects.select_related("survey")
+    round_, access = get_cohort_row_for(user, cohort_pk, rounds, pk, missing="No such round.")
+    round_.survey.cohort = round_.cohort
     return round_, access
 
 
@@ -119,11 +117,10 @@ def get_round_to_answer(request: HttpRequest, cohort_pk: int, pk: int) -> Answer
 
 def get_round_for(user: User, cohort_pk: int, pk: int, action: Action = "teach") -> Round:
     """A round of the cohort, for its instructors and the organisation's managers (results)."""
-    cohort, _ = get_cohort_for(user, cohort_pk, action)
-    round_ = Round.objects.select_related("survey").filter(pk=pk, cohort=cohort).first()
-    if round_ is None:
-        raise Http404("No such survey round.")
-    round_.cohort = cohort
+    rounds = Round.objects.select_related("survey")
+    round_, _ = get_cohort_row_for(
+        user, cohort_pk, rounds, pk, action=action, missing="No such survey round."
+    )
     return round_
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cohorts.access import get_cohort_for
 from socialtraining import clock
 from socialtraining.csv_download import csv_download
 from surveys import access, links, results
@@ -247,7 +248,7 @@ def round_results_csv(request: HttpRequest, cohort_pk: int, pk: int) -> Streamin
 @require_GET
 def cohort_retention(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     """Knowledge scores pre → post → +30/+60/+90, and which objective fades first."""
-    cohort, _ = access.get_cohort_for(request.user, cohort_pk, "teach")
+    cohort, _ = get_cohort_for(request.user, cohort_pk, "teach")
     scores, rows = results.cohort_retention(cohort)
     context = {
         "cohort": cohort,
