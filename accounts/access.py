@@ -6,7 +6,7 @@ use one module for every check. An organisation a person does not manage is a 40
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from accounts.models import Invitation, Membership, Organization, Role, User
@@ -30,27 +30,26 @@ def get_organization_for(user: User, slug: str) -> Organization:
     return organization
 
 
+def get_organization_row_for[M: Model](
+    user: User, slug: str, rows: QuerySet[M], pk: int, *, missing: str
+) -> M:
+    """Row `pk` of `rows` (a model with an `organization`) of an organisation `user` manages; a 404
+    saying `missing` otherwise. The row's `organization` is the one checked."""
+    organization = get_organization_for(user, slug)
+    row = rows.filter(organization=organization, pk=pk).first()
+    if row is None:
+        raise Http404(missing)
+    row.organization = organization
+    return row
+
+
 def get_membership_for(user: User, slug: str, pk: int) -> Membership:
     """A membership of an organisation `user` manages; otherwise 404."""
-    organization = get_organization_for(user, slug)
-    membership = (
-        Membership.objects.select_related("user").filter(organization=organization, pk=pk).first()
-    )
-    if membership is None:
-        raise Http404("No such member.")
-    membership.organization = organization
-    return membership
+    memberships = Membership.objects.select_related("user")
+    return get_organization_row_for(user, slug, memberships, pk, missing="No such member.")
 
 
 def get_invitation_for(user: User, slug: str, pk: int) -> Invitation:
     """An invitation to an organisation `user` manages; otherwise 404."""
-    organization = get_organization_for(user, slug)
-    invitation = (
-        Invitation.objects.select_related("invited_by")
-        .filter(organization=organization, pk=pk)
-        .first()
-    )
-    if invitation is None:
-        raise Http404("No such invitation.")
-    invitation.organization = organization
-    return invitation
+    invitations = Invitation.objects.select_related("invited_by")
+    return get_organization_row_for(user, slug, invitations, pk, missing="No such invitation.")

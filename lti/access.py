@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from accounts.access import get_organization_for
+from accounts.access import get_organization_for, get_organization_row_for
 from accounts.models import User
 from lti.models import LtiContext, LtiPlatform
 
 
 def get_lti_platform_for(user: User, slug: str, pk: int) -> LtiPlatform:
-    organization = get_organization_for(user, slug)
-    platform = LtiPlatform.objects.filter(organization=organization, pk=pk).first()
-    if platform is None:
-        raise Http404("No such LMS.")
-    platform.organization = organization
-    return platform
+    return get_organization_row_for(
+        user, slug, LtiPlatform.objects.all(), pk, missing="No such LMS."
+    )
 
 
 def get_lti_context_for(user: User, slug: str, pk: int) -> LtiContext:
