@@ -33,16 +33,10 @@ def observation_link_path(*, round_id: int, enrolment_id: int, coach_id: int) ->
 
 def read_observation_link(token: str) -> ObservationLink | None:
     """What a link names; None for a tampered or expired one."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=settings.SURVEY_LINK_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not {"r", "e", "c"} <= data.keys():
-        return None
-    try:
-        return ObservationLink(int(data["r"]), int(data["e"]), int(data["c"]))
-    except (TypeError, ValueError):
-        return None
+    ids = link_grants.read_signed_ids(
+        token, salt=SALT, max_age=settings.SURVEY_LINK_MAX_AGE, keys=("r", "e", "c")
+    )
+    return ObservationLink(*ids) if ids else None
 
 
 def _object_id(round_id: int, enrolment_id: int) -> str:

@@ -2,10 +2,13 @@
 
 Survey rounds and spark asks open from email without a password. The link's signature proves who
 it was sent to; opening it records here that this session may open that one object as that person
-(not a sign-in), so a forwarded email reaches nothing else of theirs.
+(not a sign-in), so a forwarded email reaches nothing else of theirs. `read_signed_ids` reads every
+such link's token (survey rounds, spark asks and choices, coaching observations).
 """
 
 from __future__ import annotations
+
+from django.core import signing
 
 # A session keeps the last few links it opened; older grants fall off.
 KEPT = 10
@@ -23,3 +26,18 @@ def granted_user_id(session, kind: str, object_id: int) -> int | None:
         if granted == object_id:
             return user_id
     return None
+
+
+def read_signed_ids(token: str, *, salt: str, max_age: int, keys: tuple[str, ...]) -> tuple | None:
+    """The ids a signed link's token holds under `keys`, in that order; None when it was tampered
+    with, has expired or lacks one of them."""
+    try:
+        data = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not set(keys) <= data.keys():
+        return None
+    try:
+        return tuple(int(data[key]) for key in keys)
+    except (TypeError, ValueError):
+        return None

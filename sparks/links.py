@@ -25,13 +25,9 @@ def delivery_link_path(delivery) -> str:
 
 def read_delivery_link(token: str) -> tuple[int, int] | None:
     """(delivery id, participant id) a link names; None when tampered with or expired."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=settings.SPARK_LINK_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not {"d", "u"} <= data.keys():
-        return None
-    return int(data["d"]), int(data["u"])
+    return link_grants.read_signed_ids(
+        token, salt=SALT, max_age=settings.SPARK_LINK_MAX_AGE, keys=("d", "u")
+    )
 
 
 def grant(session, delivery_id: int, user_id: int) -> None:
@@ -61,10 +57,6 @@ def choice_link_path(delivery, choice) -> str:
 
 def read_choice_link(token: str) -> tuple[int, int, int] | None:
     """(delivery id, participant id, choice id) a one-click link names; None when invalid."""
-    try:
-        data = signing.loads(token, salt=CHOICE_SALT, max_age=settings.SPARK_LINK_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not {"d", "u", "c"} <= data.keys():
-        return None
-    return int(data["d"]), int(data["u"]), int(data["c"])
+    return link_grants.read_signed_ids(
+        token, salt=CHOICE_SALT, max_age=settings.SPARK_LINK_MAX_AGE, keys=("d", "u", "c")
+    )

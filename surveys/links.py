@@ -33,13 +33,10 @@ def round_link_path(round_, user) -> str:
 
 def read_round_link(token: str) -> LinkGrant | None:
     """The round and person a link names; None for a tampered or expired link."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=settings.SURVEY_LINK_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not {"r", "u"} <= data.keys():
-        return None
-    return LinkGrant(round_id=int(data["r"]), user_id=int(data["u"]))
+    ids = link_grants.read_signed_ids(
+        token, salt=SALT, max_age=settings.SURVEY_LINK_MAX_AGE, keys=("r", "u")
+    )
+    return LinkGrant(*ids) if ids else None
 
 
 def grant(session, link: LinkGrant) -> None:
