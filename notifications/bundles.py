@@ -6,6 +6,7 @@ and leave out what the person has already read in the app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -86,6 +87,30 @@ def _notifications_to_email(users: dict, mode: str) -> tuple[list[int], dict]:
     return handled, unread_by_user
 
 
+def _gathered_emails_send(
+    users: dict, *, mode: str, template: str, kind: str, key: Callable, now: datetime
+) -> tuple[int, dict]:
+    """One `template` email to each of `users` (by id) gathering what waited for them in `mode`,
+    keyed `key(user, unread)`; every such notification counts as emailed now. Returns how many
+    emails were enqueued and, for each person emailed, what waited for them."""
+    handled, waiting = _notifications_to_email(users, mode)
+    messages = []
+    for user, unread in waiting.items():
+        topics = topics_of(unread)
+        messages.append(
+            _gathered_email(
+                user=user,
+                template=template,
+                key=key(user, unread),
+                kind=kind,
+                context={"topics": topics, "count": len(unread), "topic_count": len(topics)},
+            )
+        )
+    sent = outbox_enqueue_many(messages)
+    Notification.objects.filter(pk__in=handled).update(emailed_at=now)
+    return sent, waiting
+
+
 def bundles_send(jobs: list[Job]) -> dict[int, datetime]:
     """Work of the `email_bundle` jobs: each person's bundled notifications in one email.
 
@@ -93,22 +118,14 @@ def bundles_send(jobs: list[Job]) -> dict[int, datetime]:
     commits (see `jobs_schedule`) and is in the next bundle, an hour later.
     """
     now = clock.now()
-    users = get_user_model().objects.in_bulk([job.target_id for job in jobs])
-    handled, waiting = _notifications_to_email(users, EmailMode.BUNDLED)
-    messages = []
-    for user, unread in waiting.items():
-        topics = topics_of(unread)
-        messages.append(
-            _gathered_email(
-                user=user,
-                template="bundle",
-                key=f"bundle:{user.pk}:{unread[0].pk}",
-                kind=BUNDLE,
-                context={"topics": topics, "count": len(unread), "topic_count": len(topics)},
-            )
-        )
-    outbox_enqueue_many(messages)
-    Notification.objects.filter(pk__in=handled).update(emailed_at=now)
+    _gathered_emails_send(
+        get_user_model().objects.in_bulk([job.target_id for job in jobs]),
+        mode=EmailMode.BUNDLED,
+        template="bundle",
+        kind=BUNDLE,
+        key=lambda user, unread: f"bundle:{user.pk}:{unread[0].pk}",
+        now=now,
+    )
     return {}
 
 
@@ -129,23 +146,15 @@ def digests_send() -> int:
     )
     sent = 0
     for start in range(0, len(user_ids), DIGEST_CHUNK):
-        chunk = user_ids[start : start + DIGEST_CHUNK]
-        users = get_user_model().objects.in_bulk(chunk)
-        handled, waiting = _notifications_to_email(users, EmailMode.DAILY)
-        messages = []
-        for user, unread in waiting.items():
-            topics = topics_of(unread)
-            messages.append(
-                _gathered_email(
-                    user=user,
-                    template="digest",
-                    key=f"digest:{user.pk}:{today.isoformat()}",
-                    kind=DIGEST,
-                    context={"topics": topics, "topic_count": len(topics)},
-                )
-            )
-        sent += outbox_enqueue_many(messages)
-        Notification.objects.filter(pk__in=handled).update(emailed_at=now)
+        chunk_sent, waiting = _gathered_emails_send(
+            get_user_model().objects.in_bulk(user_ids[start : start + DIGEST_CHUNK]),
+            mode=EmailMode.DAILY,
+            template="digest",
+            kind=DIGEST,
+            key=lambda user, unread: f"digest:{user.pk}:{today.isoformat()}",
+            now=now,
+        )
+        sent += chunk_sent
         NotificationPreference.objects.bulk_create(
             [NotificationPreference(user=user, last_digest_at=now) for user in waiting],
             update_conflicts=True,
