@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import Organization
@@ -159,6 +159,26 @@ def _nps_by_cohort(cohort_ids) -> dict[int, dict]:
     return totals
 
 
+def knowledge_spark_days(cohort_ids) -> QuerySet:
+    """Knowledge-spark answers per cohort and day answered (UTC): `n` answers, `correct` right.
+
+    First asks and lift probes (attempt 0, drawn between +30 and +90 days) only: every
+    participant gets one, so they measure what the cohort retains; repeats go to those who missed
+    or got it wrong, so counting them would measure the practice, not what was remembered.
+    """
+    return (
+        SparkAnswer.objects.filter(
+            delivery__spark__cohort_id__in=cohort_ids,
+            delivery__spark__kind=SparkKind.KNOWLEDGE,
+            delivery__attempt__lte=1,
+            is_correct__isnull=False,
+        )
+        .values(cohort_id=F("delivery__spark__cohort_id"), day=TruncDate("created_at", tzinfo=UTC))
+        .annotate(n=Count("pk"), correct=Count("pk", filter=Q(is_correct=True)))
+        .order_by()
+    )
+
+
 def _knowledge(cohort_ids, last_ends: dict[int, datetime | None]) -> dict[int, Knowledge]:
     """Knowledge points per cohort and week: knowledge-check rounds (placed by the week the round
     opened) and knowledge-spark answers (by the day they were given)."""
@@ -173,21 +193,7 @@ def _knowledge(cohort_ids, last_ends: dict[int, datetime | None]) -> dict[int, K
         if week is not None:
             weeks[score.cohort_id][week][0] += score.points
             weeks[score.cohort_id][week][1] += score.possible
-    answers = (
-        SparkAnswer.objects.filter(
-            delivery__spark__cohort_id__in=cohort_ids,
-            delivery__spark__kind=SparkKind.KNOWLEDGE,
-            # First asks and lift probes (attempt 0) only, as on the cohort dashboard: repeats go
-            # to those who missed or got it wrong, so counting them would measure the practice,
-            # not what was remembered.
-            delivery__attempt__lte=1,
-            is_correct__isnull=False,
-        )
-        .values(cohort_id=F("delivery__spark__cohort_id"), day=TruncDate("created_at", tzinfo=UTC))
-        .annotate(n=Count("pk"), correct=Count("pk", filter=Q(is_correct=True)))
-        .order_by()
-    )
-    for row in answers:
+    for row in knowledge_spark_days(cohort_ids):
         week = week_after(row["day"], last_ends[row["cohort_id"]])
         if week is not None:
             weeks[row["cohort_id"]][week][0] += row["correct"]

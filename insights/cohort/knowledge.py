@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Sum
 
 from cohorts.models import Cohort
 from insights.cohort.results import Knowledge, KnowledgeRound, Tally
 from insights.forgetting import forgetting_curves
 from insights.models import RetentionPoint
-from sparks.models import SparkAnswer, SparkKind
+from insights.rollups import knowledge_spark_days
 from surveys.models import Purpose, Round, RoundStatus
 from surveys.results import knowledge_scores
 
@@ -54,22 +53,8 @@ def cohort_knowledge(cohort: Cohort, schedule: tuple[datetime, datetime] | None)
         )
         own[days // 7].add(score.points, score.possible)
         own_days[days].add(score.points, score.possible)
-    # Knowledge sparks count by the day they were answered (UTC). Only first asks and lift
-    # probes (attempt 0, drawn between +30 and +90 days): every participant gets one, so it
-    # measures what the cohort retains; repeats are practice, asked again of those who
-    # missed or got it wrong, and would measure the rehearsal.
-    spark_rows = (
-        SparkAnswer.objects.filter(
-            delivery__spark__cohort=cohort,
-            delivery__spark__kind=SparkKind.KNOWLEDGE,
-            delivery__attempt__lte=1,
-            is_correct__isnull=False,
-        )
-        .values(day=TruncDate("created_at", tzinfo=UTC))
-        .annotate(n=Count("pk"), correct=Count("pk", filter=Q(is_correct=True)))
-        .order_by()
-    )
-    for row in spark_rows if schedule is not None else []:
+    # Knowledge sparks count by the day they were answered, as the rollups count them.
+    for row in knowledge_spark_days([cohort.pk]) if schedule is not None else []:
         days = max((row["day"] - schedule[1].astimezone(UTC).date()).days, 0)
         own[days // 7].add(row["correct"], row["n"])
         own_days[days].add(row["correct"], row["n"])
