@@ -14,21 +14,22 @@ from socialtraining import clock
 register = template.Library()
 
 
-@register.filter(is_safe=False)
-def timesince(value: datetime | None, arg: datetime | None = None) -> str:
+def _measured(measure, value: datetime | None, arg: datetime | None) -> str:
+    """Django's `measure` between `value` and `arg` (the project clock's now by default), as
+    Django's filters give it: empty for no value or one it cannot measure."""
     if not value:
         return ""
     try:
-        return django_timesince.timesince(value, arg or clock.now())
+        return measure(value, arg or clock.now())
     except (ValueError, TypeError):
         return ""
+
+
+@register.filter(is_safe=False)
+def timesince(value: datetime | None, arg: datetime | None = None) -> str:
+    return _measured(django_timesince.timesince, value, arg)
 
 
 @register.filter(is_safe=False)
 def timeuntil(value: datetime | None, arg: datetime | None = None) -> str:
-    if not value:
-        return ""
-    try:
-        return django_timesince.timeuntil(value, arg or clock.now())
-    except (ValueError, TypeError):
-        return ""
+    return _measured(django_timesince.timeuntil, value, arg)
