@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
@@ -67,6 +68,7 @@ def space_feed(request: HttpRequest, pk: int, group_pk: int | None = None) -> Ht
         page=page,
         sort=sort,
         unanswered=unanswered,
+        pager_query=urlencode({"sort": sort, **({"filter": "unanswered"} if unanswered else {})}),
         groups=[]
         if space.study_group
         else list(study_groups_visible_to(request.user, space.cohort, scope)),
@@ -319,7 +321,9 @@ def search(request: HttpRequest, pk: int) -> HttpResponse:
         page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
         for post in page.object_list:
             post.link = post_link(post)
-    context = scope.context(cohort, form=form, q=text, page=page)
+    context = scope.context(
+        cohort, form=form, q=text, page=page, pager_query=urlencode({"q": text})
+    )
     template = "discussions/search.html"
     if request.htmx:
         template += "#results"
