@@ -51,14 +51,34 @@ class SsoStartForm(forms.Form):
     email = forms.EmailField(label="Your work email address")
 
 
+def is_https_or_local(url: str) -> bool:
+    """An https:// address, or plain HTTP where nothing leaves the machine (`LOCAL_HOSTS`)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)
+
+
 def https_or_local(value: str, what: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
+    if not is_https_or_local(value):
         raise forms.ValidationError(f"Use an https:// address for the {what}.")
     return value
 
 
-class SsoConnectionForm(forms.Form):
+class StoredSecretForm(forms.Form):
+    """A form for a service's credentials whose `secret_field` may be left blank to keep the
+    secret already stored (`has_secret`)."""
+
+    secret_field = "secret"
+
+    def __init__(self, *args, has_secret: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_secret = has_secret
+        if has_secret:
+            self.fields[self.secret_field].help_text = "A secret is stored. Leave blank to keep it."
+
+
+class SsoConnectionForm(StoredSecretForm):
+    secret_field = "client_secret"
+
     protocol = forms.ChoiceField(
         label="Protocol", choices=Protocol.choices, widget=forms.RadioSelect
     )
@@ -107,12 +127,6 @@ class SsoConnectionForm(forms.Form):
         label="Let people from our verified domains join as participants without an invitation",
         required=False,
     )
-
-    def __init__(self, *args, has_secret: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.has_secret = has_secret
-        if has_secret:
-            self.fields["client_secret"].help_text = "A secret is stored. Leave blank to keep it."
 
     def clean_issuer(self) -> str:
         issuer = self.cleaned_data["issuer"]

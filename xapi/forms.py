@@ -2,11 +2,10 @@ from urllib.parse import urlsplit
 
 from django import forms
 
-# Plain HTTP only where nothing leaves the machine: tests and development.
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+from sso.forms import StoredSecretForm, is_https_or_local
 
 
-class LrsConfigForm(forms.Form):
+class LrsConfigForm(StoredSecretForm):
     endpoint = forms.URLField(
         label="LRS endpoint",
         max_length=500,
@@ -23,21 +22,13 @@ class LrsConfigForm(forms.Form):
     )
     enabled = forms.BooleanField(label="Send statements to this LRS", required=False)
 
-    def __init__(self, *args, has_secret: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.has_secret = has_secret
-        if has_secret:
-            self.fields["secret"].help_text = "A secret is stored. Leave blank to keep it."
-
     def clean_endpoint(self) -> str:
         endpoint = self.cleaned_data["endpoint"]
-        parts = urlsplit(endpoint)
-        if parts.scheme != "https" and not (
-            parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
-        ):
+        if not is_https_or_local(endpoint):
             raise forms.ValidationError(
                 "Use an https:// address: the key and secret travel with every request."
             )
+        parts = urlsplit(endpoint)
         if parts.query or parts.fragment:
             raise forms.ValidationError("Give the endpoint without ?query or #fragment.")
         return endpoint.rstrip("/")
