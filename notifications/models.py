@@ -56,8 +56,12 @@ class Notification(models.Model):
     """An in-app notification: shown in the list, counted while unread; emailed as its kind and
     its person's preference say."""
 
+    # No index of its own: the unique (user, key) and (user, read_at) ones serve it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     # Makes a second notification of the same event to the same person impossible.
     key = models.CharField(max_length=200)
@@ -127,7 +131,7 @@ class OutboxMessage(DueRow):
     `values`; `content()` gives it either way.
     """
 
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    idempotency_key = models.CharField(max_length=200)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -146,6 +150,11 @@ class OutboxMessage(DueRow):
 
     class Meta(DueRow.Meta):
         ordering = ["-created_at"]
+        # A constraint rather than `unique=True`, which would add a second index for LIKE
+        # lookups that nothing makes: each index costs every insert and every status change.
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="one_outbox_message_per_key")
+        ]
         indexes = [models.Index(fields=["status", "due_at"], name="outbox_status_due")]
 
     def __str__(self) -> str:

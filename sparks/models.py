@@ -168,9 +168,16 @@ class Delivery(DueRow):
     the unique constraint makes a second delivery of the same ask impossible.
     """
 
-    spark = models.ForeignKey(Spark, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of their own: the unique (spark, participant, attempt) and the (participant,
+    # outcome) ones serve them, and each index costs every step of every delivery.
+    spark = models.ForeignKey(
+        Spark, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     participant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spark_deliveries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="spark_deliveries",
+        db_index=False,
     )
     attempt = models.PositiveSmallIntegerField(default=1)
     step = models.CharField(max_length=8, choices=DeliveryStep.choices, default=DeliveryStep.SEND)
