@@ -44,9 +44,8 @@ def in_send_window(
     """
     tz = cohort.tz
     local = moment.astimezone(tz)
-    start, end = schedule.window_start, schedule.window_end
-    window_minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-    spread = (spread_key * 7919) % max(1, window_minutes)
+    start = schedule.window_start
+    spread = (spread_key * 7919) % _window_minutes(schedule)
     day = local.date()
     allowed = schedule.allowed_weekdays or {1, 2, 3, 4, 5, 6, 7}
     for _ in range(15):
@@ -57,6 +56,19 @@ def in_send_window(
                 return candidate
         day += timedelta(days=1)
     raise ValueError("The send window has no allowed weekday.")
+
+
+def _window_minutes(schedule: SparkSchedule) -> int:
+    start, end = schedule.window_start, schedule.window_end
+    return max(1, (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute))
+
+
+def _window_closed(cohort: Cohort, schedule: SparkSchedule, first_day: datetime) -> datetime:
+    """A moment after every participant's first ask of a spark whose first day is `first_day`
+    (each lands in that day's window, a minute of its own), with an hour to spare for a clock
+    change within the window."""
+    opens = in_send_window(cohort, schedule, first_day, spread_key=0)
+    return opens + timedelta(minutes=_window_minutes(schedule), hours=1)
 
 
 def first_day_of(spark: Spark) -> datetime | None:
@@ -92,17 +104,33 @@ def sparks_plan(*, cohort: Cohort) -> int:
     schedule = schedule_for(cohort)
     participants = _participants(cohort)
     lift = lift_plan(cohort=cohort, participants=participants)
-    sparks = list(cohort.sparks.filter(cancelled_at__isnull=True))
-    existing = {
-        (d.spark_id, d.participant_id): d
-        for d in Delivery.objects.select_for_update().filter(spark__in=sparks, attempt=1)
-    }
-    to_create, changed = [], []
-    for spark in sparks:
+    first_days = {}
+    for spark in cohort.sparks.filter(cancelled_at__isnull=True):
         spark.cohort = cohort
-        first_day = first_day_of(spark)
-        if first_day is None:
-            continue
+        first_days[spark] = first_day_of(spark)
+    # A spark whose first window has closed can neither gain an ask nor move one: of its asks,
+    # only those a lift study may still cancel are read (an hourly plan of a large cohort would
+    # otherwise load every ask it ever made).
+    ahead = [
+        spark
+        for spark, day in first_days.items()
+        if day is not None and _window_closed(cohort, schedule, day) > now
+    ]
+    past = [spark for spark, day in first_days.items() if day is not None and spark not in ahead]
+    asks = Delivery.objects.select_for_update().filter(attempt=1)
+    existing = {(d.spark_id, d.participant_id): d for d in asks.filter(spark__in=ahead)}
+    to_create, changed = [], []
+    if lift.held_out and past:
+        waiting = asks.filter(spark__in=past, status=DueStatus.PENDING, sent_at__isnull=True)
+        sparks_by_pk = {spark.pk: spark for spark in past}
+        for delivery in waiting:
+            if delivery.participant_id in participants and lift.holds_out(
+                sparks_by_pk[delivery.spark_id], delivery.participant_id
+            ):
+                delivery.status, delivery.outcome = DueStatus.CANCELLED, DeliveryOutcome.CANCELLED
+                changed.append(delivery)
+    for spark in ahead:
+        first_day = first_days[spark]
         for user_id in participants:
             due = in_send_window(cohort, schedule, first_day, spread_key=user_id)
             delivery = existing.get((spark.pk, user_id))

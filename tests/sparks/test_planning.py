@@ -123,3 +123,19 @@ def test_it_plans_in_the_same_queries_for_one_or_many_participants(
         )
     with django_assert_num_queries(len(few)):
         assert planning.sparks_plan(cohort=world.cohort) == 2 * (PARTICIPANTS + 12)
+
+
+def test_it_reads_only_the_asks_of_sparks_still_ahead(travel, world, knowledge_spark, open_spark):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    planning.sparks_plan(cohort=world.cohort)
+    # Past the +2 days spark's first window (its asks are all out), before the +14 days one's.
+    travel.to(world.cohort.last_end + timedelta(days=6))
+    with CaptureQueriesContext(connection) as plan:
+        assert planning.sparks_plan(cohort=world.cohort) == 0
+    (locked,) = [
+        q["sql"] for q in plan if '"sparks_delivery"' in q["sql"] and "FOR UPDATE" in q["sql"]
+    ]
+    assert f"IN ({open_spark.pk})" in locked, locked
+    assert Delivery.objects.filter(spark=knowledge_spark).count() == PARTICIPANTS
