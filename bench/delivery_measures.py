@@ -6,6 +6,7 @@ import os
 import secrets
 import statistics
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -69,36 +70,41 @@ def spark_deliveries_create(n: int) -> Cohort:
     return cohort
 
 
-def _group_rss_kb(pid: int) -> int:
-    """The largest resident set (kB) of a process and its children (the worker's pool)."""
-    largest, todo = 0, [pid]
+def _process_tree(pid: int, file: str) -> Iterator[str]:
+    """The /proc file `file` (status, stat) of a process and of each of its living children."""
+    todo = [pid]
     while todo:
         current = todo.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
+            text = Path(f"/proc/{current}/{file}").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                largest = max(largest, int(line.split()[1]))
+        yield text
         todo.extend(int(child) for child in children)
-    return largest
+
+
+def _group_rss_kb(pid: int) -> int:
+    """The largest resident set (kB) of a process and its children (the worker's pool)."""
+    return max(
+        (
+            int(line.split()[1])
+            for status in _process_tree(pid, "status")
+            for line in status.splitlines()
+            if line.startswith("VmRSS:")
+        ),
+        default=0,
+    )
 
 
 def _group_cpu_seconds(pid: int) -> float:
     """CPU time (user and system) a process and its living children have used so far."""
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            stat = Path(f"/proc/{current}/stat").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        total += _own_cpu_seconds(stat)
-        todo.extend(int(child) for child in children)
-    return total
+    # utime and stime, in clock ticks: the 14th and 15th fields, after the command's name.
+    ticks = sum(
+        int(fields[11]) + int(fields[12])
+        for fields in (stat.rpartition(")")[2].split() for stat in _process_tree(pid, "stat"))
+    )
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _machine_busy_seconds() -> float:
@@ -108,12 +114,6 @@ def _machine_busy_seconds() -> float:
     # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait are busy.
     busy = sum(fields[:8]) - fields[3] - fields[4]
     return busy / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu_seconds(stat: str) -> float:
-    # utime and stime, in clock ticks: the 14th and 15th fields, after the command's name.
-    fields = stat.rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _smtp_mailers(port: int) -> dict:
