@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import Invitation, Membership, Organization, Role, User
-from socialtraining import clock
+from socialtraining import clock, clock_signing
 
 INVITATION_SALT = "accounts.invitation"
 
@@ -36,7 +36,7 @@ class MembershipError(Exception):
 
 
 def invitation_token(invitation: Invitation) -> str:
-    return signing.dumps({"id": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT)
+    return clock_signing.dumps({"id": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT)
 
 
 def invitation_url(invitation: Invitation) -> str:
@@ -49,7 +49,7 @@ def invitation_from_token(token: str) -> Invitation:
     """Return the open invitation a link points at, or raise InvitationError saying why not."""
     max_age = settings.INVITATION_MAX_AGE_DAYS * 24 * 3600
     try:
-        data = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+        data = clock_signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise InvitationError("expired", "This invitation link has expired.") from None
     except signing.BadSignature:

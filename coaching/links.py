@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
-from socialtraining import link_grants
+from socialtraining import clock_signing, link_grants
 
 SALT = "coaching.observation-link"
 GRANT_KIND = "coaching_observation"
@@ -27,7 +26,7 @@ class ObservationLink:
 
 
 def observation_link_path(*, round_id: int, enrolment_id: int, coach_id: int) -> str:
-    token = signing.dumps({"r": round_id, "e": enrolment_id, "c": coach_id}, salt=SALT)
+    token = clock_signing.dumps({"r": round_id, "e": enrolment_id, "c": coach_id}, salt=SALT)
     return reverse("coaching:observe_link", args=[token])
 
 

@@ -26,7 +26,7 @@ from notifications.models import (
     NotificationPreference,
 )
 from notifications.outbox import outbox_enqueue_many
-from socialtraining import clock
+from socialtraining import clock, clock_signing
 
 if TYPE_CHECKING:
     # notifications knows people through AUTH_USER_MODEL; it never imports accounts at run time.
@@ -107,7 +107,7 @@ GATHERED = {DIGEST: EmailMode.DAILY, BUNDLE: EmailMode.BUNDLED}
 
 def unsubscribe_token(user: User, kind: str = DIGEST) -> str:
     # Salted, so a token signed for anything else on the site never unsubscribes anyone.
-    return signing.dumps([user.pk, kind], salt=UNSUBSCRIBE_SALT)
+    return clock_signing.dumps([user.pk, kind], salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_url(user: User, kind: str) -> str:
@@ -125,7 +125,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     from before kinds existed carry only the person and mean the daily digest.
     """
     try:
-        data = signing.loads(
+        data = clock_signing.loads(
             token, salt=UNSUBSCRIBE_SALT, max_age=settings.UNSUBSCRIBE_LINK_MAX_AGE
         )
     except signing.SignatureExpired as error:

@@ -7,16 +7,15 @@ browser session that one ask only (not a sign-in): a forwarded email reaches not
 from __future__ import annotations
 
 from django.conf import settings
-from django.core import signing
 
 from notifications.emails import path_for
-from socialtraining import link_grants
+from socialtraining import clock_signing, link_grants
 
 SALT = "sparks.delivery-link"
 
 
 def delivery_link_token(delivery) -> str:
-    return signing.dumps({"d": delivery.pk, "u": delivery.participant_id}, salt=SALT)
+    return clock_signing.dumps({"d": delivery.pk, "u": delivery.participant_id}, salt=SALT)
 
 
 def delivery_link_path(delivery) -> str:
@@ -46,7 +45,7 @@ CHOICE_SALT = "sparks.choice-link"
 
 
 def choice_link_token(delivery, choice) -> str:
-    return signing.dumps(
+    return clock_signing.dumps(
         {"d": delivery.pk, "u": delivery.participant_id, "c": choice.pk}, salt=CHOICE_SALT
     )
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.models import Invitation, Membership, Organization, Role, User
 from accounts.services import invitation_accept, membership_ensure
-from socialtraining import clock, encryption
+from socialtraining import clock, clock_signing, encryption
 from sso.models import Protocol, SsoConnection, SsoDomain
 
 DOMAIN_LINK_SALT = "sso.domain-verification"
@@ -302,7 +302,7 @@ def _domain_mark_verified(claim: SsoDomain, *, email: str) -> None:
 
 
 def domain_verification_token(claim: SsoDomain) -> str:
-    return signing.dumps({"id": claim.pk, "t": claim.token}, salt=DOMAIN_LINK_SALT)
+    return clock_signing.dumps({"id": claim.pk, "t": claim.token}, salt=DOMAIN_LINK_SALT)
 
 
 @transaction.atomic
@@ -338,7 +338,7 @@ def sso_domain_verification_send(*, claim: SsoDomain, email: str, sent_by: User)
 @transaction.atomic
 def sso_domain_verify(*, token: str) -> SsoDomain:
     try:
-        data = signing.loads(
+        data = clock_signing.loads(
             token, salt=DOMAIN_LINK_SALT, max_age=DOMAIN_LINK_MAX_AGE.total_seconds()
         )
     except signing.SignatureExpired:

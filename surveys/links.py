@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
-from socialtraining import link_grants
+from socialtraining import clock_signing, link_grants
 
 SALT = "surveys.round-link"
 
@@ -24,7 +23,7 @@ class LinkGrant:
 
 
 def round_link_token(round_, user) -> str:
-    return signing.dumps({"r": round_.pk, "u": user.pk}, salt=SALT, compress=True)
+    return clock_signing.dumps({"r": round_.pk, "u": user.pk}, salt=SALT, compress=True)
 
 
 def round_link_path(round_, user) -> str:

@@ -1,13 +1,13 @@
 """One-click unsubscribe links: signed, per person and kind, no sign-in, GET asks, POST does it."""
 
-import time
-from unittest import mock
+from datetime import timedelta
 
 import pytest
 from django.core import signing
 
 from notifications.models import EmailKind, EmailMode, NotificationPreference
 from notifications.services import UNSUBSCRIBE_SALT, unsubscribe_token
+from socialtraining import clock
 
 
 def _url(token):
@@ -91,12 +91,11 @@ def test_it_refuses_the_link_of_a_deleted_account(client, alice):
     assert not NotificationPreference.objects.exists()
 
 
-def test_it_says_an_old_link_has_expired_and_changes_nothing(client, alice, settings):
+def test_it_says_an_old_link_has_expired_and_changes_nothing(client, alice, settings, travel):
     token = unsubscribe_token(alice)
     settings.UNSUBSCRIBE_LINK_MAX_AGE = 60
-    later = time.time() + 61
-    with mock.patch("django.core.signing.time.time", return_value=later):
-        response = client.post(_url(token))
+    travel.to(clock.now() + timedelta(seconds=61))
+    response = client.post(_url(token))
     assert response.status_code == 410
     assert "has expired" in response.content.decode()
     assert not NotificationPreference.objects.exists()

@@ -95,6 +95,18 @@ def test_it_refuses_an_expired_one_click_link(client, world, sent_asks, settings
     assert not SparkAnswer.objects.exists()
 
 
+def test_it_refuses_a_link_older_than_its_lifetime_on_the_project_clock(
+    client, world, sent_asks, settings, travel
+):
+    link = links.delivery_link_path(sent_asks[world.participant.pk])
+    assert client.get(link).status_code == 302
+    client.logout()
+    travel.to(clock.now() + timedelta(seconds=settings.SPARK_LINK_MAX_AGE + 3600))
+    response = client.get(link)
+    assert response.status_code == 400
+    assert "This link cannot be used" in response.text
+
+
 def test_it_shows_peers_answers_after_answering_and_polls_for_new_ones(
     client, world, sent_asks, django_assert_max_num_queries
 ):
