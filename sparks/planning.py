@@ -63,7 +63,7 @@ def _window_minutes(schedule: SparkSchedule) -> int:
     return max(1, (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute))
 
 
-def _window_closed(cohort: Cohort, schedule: SparkSchedule, first_day: datetime) -> datetime:
+def _first_window_end(cohort: Cohort, schedule: SparkSchedule, first_day: datetime) -> datetime:
     """A moment after every participant's first ask of a spark whose first day is `first_day`
     (each lands in that day's window, a minute of its own), with an hour to spare for a clock
     change within the window."""
@@ -111,12 +111,10 @@ def sparks_plan(*, cohort: Cohort) -> int:
     # A spark whose first window has closed can neither gain an ask nor move one: of its asks,
     # only those a lift study may still cancel are read (an hourly plan of a large cohort would
     # otherwise load every ask it ever made).
-    ahead = [
-        spark
-        for spark, day in first_days.items()
-        if day is not None and _window_closed(cohort, schedule, day) > now
-    ]
-    past = [spark for spark, day in first_days.items() if day is not None and spark not in ahead]
+    ahead, past = [], []
+    for spark, day in first_days.items():
+        if day is not None:
+            (ahead if _first_window_end(cohort, schedule, day) > now else past).append(spark)
     asks = Delivery.objects.select_for_update().filter(attempt=1)
     existing = {(d.spark_id, d.participant_id): d for d in asks.filter(spark__in=ahead)}
     to_create, changed = [], []
